@@ -1,0 +1,142 @@
+// The experiment configuration: one YAML file, validated strictly (ARCHITECTURE.md s.8).
+// Unknown keys, wrong types, out-of-range values and missing files are InvalidArgument
+// errors naming the key, the file and the line. `--set dotted.key=value` overrides any key.
+// Every key, its default and its meaning is listed in the README ("Configuration").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace teamsrl {
+
+struct EndpointConfig {
+  std::string backend = "sim";  // sim | openai
+  std::string base_url;         // openai: e.g. http://127.0.0.1:8000/v1
+  std::string model = "sim-1";
+  std::string api_key_env;  // name of the environment variable holding the key
+  double temperature = 0.0;
+  double top_p = 1.0;
+  int max_tokens = 2048;
+  double timeout_s = 120.0;
+  int max_retries = 5;
+  int max_concurrency = 64;  // requests in flight per rank
+  double rpm = 0.0;          // 0 = unlimited (cluster-wide; split across ranks)
+  double tpm = 0.0;
+  double price_prompt_per_1k = 0.0;  // USD
+  double price_completion_per_1k = 0.0;
+  double latency_ms = 0.0;  // sim only: simulated latency per call
+  double latency_jitter = 0.0;  // sim only: relative jitter of the latency, in [0, 1]
+};
+
+struct LlmConfig {
+  std::map<std::string, EndpointConfig> endpoints;  // default: {"sim": EndpointConfig{}}
+  std::string rewriter = "sim";
+  std::string reviewer = "sim";
+  std::string responder = "sim";
+  std::string cache_path;
+  std::string cache_mode = "off";  // off | read_write | replay
+};
+
+struct BudgetConfig {  // 0 = unlimited
+  int64_t max_queries = 0;
+  int64_t max_tokens = 0;
+  double max_cost_usd = 0.0;
+};
+
+struct SeedsConfig {
+  std::string path;                   // empty: the single seed `env.initial_instruction`
+  std::string format = "auto";        // auto | jsonl | json | text
+  std::string instruction_field = "instruction";  // dotted, e.g. instances[0].input
+  std::string input_field = "input";
+  std::string on_bad_record = "fatal";  // fatal | skip
+};
+
+struct RewardConfig {
+  std::string type = "not_equal";  // reviewer says "Not Equal" -> 1, else 0
+  std::string match = "exact";     // exact | normalized
+  double query_cost = 0.0;         // added per LLM query (recorded cost is always -1/query)
+};
+
+struct EnvConfig {
+  std::vector<std::string> actions = {"breadth",      "add_constraints",    "deepening",
+                                      "concretizing", "increase_reasoning", "complicate_input"};
+  std::string prompts_dir = "experiments/prompts";  // relative to the config file's repo root
+  int episode_length = 6;
+  std::string initial_instruction = "How to cook food?";
+  SeedsConfig seeds;
+  bool carry_over = true;  // the instruction is carried from episode to episode
+  RewardConfig reward;
+};
+
+struct PolicyConfig {
+  std::string type = "gaussian_argmax";  // gaussian_argmax | categorical | uniform
+  std::vector<int> hidden = {64, 64};
+  double breadth_bias = 0.3;   // gaussian_argmax: added to breadth's entry before argmax
+  double init_log_std = 0.0;
+  double obs_clip = 5.0;       // running mean/std filter clip
+};
+
+struct AlgoConfig {
+  std::string type = "trpo";  // trpo | ppo | reinforce
+  double gamma = 0.995;
+  double lambda = 0.97;
+  // TRPO
+  double max_kl = 0.01;
+  double damping = 0.1;
+  int cg_iters = 10;
+  double cg_residual_tol = 1e-10;
+  int line_search_steps = 10;
+  double accept_ratio = 0.1;
+  // value function (L-BFGS for TRPO)
+  int value_lbfgs_iters = 25;
+  double value_l2 = 1e-3;
+  // PPO / REINFORCE (Adam)
+  double learning_rate = 3e-4;
+  double value_learning_rate = 1e-3;
+  int epochs = 10;
+  double clip = 0.2;
+  double entropy_coef = 0.0;
+};
+
+struct TrainConfig {
+  int iterations = 200;
+  int actors = 1;
+  int episodes_per_actor = 1;
+  int snapshot_every = 0;  // 0 = only the final policy
+  double progress_interval_s = 10.0;  // non-terminal progress log interval
+};
+
+struct RunConfig {
+  std::string name = "run";
+  uint64_t seed = 543;
+  std::string out_dir = "runs/run";
+};
+
+struct Config {
+  RunConfig run;
+  LlmConfig llm;
+  BudgetConfig budget;
+  EnvConfig env;
+  PolicyConfig policy;
+  AlgoConfig algo;
+  TrainConfig train;
+
+  std::string source_path;    // the YAML file it came from
+  std::string base_dir;       // directory relative paths in the file are resolved against
+  std::string resolved_yaml;  // every key with its value after defaults and --set
+};
+
+// Loads and validates `path`, applying `overrides` ("dotted.key=value", YAML scalar or
+// flow syntax for the value) on top. Relative paths in the config (prompts_dir, seeds.path,
+// cache path) are resolved against the directory that holds `experiments/` (the
+// repository root) when the file lives in one, else against the file's own directory.
+Result<Config> LoadConfig(const std::string& path, const std::vector<std::string>& overrides);
+// Same, from YAML text (tests); `name` stands in for the file name in errors.
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& name,
+                           const std::vector<std::string>& overrides);
+
+}  // namespace teamsrl

@@ -1,0 +1,102 @@
+#include "core/text.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace teamsrl {
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string NormalizeText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool pending_space = false;
+  for (unsigned char c : s) {
+    if (std::isspace(c)) {
+      pending_space = !out.empty();
+    } else if (std::ispunct(c)) {
+      continue;
+    } else {
+      if (pending_space) out.push_back(' ');
+      pending_space = false;
+      out.push_back(static_cast<char>(std::tolower(c)));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Words(std::string_view s) {
+  std::vector<std::string> words;
+  std::string cur;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    bool inner_apostrophe = c == '\'' && !cur.empty() && i + 1 < s.size() &&
+                            std::isalnum(static_cast<unsigned char>(s[i + 1]));
+    if (std::isalnum(c) || c >= 0x80 || inner_apostrophe) {
+      cur.push_back(static_cast<char>(std::tolower(c)));
+    } else if (!cur.empty()) {
+      words.push_back(std::move(cur));
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) words.push_back(std::move(cur));
+  return words;
+}
+
+size_t WordCount(std::string_view s) {
+  size_t n = 0;
+  bool in_word = false;
+  for (unsigned char c : s) {
+    bool w = !std::isspace(c);
+    if (w && !in_word) ++n;
+    in_word = w;
+  }
+  return n;
+}
+
+int EstimateTokens(std::string_view s) { return static_cast<int>((s.size() + 3) / 4); }
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      parts.emplace_back(s.substr(start));
+      return parts;
+    }
+    parts.emplace_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
+  return ToLower(haystack).find(ToLower(needle)) != std::string::npos;
+}
+
+std::string ReplaceAll(std::string s, std::string_view from, std::string_view to) {
+  if (from.empty()) return s;
+  size_t pos = 0;
+  while ((pos = s.find(from, pos)) != std::string::npos) {
+    s.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return s;
+}
+
+}  // namespace teamsrl

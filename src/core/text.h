@@ -1,0 +1,25 @@
+// Small text utilities shared by the LLM simulator, reply parsing and dataset metrics.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace teamsrl {
+
+std::string Trim(std::string_view s);
+std::string ToLower(std::string_view s);
+// Lower-case, punctuation removed, runs of whitespace folded to one space, trimmed.
+std::string NormalizeText(std::string_view s);
+// Lower-cased alphanumeric words (apostrophes kept inside words).
+std::vector<std::string> Words(std::string_view s);
+size_t WordCount(std::string_view s);
+// A rough token count for budgets when a server reports none: ~4 bytes per token.
+int EstimateTokens(std::string_view s);
+std::vector<std::string> Split(std::string_view s, char sep);
+bool StartsWith(std::string_view s, std::string_view prefix);
+bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
+// Replaces every occurrence of `from` in `s` with `to`.
+std::string ReplaceAll(std::string s, std::string_view from, std::string_view to);
+
+}  // namespace teamsrl

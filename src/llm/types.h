@@ -1,0 +1,79 @@
+// Plain data of the LLM layer: requests, completions, usage. Knows nothing of RL.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace teamsrl::llm {
+
+enum class Role : int { kRewriter = 0, kReviewer = 1, kResponder = 2 };
+inline constexpr int kNumRoles = 3;
+std::string_view RoleName(Role role);
+// Name table used by logs and by the HDF5 enum attribute, in enum order.
+const std::vector<std::string>& RoleNames();
+
+struct Message {
+  std::string role;  // "system" | "user" | "assistant"
+  std::string content;
+};
+
+struct SamplingParams {
+  double temperature = 0.0;
+  double top_p = 1.0;
+  int max_tokens = 2048;
+  std::optional<int64_t> seed;
+};
+
+// The deterministic identity of a request (ARCHITECTURE.md s.3): the sim backend derives
+// its randomness from it, the cache keys on it plus the content.
+struct RequestKey {
+  int64_t actor = 0;
+  int64_t episode = 0;  // or seed index during generation
+  int64_t step = 0;
+  int64_t sample = 0;   // retries of the same logical request by the pipeline, rounds
+  uint64_t Hash(Role role) const;
+};
+
+// What the pipeline is asking for, in structured form. Real backends ignore it (they
+// only see `messages`); the simulator reads it, since it is not a language model and
+// cannot parse arbitrary prompt templates.
+struct Intent {
+  std::string action;                 // rewriter: action name, e.g. "add_constraints"
+  std::vector<std::string> texts;     // rewriter: {instruction}; reviewer: {before, after};
+                                      // responder: {instruction}
+};
+
+struct Request {
+  Role role = Role::kRewriter;
+  std::vector<Message> messages;
+  SamplingParams sampling;
+  RequestKey key;
+  Intent intent;
+  uint64_t tag = 0;  // caller's cookie, returned in the Completion
+};
+
+struct Usage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+};
+
+struct Completion {
+  uint64_t tag = 0;
+  Role role = Role::kRewriter;
+  Status status;              // OK, or why the call finally failed
+  std::string content;
+  std::string finish_reason;  // "stop" | "length" | ...
+  Usage usage;
+  int http_status = 0;        // 0 for the simulator
+  int attempts = 1;
+  double latency_ms = 0.0;
+  bool cached = false;
+};
+
+}  // namespace teamsrl::llm
