@@ -30,6 +30,8 @@ struct EndpointConfig {
   double price_completion_per_1k = 0.0;
   double latency_ms = 0.0;  // sim only: simulated latency per call
   double latency_jitter = 0.0;  // sim only: relative jitter of the latency, in [0, 1]
+
+  bool operator==(const EndpointConfig&) const = default;
 };
 
 struct LlmConfig {
@@ -39,12 +41,16 @@ struct LlmConfig {
   std::string responder = "sim";
   std::string cache_path;
   std::string cache_mode = "off";  // off | read_write | replay
+
+  bool operator==(const LlmConfig&) const = default;
 };
 
 struct BudgetConfig {  // 0 = unlimited
   int64_t max_queries = 0;
   int64_t max_tokens = 0;
   double max_cost_usd = 0.0;
+
+  bool operator==(const BudgetConfig&) const = default;
 };
 
 struct SeedsConfig {
@@ -53,12 +59,16 @@ struct SeedsConfig {
   std::string instruction_field = "instruction";  // dotted, e.g. instances[0].input
   std::string input_field = "input";
   std::string on_bad_record = "fatal";  // fatal | skip
+
+  bool operator==(const SeedsConfig&) const = default;
 };
 
 struct RewardConfig {
   std::string type = "not_equal";  // reviewer says "Not Equal" -> 1, else 0
   std::string match = "exact";     // exact | normalized
   double query_cost = 0.0;         // added per LLM query (recorded cost is always -1/query)
+
+  bool operator==(const RewardConfig&) const = default;
 };
 
 struct EnvConfig {
@@ -70,6 +80,8 @@ struct EnvConfig {
   SeedsConfig seeds;
   bool carry_over = true;  // the instruction is carried from episode to episode
   RewardConfig reward;
+
+  bool operator==(const EnvConfig&) const = default;
 };
 
 struct PolicyConfig {
@@ -78,6 +90,8 @@ struct PolicyConfig {
   double breadth_bias = 0.3;   // gaussian_argmax: added to breadth's entry before argmax
   double init_log_std = 0.0;
   double obs_clip = 5.0;       // running mean/std filter clip
+
+  bool operator==(const PolicyConfig&) const = default;
 };
 
 struct AlgoConfig {
@@ -100,6 +114,8 @@ struct AlgoConfig {
   int epochs = 10;
   double clip = 0.2;
   double entropy_coef = 0.0;
+
+  bool operator==(const AlgoConfig&) const = default;
 };
 
 struct TrainConfig {
@@ -108,12 +124,16 @@ struct TrainConfig {
   int episodes_per_actor = 1;
   int snapshot_every = 0;  // 0 = only the final policy
   double progress_interval_s = 10.0;  // non-terminal progress log interval
+
+  bool operator==(const TrainConfig&) const = default;
 };
 
 struct RunConfig {
   std::string name = "run";
   uint64_t seed = 543;
   std::string out_dir = "runs/run";
+
+  bool operator==(const RunConfig&) const = default;
 };
 
 struct Config {
@@ -128,15 +148,30 @@ struct Config {
   std::string source_path;    // the YAML file it came from
   std::string base_dir;       // directory relative paths in the file are resolved against
   std::string resolved_yaml;  // every key with its value after defaults and --set
+
+  bool operator==(const Config&) const = default;
 };
 
 // Loads and validates `path`, applying `overrides` ("dotted.key=value", YAML scalar or
 // flow syntax for the value) on top. Relative paths in the config (prompts_dir, seeds.path,
 // cache path) are resolved against the directory that holds `experiments/` (the
 // repository root) when the file lives in one, else against the file's own directory.
+// Overrides apply in order; one whose value is a mapping is merged key by key into the
+// mapping it names (`--set algo={gamma: 0.9}` keeps the other algo keys), any other value
+// replaces. Errors caused by an override read "--set KEY: ..." instead of "FILE:LINE: KEY: ...".
 Result<Config> LoadConfig(const std::string& path, const std::vector<std::string>& overrides);
 // Same, from YAML text (tests); `name` stands in for the file name in errors.
 Result<Config> ParseConfig(const std::string& yaml_text, const std::string& name,
                            const std::vector<std::string>& overrides);
+// Same, with relative paths resolved against `base_dir` instead of the current directory
+// (for callers that hold YAML text belonging to a known tree, e.g. tests using the repo's
+// experiments/prompts).
+Result<Config> ParseConfigWithBaseDir(const std::string& yaml_text, const std::string& name,
+                                      const std::string& base_dir,
+                                      const std::vector<std::string>& overrides);
+
+// A markdown table (key, type, default, meaning) of every config key, generated from the
+// same schema the loader validates against; the README's "Configuration" section is this.
+std::string ConfigKeyReference();
 
 }  // namespace teamsrl

@@ -1,0 +1,76 @@
+#include "core/text.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace teamsrl {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+TEST(TextTest, Trim) {
+  EXPECT_EQ(Trim(" \t x  y \n"), "x  y");
+  EXPECT_EQ(Trim("x"), "x");
+  EXPECT_EQ(Trim("   "), "");
+  EXPECT_EQ(Trim(""), "");
+}
+
+TEST(TextTest, ToLower) { EXPECT_EQ(ToLower("Not EQUAL 42"), "not equal 42"); }
+
+TEST(TextTest, NormalizeText) {
+  EXPECT_EQ(NormalizeText("  Not   Equal.\n"), "not equal");
+  EXPECT_EQ(NormalizeText("Hello,\tWorld!"), "hello world");
+  EXPECT_EQ(NormalizeText("don't"), "dont");
+  EXPECT_EQ(NormalizeText("a - b"), "a b");  // a run of space around dropped punctuation
+  EXPECT_EQ(NormalizeText("...!?"), "");
+  EXPECT_EQ(NormalizeText(""), "");
+}
+
+TEST(TextTest, Words) {
+  EXPECT_EQ(Words("Don't stop, it's 2 FAST!"), (Strings{"don't", "stop", "it's", "2", "fast"}));
+  EXPECT_EQ(Words("'quoted' words'"), (Strings{"quoted", "words"}));
+  EXPECT_EQ(Words("caf\xc3\xa9 au-lait"), (Strings{"caf\xc3\xa9", "au", "lait"}));
+  EXPECT_EQ(Words(" ,;. "), Strings{});
+}
+
+TEST(TextTest, WordCount) {
+  EXPECT_EQ(WordCount("  one two\tthree\nfour "), 4u);
+  EXPECT_EQ(WordCount("a,b c"), 2u);  // whitespace-separated, unlike Words
+  EXPECT_EQ(WordCount(""), 0u);
+  EXPECT_EQ(WordCount(" \n "), 0u);
+}
+
+TEST(TextTest, EstimateTokens) {
+  EXPECT_EQ(EstimateTokens(""), 0);
+  EXPECT_EQ(EstimateTokens("abcd"), 1);
+  EXPECT_EQ(EstimateTokens("abcde"), 2);
+}
+
+TEST(TextTest, Split) {
+  EXPECT_EQ(Split("a,b,c", ','), (Strings{"a", "b", "c"}));
+  EXPECT_EQ(Split("a,,b,", ','), (Strings{"a", "", "b", ""}));
+  EXPECT_EQ(Split("", ','), Strings{""});
+  EXPECT_EQ(Split("abc", ','), Strings{"abc"});
+}
+
+TEST(TextTest, StartsWithAndContains) {
+  EXPECT_TRUE(StartsWith("#Rewritten Prompt#", "#Rewritten"));
+  EXPECT_FALSE(StartsWith("ab", "abc"));
+  EXPECT_TRUE(StartsWith("x", ""));
+  EXPECT_TRUE(ContainsIgnoreCase("The GIVEN prompt", "given Prompt"));
+  EXPECT_FALSE(ContainsIgnoreCase("given", "prompt"));
+}
+
+TEST(TextTest, ReplaceAll) {
+  EXPECT_EQ(ReplaceAll("a.b.c", ".", "::"), "a::b::c");
+  EXPECT_EQ(ReplaceAll("aaa", "a", "aa"), "aaaaaa");  // does not rescan its own output
+  EXPECT_EQ(ReplaceAll("Hi {instruction}!", "{instruction}", "cook"), "Hi cook!");
+  EXPECT_EQ(ReplaceAll("abc", "", "x"), "abc");
+  EXPECT_EQ(ReplaceAll("abc", "z", "x"), "abc");
+  EXPECT_EQ(ReplaceAll("abab", "ab", ""), "");
+}
+
+}  // namespace
+}  // namespace teamsrl
