@@ -1,0 +1,277 @@
+#include "core/config_schema.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+namespace teamsrl::internal {
+namespace {
+
+constexpr std::string_view kActionNames =
+    "breadth|add_constraints|deepening|concretizing|increase_reasoning|complicate_input";
+
+// Built field by field: GCC warns on designated initializers that skip members.
+Rule Any() { return {}; }
+Rule AtLeast(double v) {
+  Rule r;
+  r.min = v;
+  return r;
+}
+Rule Positive() {
+  Rule r = AtLeast(0);
+  r.min_open = true;
+  return r;
+}
+Rule Unit() {
+  Rule r = AtLeast(0);
+  r.max = 1;
+  return r;
+}
+Rule NonEmpty() {
+  Rule r;
+  r.non_empty = true;
+  return r;
+}
+Rule OneOf(std::string_view choices) {
+  Rule r = NonEmpty();
+  r.choices = choices;
+  return r;
+}
+Rule ActionList() {
+  Rule r = OneOf(kActionNames);
+  r.unique = true;
+  r.item = "action";
+  return r;
+}
+
+// clang-format off
+#define TEAMSRL_KEY(path, member, rule, doc) \
+  KeySpec{path, rule, doc, [](Config& c) -> FieldRef { return &c.member; }, nullptr}
+#define TEAMSRL_ENDPOINT_KEY(name, rule, doc) \
+  KeySpec{"llm.endpoints.*." #name, rule, doc, nullptr, \
+          [](EndpointConfig& e) -> FieldRef { return &e.name; }}
+// clang-format on
+
+}  // namespace
+
+// Row order is the order of resolved_yaml and of the README table.
+const std::vector<KeySpec>& Schema() {
+  static const std::vector<KeySpec> kSchema = {
+      TEAMSRL_KEY("run.name", run.name, NonEmpty(), "Run name, recorded in the run file and logs."),
+      TEAMSRL_KEY("run.seed", run.seed, Any(),
+                  "Root seed (non-negative integer); every random stream derives from it."),
+      TEAMSRL_KEY("run.out_dir", run.out_dir, NonEmpty(),
+                  "Output directory, relative to the working directory."),
+      TEAMSRL_ENDPOINT_KEY(backend, OneOf("sim|openai"),
+                           "`sim`: built-in offline simulator; `openai`: OpenAI-compatible "
+                           "server. Without `llm.endpoints` one endpoint `sim` is defined."),
+      TEAMSRL_ENDPOINT_KEY(base_url, Any(), "openai: server URL, e.g. `http://127.0.0.1:8000/v1`."),
+      TEAMSRL_ENDPOINT_KEY(model, Any(), "Model name sent to the server."),
+      TEAMSRL_ENDPOINT_KEY(api_key_env, Any(),
+                           "Name of the environment variable holding the API key (never the "
+                           "key itself)."),
+      TEAMSRL_ENDPOINT_KEY(temperature, AtLeast(0), "Sampling temperature; 0 = greedy."),
+      TEAMSRL_ENDPOINT_KEY(top_p, Unit(), "Nucleus sampling probability mass."),
+      TEAMSRL_ENDPOINT_KEY(max_tokens, AtLeast(1), "Maximum completion tokens per call."),
+      TEAMSRL_ENDPOINT_KEY(timeout_s, Positive(), "Per-request timeout, seconds."),
+      TEAMSRL_ENDPOINT_KEY(max_retries, AtLeast(0), "Retries of a retryable failure."),
+      TEAMSRL_ENDPOINT_KEY(max_concurrency, AtLeast(1), "Requests in flight per rank."),
+      TEAMSRL_ENDPOINT_KEY(rpm, AtLeast(0),
+                           "Requests per minute for the whole run (split across ranks); 0 = "
+                           "unlimited."),
+      TEAMSRL_ENDPOINT_KEY(tpm, AtLeast(0), "Tokens per minute for the whole run; 0 = unlimited."),
+      TEAMSRL_ENDPOINT_KEY(price_prompt_per_1k, AtLeast(0), "USD per 1000 prompt tokens."),
+      TEAMSRL_ENDPOINT_KEY(price_completion_per_1k, AtLeast(0), "USD per 1000 completion tokens."),
+      TEAMSRL_ENDPOINT_KEY(latency_ms, AtLeast(0), "sim only: simulated latency per call, ms."),
+      TEAMSRL_ENDPOINT_KEY(latency_jitter, Unit(),
+                           "sim only: relative jitter of the simulated latency."),
+      TEAMSRL_KEY("llm.roles.rewriter", llm.rewriter, NonEmpty(),
+                  "Endpoint that applies the chosen operation to an instruction."),
+      TEAMSRL_KEY("llm.roles.reviewer", llm.reviewer, NonEmpty(),
+                  "Endpoint that answers `Equal` / `Not Equal` (the reward)."),
+      TEAMSRL_KEY("llm.roles.responder", llm.responder, NonEmpty(),
+                  "Endpoint that answers final instructions (generate, baseline)."),
+      TEAMSRL_KEY("llm.cache.path", llm.cache_path, Any(),
+                  "Persistent response cache; empty = none. Relative: see below."),
+      TEAMSRL_KEY("llm.cache.mode", llm.cache_mode, OneOf("off|read_write|replay"),
+                  "`read_write` uses and fills the cache; `replay` answers only from it (a "
+                  "miss is an error)."),
+      TEAMSRL_KEY("budget.max_queries", budget.max_queries, AtLeast(0),
+                  "Cap on LLM queries for the run; 0 = unlimited."),
+      TEAMSRL_KEY("budget.max_tokens", budget.max_tokens, AtLeast(0),
+                  "Cap on prompt + completion tokens; 0 = unlimited."),
+      TEAMSRL_KEY("budget.max_cost_usd", budget.max_cost_usd, AtLeast(0),
+                  "Cap on cost in USD; 0 = unlimited."),
+      TEAMSRL_KEY("env.actions", env.actions, ActionList(),
+                  "Operations the policy chooses among, in action-index order."),
+      TEAMSRL_KEY("env.prompts_dir", env.prompts_dir, NonEmpty(),
+                  "Directory of prompt templates, one file per action. Relative: see below."),
+      TEAMSRL_KEY("env.episode_length", env.episode_length, AtLeast(1),
+                  "Rewrite steps per episode."),
+      TEAMSRL_KEY("env.initial_instruction", env.initial_instruction, NonEmpty(),
+                  "The seed instruction when `env.seeds.path` is empty."),
+      TEAMSRL_KEY("env.seeds.path", env.seeds.path, Any(),
+                  "Seed instruction file; empty = only `env.initial_instruction`."),
+      TEAMSRL_KEY("env.seeds.format", env.seeds.format, OneOf("auto|jsonl|json|text"),
+                  "Seed file format; `auto` goes by the extension."),
+      TEAMSRL_KEY("env.seeds.fields.instruction", env.seeds.instruction_field, NonEmpty(),
+                  "Field holding the instruction (dotted, e.g. `instances[0].input`)."),
+      TEAMSRL_KEY("env.seeds.fields.input", env.seeds.input_field, Any(),
+                  "Field holding the optional input (kept in the record, not sent)."),
+      TEAMSRL_KEY("env.seeds.on_bad_record", env.seeds.on_bad_record, OneOf("fatal|skip"),
+                  "What a malformed seed record does."),
+      TEAMSRL_KEY("env.carry_over", env.carry_over, Any(),
+                  "Carry the instruction from episode to episode instead of resetting it."),
+      TEAMSRL_KEY("env.reward.type", env.reward.type, OneOf("not_equal"),
+                  "`not_equal`: 1 when the reviewer says `Not Equal`, else 0."),
+      TEAMSRL_KEY("env.reward.match", env.reward.match, OneOf("exact|normalized"),
+                  "How the reviewer's reply is compared with `Not Equal`."),
+      TEAMSRL_KEY("env.reward.query_cost", env.reward.query_cost, Any(),
+                  "Added to the reward per LLM query (e.g. -0.1); the recorded cost is -1 "
+                  "per query regardless."),
+      TEAMSRL_KEY("policy.type", policy.type, OneOf("gaussian_argmax|categorical|uniform"),
+                  "`gaussian_argmax`: the released code's policy; `categorical`: softmax; "
+                  "`uniform`: random control."),
+      TEAMSRL_KEY("policy.hidden", policy.hidden, AtLeast(1), "Hidden layer sizes of the MLPs."),
+      TEAMSRL_KEY("policy.breadth_bias", policy.breadth_bias, Any(),
+                  "gaussian_argmax: added to breadth's entry before the argmax."),
+      TEAMSRL_KEY("policy.init_log_std", policy.init_log_std, Any(),
+                  "Initial log standard deviation of the Gaussian."),
+      TEAMSRL_KEY("policy.obs_clip", policy.obs_clip, Positive(),
+                  "Clip of the running mean/std observation filter."),
+      TEAMSRL_KEY("algo.type", algo.type, OneOf("trpo|ppo|reinforce"), "Learner."),
+      TEAMSRL_KEY("algo.gamma", algo.gamma, Unit(), "Discount."),
+      TEAMSRL_KEY("algo.lambda", algo.lambda, Unit(), "GAE lambda."),
+      TEAMSRL_KEY("algo.max_kl", algo.max_kl, Positive(), "TRPO: KL step size."),
+      TEAMSRL_KEY("algo.damping", algo.damping, AtLeast(0), "TRPO: Fisher damping."),
+      TEAMSRL_KEY("algo.cg_iters", algo.cg_iters, AtLeast(1),
+                  "TRPO: conjugate-gradient iterations."),
+      TEAMSRL_KEY("algo.cg_residual_tol", algo.cg_residual_tol, AtLeast(0),
+                  "TRPO: conjugate-gradient residual tolerance."),
+      TEAMSRL_KEY("algo.line_search_steps", algo.line_search_steps, AtLeast(1),
+                  "TRPO: backtracking steps (0.5^k)."),
+      TEAMSRL_KEY("algo.accept_ratio", algo.accept_ratio, Unit(),
+                  "TRPO: minimum actual/expected improvement."),
+      TEAMSRL_KEY("algo.value_lbfgs_iters", algo.value_lbfgs_iters, AtLeast(1),
+                  "TRPO: L-BFGS iterations of the value fit."),
+      TEAMSRL_KEY("algo.value_l2", algo.value_l2, AtLeast(0), "TRPO: L2 of the value fit."),
+      TEAMSRL_KEY("algo.learning_rate", algo.learning_rate, Positive(),
+                  "PPO/REINFORCE: policy Adam step size."),
+      TEAMSRL_KEY("algo.value_learning_rate", algo.value_learning_rate, Positive(),
+                  "PPO/REINFORCE: value Adam step size."),
+      TEAMSRL_KEY("algo.epochs", algo.epochs, AtLeast(1), "PPO: epochs per update."),
+      TEAMSRL_KEY("algo.clip", algo.clip, Positive(), "PPO: ratio clip."),
+      TEAMSRL_KEY("algo.entropy_coef", algo.entropy_coef, AtLeast(0),
+                  "PPO/REINFORCE: entropy bonus."),
+      TEAMSRL_KEY("train.iterations", train.iterations, AtLeast(1), "Learner updates."),
+      TEAMSRL_KEY("train.actors", train.actors, AtLeast(1),
+                  "Logical actors (independent environments), spread over the MPI ranks."),
+      TEAMSRL_KEY("train.episodes_per_actor", train.episodes_per_actor, AtLeast(1),
+                  "Episodes per actor per update."),
+      TEAMSRL_KEY("train.snapshot_every", train.snapshot_every, AtLeast(0),
+                  "Store the policy every N updates; 0 = only the final one."),
+      TEAMSRL_KEY("train.progress_interval_s", train.progress_interval_s, Positive(),
+                  "Seconds between progress log lines when not on a terminal."),
+  };
+  return kSchema;
+}
+
+#undef TEAMSRL_KEY
+#undef TEAMSRL_ENDPOINT_KEY
+
+std::string Join(std::string_view prefix, std::string_view name) {
+  return prefix.empty() ? std::string(name) : std::string(prefix) + "." + std::string(name);
+}
+
+namespace {
+
+struct SchemaIndex {
+  std::unordered_map<std::string, const KeySpec*> leaves;  // pattern -> row
+  std::set<std::string> sections;                          // "" (top), "llm", "llm.endpoints.*"
+};
+
+const SchemaIndex& Index() {
+  static const SchemaIndex kIndex = [] {
+    SchemaIndex index;
+    index.sections.insert("");
+    for (const KeySpec& spec : Schema()) {
+      index.leaves[std::string(spec.path)] = &spec;
+      for (size_t dot = spec.path.find('.'); dot != std::string_view::npos;
+           dot = spec.path.find('.', dot + 1)) {
+        index.sections.insert(std::string(spec.path.substr(0, dot)));
+      }
+    }
+    return index;
+  }();
+  return kIndex;
+}
+
+}  // namespace
+
+const KeySpec* FindLeaf(const std::string& pattern) {
+  auto it = Index().leaves.find(pattern);
+  return it == Index().leaves.end() ? nullptr : it->second;
+}
+bool IsSection(const std::string& pattern) { return Index().sections.count(pattern) > 0; }
+
+namespace {
+
+// Names allowed directly inside `section` (in schema order, without duplicates).
+std::vector<std::string> ChildNames(const std::string& section) {
+  std::vector<std::string> names;
+  const std::string prefix = section.empty() ? "" : section + ".";
+  for (const KeySpec& spec : Schema()) {
+    std::string_view p = spec.path;
+    if (!p.starts_with(prefix)) continue;
+    std::string name(p.substr(prefix.size(), p.find('.', prefix.size()) - prefix.size()));
+    if (name != "*" && std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string Closest(std::string_view name, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
+  for (const std::string& c : candidates) {
+    // A truncated name ("deepen") is as likely a slip as a typo.
+    size_t d = name.size() >= 3 && c.starts_with(name) ? 1 : EditDistance(name, c);
+    if (d < best_d && d < std::max(name.size(), c.size())) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string Suggestion(const std::string& section, const std::string& name) {
+  std::string near = Closest(name, ChildNames(section));
+  if (!near.empty()) return "; did you mean " + near + "?";
+  for (const KeySpec& spec : Schema()) {
+    std::string_view p = spec.path;
+    if (p.ends_with("." + name) && !p.starts_with(kEndpointPattern)) {
+      return "; did you mean " + std::string(p) + "?";
+    }
+  }
+  return "";
+}
+
+}  // namespace teamsrl::internal

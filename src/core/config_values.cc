@@ -1,0 +1,272 @@
+#include "core/config_values.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "core/text.h"
+
+namespace teamsrl::internal {
+namespace {
+
+std::vector<std::string> SplitChoices(std::string_view choices) {
+  return choices.empty() ? std::vector<std::string>{} : Split(choices, '|');
+}
+std::string ListChoices(std::string_view choices) {
+  return ReplaceAll(std::string(choices), "|", ", ");
+}
+
+std::string FormatDouble(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);  // shortest exact round trip
+  std::string s(buf, end);
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";  // keep it visibly a float
+  return s;
+}
+
+// "an integer >= 1", "a number in [0, 1]".
+std::string RangeText(const Rule& r) {
+  auto num = [](double v) {
+    std::string s = FormatDouble(v);
+    return s.ends_with(".0") ? s.substr(0, s.size() - 2) : s;
+  };
+  if (r.min > -kInf && r.max < kInf) return " in [" + num(r.min) + ", " + num(r.max) + "]";
+  if (r.min > -kInf) return (r.min_open ? " > " : " >= ") + num(r.min);
+  if (r.max < kInf) return " <= " + num(r.max);
+  return "";
+}
+
+}  // namespace
+
+std::string Expected(const KeySpec& spec) {
+  // Only the field's type matters here; the probes are never written.
+  static Config probe_config;
+  static EndpointConfig probe_endpoint;
+  FieldRef probe =
+      spec.config_field ? spec.config_field(probe_config) : spec.endpoint_field(probe_endpoint);
+  const Rule& r = spec.rule;
+  return std::visit(
+      [&](auto* p) -> std::string {
+        using T = std::remove_pointer_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (!r.choices.empty()) return "one of " + ListChoices(r.choices);
+          return r.non_empty ? "a non-empty string" : "a string";
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return "true or false";
+        } else if constexpr (std::is_same_v<T, uint64_t>) {
+          return "a non-negative integer";
+        } else if constexpr (std::is_integral_v<T>) {
+          return "an integer" + RangeText(r);
+        } else if constexpr (std::is_same_v<T, double>) {
+          return "a number" + RangeText(r);
+        } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+          return "a list of integers" + RangeText(r);
+        } else {
+          return "a list of " + std::string(r.item) + "s";
+        }
+      },
+      probe);
+}
+
+int Line(const YAML::Node& node) { return node.Mark().is_null() ? -1 : node.Mark().line + 1; }
+
+bool IsQuoted(const YAML::Node& node) { return node.Tag() == "!"; }
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar: {
+      std::string s = node.Scalar();
+      if (s.size() > 60) s = s.substr(0, 57) + "...";
+      return IsQuoted(node) ? "\"" + s + "\" (a quoted string)" : s;
+    }
+    default:
+      return "an undefined value";
+  }
+}
+
+std::string FormatValue(const FieldRef& field) {
+  return std::visit(
+      [](auto* p) -> std::string {
+        using T = std::remove_pointer_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return *p;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return *p ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, double>) {
+          return FormatDouble(*p);
+        } else if constexpr (std::is_integral_v<T>) {
+          return std::to_string(*p);
+        } else {
+          std::string out = "[";
+          for (size_t i = 0; i < p->size(); ++i) {
+            if (i) out += ", ";
+            if constexpr (std::is_same_v<T, std::vector<int>>) {
+              out += std::to_string((*p)[i]);
+            } else {
+              out += (*p)[i];
+            }
+          }
+          return out + "]";
+        }
+      },
+      field);
+}
+
+namespace {
+
+Status TypeError(const Reporter& rep, const Entry& e, const YAML::Node& node) {
+  // A list element has its own line; a key's value uses the key's line, because yaml-cpp
+  // marks an empty (null) value at the token after it.
+  const int line = &node != &e.value && Line(node) > 0 ? Line(node) : e.line;
+  return rep.Error(e.path, line, "expected " + Expected(*e.spec) + ", got " + Describe(node));
+}
+
+bool PlainScalar(const YAML::Node& node) { return node.IsScalar() && !IsQuoted(node); }
+
+Status CheckRange(const Reporter& rep, const Entry& e, double v, const std::string& text,
+                  int line) {
+  const Rule& r = e.spec->rule;
+  if (v < r.min || v > r.max || (r.min_open && v == r.min)) {
+    return rep.Error(e.path, line, "expected " + Expected(*e.spec) + ", got " + text);
+  }
+  return OkStatus();
+}
+
+template <typename T>
+Status ParseInteger(const Reporter& rep, const Entry& e, const YAML::Node& node, T* out) {
+  if (!PlainScalar(node)) return TypeError(rep, e, node);
+  std::string_view text = node.Scalar();
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  const bool digits = !text.empty() &&
+                      std::all_of(text.begin() + (text[0] == '-' ? 1 : 0), text.end(),
+                                  [](char c) { return c >= '0' && c <= '9'; }) &&
+                      text != "-";
+  if (!digits) return TypeError(rep, e, node);
+  if (std::is_unsigned_v<T> && text[0] == '-') return TypeError(rep, e, node);
+  T value{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) {
+    return rep.Error(e.path, Line(node),
+                     "expected " + Expected(*e.spec) + ", got " + node.Scalar() +
+                         " (does not fit in a " + std::to_string(sizeof(T) * 8) + "-bit " +
+                         (std::is_unsigned_v<T> ? "unsigned " : "") + "integer)");
+  }
+  TEAMSRL_RETURN_IF_ERROR(
+      CheckRange(rep, e, static_cast<double>(value), node.Scalar(), Line(node)));
+  *out = value;
+  return OkStatus();
+}
+
+Status ParseDouble(const Reporter& rep, const Entry& e, const YAML::Node& node, double* out) {
+  if (!PlainScalar(node)) return TypeError(rep, e, node);
+  std::string_view text = node.Scalar();
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value)) {
+    return TypeError(rep, e, node);
+  }
+  TEAMSRL_RETURN_IF_ERROR(CheckRange(rep, e, value, node.Scalar(), Line(node)));
+  *out = value;
+  return OkStatus();
+}
+
+Status CheckChoice(const Reporter& rep, const Entry& e, const std::string& value, int line,
+                   bool in_list) {
+  const Rule& r = e.spec->rule;
+  if (r.choices.empty()) return OkStatus();
+  std::vector<std::string> allowed = SplitChoices(r.choices);
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return OkStatus();
+  std::string near = Closest(value, allowed);
+  std::string hint = near.empty() ? "" : "; did you mean " + near + "?";
+  if (in_list) {
+    return rep.Error(e.path, line,
+                     "unknown " + std::string(r.item) + " \"" + value +
+                         "\"; allowed: " + ListChoices(r.choices) + hint);
+  }
+  return rep.Error(e.path, line,
+                   "expected one of " + ListChoices(r.choices) + ", got \"" + value + "\"" + hint);
+}
+
+Status ParseString(const Reporter& rep, const Entry& e, const YAML::Node& node, std::string* out) {
+  if (node.IsNull()) {
+    *out = "";  // `key:` with nothing after it
+  } else if (node.IsScalar()) {
+    *out = node.Scalar();
+  } else {
+    return TypeError(rep, e, node);
+  }
+  if (e.spec->rule.non_empty && out->empty()) {
+    return rep.Error(e.path, e.line, "expected " + Expected(*e.spec) + ", got an empty value");
+  }
+  return CheckChoice(rep, e, *out, e.line, /*in_list=*/false);
+}
+
+Status ParseBool(const Reporter& rep, const Entry& e, const YAML::Node& node, bool* out) {
+  if (!PlainScalar(node) || (node.Scalar() != "true" && node.Scalar() != "false")) {
+    return TypeError(rep, e, node);
+  }
+  *out = node.Scalar() == "true";
+  return OkStatus();
+}
+
+template <typename T>
+Status ParseList(const Reporter& rep, const Entry& e, const YAML::Node& node, std::vector<T>* out) {
+  if (!node.IsSequence()) return TypeError(rep, e, node);
+  const Rule& r = e.spec->rule;
+  std::vector<T> values;
+  for (const YAML::Node& item : node) {
+    const int line = Line(item) > 0 ? Line(item) : e.line;
+    T value{};
+    if constexpr (std::is_same_v<T, int>) {
+      TEAMSRL_RETURN_IF_ERROR(ParseInteger(rep, e, item, &value));
+    } else {
+      if (!item.IsScalar()) return TypeError(rep, e, item);
+      value = item.Scalar();
+      TEAMSRL_RETURN_IF_ERROR(CheckChoice(rep, e, value, line, /*in_list=*/true));
+    }
+    if (r.unique && std::find(values.begin(), values.end(), value) != values.end()) {
+      std::ostringstream v;
+      v << value;
+      return rep.Error(e.path, line, "duplicate " + std::string(r.item) + " \"" + v.str() + "\"");
+    }
+    values.push_back(std::move(value));
+  }
+  if (r.non_empty && values.empty()) {
+    return rep.Error(e.path, e.line, "expected at least one " + std::string(r.item));
+  }
+  *out = std::move(values);
+  return OkStatus();
+}
+}  // namespace
+
+Status Assign(const Reporter& rep, const Entry& e, FieldRef field) {
+  return std::visit(
+      [&](auto* p) -> Status {
+        using T = std::remove_pointer_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return ParseString(rep, e, e.value, p);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return ParseBool(rep, e, e.value, p);
+        } else if constexpr (std::is_same_v<T, double>) {
+          return ParseDouble(rep, e, e.value, p);
+        } else if constexpr (std::is_integral_v<T>) {
+          return ParseInteger(rep, e, e.value, p);
+        } else {
+          return ParseList(rep, e, e.value, p);
+        }
+      },
+      field);
+}
+
+}  // namespace teamsrl::internal
