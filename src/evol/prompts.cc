@@ -1,0 +1,114 @@
+#include "evol/prompts.h"
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+#include <utility>
+
+#include "core/check.h"
+
+namespace teamsrl::evol {
+namespace {
+
+using Slot = std::pair<std::string_view, std::string_view>;  // {placeholder, value}
+
+std::string Substitute(std::string_view tmpl, std::initializer_list<Slot> slots) {
+  std::string out;
+  out.reserve(tmpl.size() + 256);
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    bool replaced = false;
+    if (tmpl[i] == '{') {
+      for (const auto& [name, value] : slots) {
+        if (tmpl.compare(i, name.size(), name) == 0) {
+          out.append(value);
+          i += name.size();
+          replaced = true;
+          break;
+        }
+      }
+    }
+    if (!replaced) out.push_back(tmpl[i++]);
+  }
+  return out;
+}
+
+// Reads a template; trailing whitespace is dropped so the rendered prompt ends cleanly.
+Result<std::string> ReadTemplate(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return NotFound("prompt template " + path.string() + " is missing or unreadable");
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  std::string text = buf.str();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.pop_back();
+  }
+  if (text.empty()) return InvalidArgument("prompt template " + path.string() + " is empty");
+  return text;
+}
+
+Status RequireSlot(const std::string& text, std::string_view slot,
+                   const std::filesystem::path& path) {
+  if (text.find(slot) == std::string::npos) {
+    return InvalidArgument("prompt template " + path.string() + " has no " + std::string(slot) +
+                           " placeholder");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string Render(std::string_view tmpl, std::string_view instruction) {
+  return Substitute(tmpl, {{kInstructionSlot, instruction}});
+}
+
+std::string RenderReview(std::string_view tmpl, std::string_view before, std::string_view after) {
+  return Substitute(tmpl, {{kBeforeSlot, before}, {kAfterSlot, after}});
+}
+
+Result<PromptSet> PromptSet::Load(const std::string& dir) { return Load(dir, ActionSet()); }
+
+Result<PromptSet> PromptSet::Load(const std::string& dir, const ActionSet& actions) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return NotFound("prompts directory " + dir + " does not exist (env.prompts_dir)");
+  }
+  PromptSet set;
+  set.dir_ = dir;
+  for (Action a : actions.actions()) {
+    const fs::path path = fs::path(dir) / (std::string(ActionName(a)) + ".txt");
+    TEAMSRL_ASSIGN_OR_RETURN(std::string text, ReadTemplate(path));
+    TEAMSRL_RETURN_IF_ERROR(RequireSlot(text, kInstructionSlot, path));
+    set.templates_[Index(a)] = std::move(text);
+  }
+  const fs::path reviewer = fs::path(dir) / "reviewer.txt";
+  TEAMSRL_ASSIGN_OR_RETURN(set.reviewer_, ReadTemplate(reviewer));
+  TEAMSRL_RETURN_IF_ERROR(RequireSlot(set.reviewer_, kBeforeSlot, reviewer));
+  TEAMSRL_RETURN_IF_ERROR(RequireSlot(set.reviewer_, kAfterSlot, reviewer));
+  TEAMSRL_ASSIGN_OR_RETURN(set.responder_system_, ReadTemplate(fs::path(dir) / "responder.txt"));
+  return set;
+}
+
+const std::string& PromptSet::ActionTemplate(Action action) const {
+  TEAMSRL_CHECK(Has(action)) << "no template loaded for action " << ActionName(action);
+  return *templates_[Index(action)];
+}
+
+ChatPrompt PromptSet::Rewriter(Action action, std::string_view instruction) const {
+  return {std::string(kRewriterSystem), Render(ActionTemplate(action), instruction)};
+}
+
+ChatPrompt PromptSet::Reviewer(std::string_view before, std::string_view after) const {
+  return {std::string(kReviewerSystem), RenderReview(reviewer_, before, after)};
+}
+
+ChatPrompt PromptSet::Responder(std::string_view instruction) const {
+  return {responder_system_, std::string(instruction)};
+}
+
+}  // namespace teamsrl::evol

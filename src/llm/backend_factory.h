@@ -1,0 +1,19 @@
+// Builds the Client behind one `llm.endpoints.NAME` entry.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "llm/client.h"
+
+namespace teamsrl::llm {
+
+// "sim" -> SimBackend. "openai" -> FailedPrecondition until that backend is built.
+// Anything else -> InvalidArgument naming the endpoint and the backend.
+Result<std::unique_ptr<Client>> MakeBackend(const std::string& endpoint_name,
+                                            const EndpointConfig& config, uint64_t run_seed);
+
+}  // namespace teamsrl::llm

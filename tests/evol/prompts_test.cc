@@ -1,0 +1,144 @@
+#include "evol/prompts.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace teamsrl::evol {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kShippedDir = std::string(TEAMSRL_SOURCE_DIR) + "/experiments/prompts";
+
+// A scratch prompts directory, removed on destruction.
+class TempPromptDir {
+ public:
+  TempPromptDir() {
+    path_ = fs::temp_directory_path() /
+            ("teamsrl_prompts_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
+    fs::create_directories(path_);
+  }
+  ~TempPromptDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  void Write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name) << text;
+  }
+  // A complete, valid set of files.
+  void WriteAll() const {
+    for (const auto& n : ActionNames()) Write(n + ".txt", "Do " + n + " to: {instruction}\n");
+    Write("reviewer.txt", "A: {before}\nB: {after}\n");
+    Write("responder.txt", "Be helpful.\n");
+  }
+  std::string str() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+TEST(RenderTest, ReplacesEveryPlaceholderInOnePass) {
+  EXPECT_EQ(Render("Rewrite: {instruction}. Again: {instruction}", "cook"),
+            "Rewrite: cook. Again: cook");
+  // Braces in the instruction are data, never expanded again.
+  EXPECT_EQ(Render("X {instruction} Y", "use {instruction} and {x}"),
+            "X use {instruction} and {x} Y");
+  EXPECT_EQ(Render("no slot {other}", "z"), "no slot {other}");
+  EXPECT_EQ(RenderReview("1: {before} 2: {after}", "{after}", "b"), "1: {after} 2: b");
+}
+
+TEST(PromptSetTest, LoadsShippedTemplates) {
+  Result<PromptSet> set = PromptSet::Load(kShippedDir);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  for (int i = 0; i < kNumActions; ++i) {
+    const Action a = static_cast<Action>(i);
+    ASSERT_TRUE(set->Has(a));
+    const std::string& t = set->ActionTemplate(a);
+    EXPECT_NE(t.find("{instruction}"), std::string::npos) << ActionName(a);
+    // Every template forbids the marker words the elimination rule looks for.
+    EXPECT_NE(t.find("#Given Prompt#"), std::string::npos) << ActionName(a);
+  }
+  EXPECT_NE(set->ActionTemplate(Action::kAddConstraints).find("2048 words"), std::string::npos);
+  EXPECT_NE(set->ActionTemplate(Action::kAddConstraints).find("10 to 20 words"), std::string::npos);
+  EXPECT_NE(set->ActionTemplate(Action::kBreadth).find("creator"), std::string::npos);
+  EXPECT_NE(set->reviewer_template().find("\"Not Equal\""), std::string::npos);
+  EXPECT_FALSE(set->responder_system().empty());
+}
+
+TEST(PromptSetTest, BuildsChatMessagesPerRole) {
+  Result<PromptSet> set = PromptSet::Load(kShippedDir);
+  ASSERT_TRUE(set.ok());
+  ChatPrompt rw = set->Rewriter(Action::kDeepening, "How to cook food?");
+  EXPECT_EQ(rw.system, kRewriterSystem);
+  EXPECT_NE(rw.user.find("How to cook food?"), std::string::npos);
+  EXPECT_EQ(rw.user.find("{instruction}"), std::string::npos);
+
+  ChatPrompt rv = set->Reviewer("old text", "new text");
+  EXPECT_EQ(rv.system, kReviewerSystem);
+  EXPECT_LT(rv.user.find("old text"), rv.user.find("new text"));
+
+  ChatPrompt rs = set->Responder("How to cook food?");
+  EXPECT_EQ(rs.system, set->responder_system());
+  EXPECT_EQ(rs.user, "How to cook food?");
+}
+
+TEST(PromptSetTest, MissingFileErrorNamesIt) {
+  TempPromptDir dir;
+  dir.WriteAll();
+  fs::remove(fs::path(dir.str()) / "concretizing.txt");
+  Result<PromptSet> set = PromptSet::Load(dir.str());
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(set.status().message().find("concretizing.txt"), std::string::npos);
+
+  // A subset of actions does not need the missing file.
+  Result<ActionSet> actions = ActionSet::FromNames({"breadth", "deepening"});
+  ASSERT_TRUE(actions.ok());
+  Result<PromptSet> subset = PromptSet::Load(dir.str(), *actions);
+  ASSERT_TRUE(subset.ok()) << subset.status().ToString();
+  EXPECT_TRUE(subset->Has(Action::kDeepening));
+  EXPECT_FALSE(subset->Has(Action::kConcretizing));
+}
+
+TEST(PromptSetTest, MissingDirectoryAndPlaceholderErrors) {
+  Result<PromptSet> none = PromptSet::Load("/nonexistent/teamsrl/prompts");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("/nonexistent/teamsrl/prompts"), std::string::npos);
+
+  TempPromptDir dir;
+  dir.WriteAll();
+  dir.Write("deepening.txt", "Deepen the instruction.\n");
+  Result<PromptSet> no_slot = PromptSet::Load(dir.str());
+  ASSERT_FALSE(no_slot.ok());
+  EXPECT_EQ(no_slot.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_slot.status().message().find("deepening.txt"), std::string::npos);
+  EXPECT_NE(no_slot.status().message().find("{instruction}"), std::string::npos);
+
+  dir.WriteAll();
+  dir.Write("reviewer.txt", "Compare {before} with the other one.");
+  Result<PromptSet> no_after = PromptSet::Load(dir.str());
+  ASSERT_FALSE(no_after.ok());
+  EXPECT_NE(no_after.status().message().find("{after}"), std::string::npos);
+
+  dir.WriteAll();
+  dir.Write("responder.txt", "  \n");
+  Result<PromptSet> empty = PromptSet::Load(dir.str());
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("responder.txt is empty"), std::string::npos);
+}
+
+TEST(PromptSetTest, TrailingWhitespaceIsDropped) {
+  TempPromptDir dir;
+  dir.WriteAll();
+  Result<PromptSet> set = PromptSet::Load(dir.str());
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->ActionTemplate(Action::kBreadth), "Do breadth to: {instruction}");
+  EXPECT_EQ(set->Rewriter(Action::kBreadth, "x").user, "Do breadth to: x");
+}
+
+}  // namespace
+}  // namespace teamsrl::evol

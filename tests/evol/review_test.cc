@@ -1,0 +1,42 @@
+#include "evol/review.h"
+
+#include <gtest/gtest.h>
+
+namespace teamsrl::evol {
+namespace {
+
+TEST(ReviewTest, ExactAcceptsOnlyTrimmedNotEqual) {
+  EXPECT_TRUE(IsNotEqual("Not Equal", MatchMode::kExact));
+  EXPECT_TRUE(IsNotEqual(" Not Equal\n", MatchMode::kExact));
+  EXPECT_TRUE(IsNotEqual("\tNot Equal  \r\n", MatchMode::kExact));
+  EXPECT_FALSE(IsNotEqual("Equal", MatchMode::kExact));
+  EXPECT_FALSE(IsNotEqual("not equal.", MatchMode::kExact));
+  EXPECT_FALSE(IsNotEqual("Not Equal.", MatchMode::kExact));
+  EXPECT_FALSE(IsNotEqual("Not equal", MatchMode::kExact));
+  EXPECT_FALSE(IsNotEqual("Not  Equal", MatchMode::kExact));
+  EXPECT_FALSE(IsNotEqual("", MatchMode::kExact));
+}
+
+TEST(ReviewTest, NormalizedRecoversCaseAndPunctuationNoise) {
+  for (const char* reply : {"Not Equal", "not equal.", "Not Equal.", " Not Equal\n", "Not equal",
+                            "NOT EQUAL!", "\"Not Equal\"", "Not  \n Equal", "**Not Equal**"}) {
+    EXPECT_TRUE(IsNotEqual(reply, MatchMode::kNormalized)) << reply;
+  }
+  for (const char* reply : {"Equal", "Equal.", "equal", "",
+                            "Not Equal - the second prompt adds a "
+                            "constraint.",
+                            "The answer is Not Equal", "Notequal"}) {
+    EXPECT_FALSE(IsNotEqual(reply, MatchMode::kNormalized)) << reply;
+  }
+}
+
+TEST(ReviewTest, ModeNames) {
+  EXPECT_EQ(MatchModeName(MatchMode::kExact), "exact");
+  EXPECT_EQ(*MatchModeFromName("normalized"), MatchMode::kNormalized);
+  Result<MatchMode> bad = MatchModeFromName("fuzzy");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'fuzzy'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace teamsrl::evol
