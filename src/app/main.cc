@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
   CLI::App* inspect = app.add_subcommand("inspect", "print a human summary of a run file");
   inspect->add_option("file", run_path, "run file (.h5)")->required();
 
+  CLI::App* keys = app.add_subcommand("keys", "print every config key (markdown table)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -111,5 +113,9 @@ int main(int argc, char** argv) {
                  &argv);
   }
   if (inspect->parsed()) return Inspect(run_path);
+  if (keys->parsed()) {
+    std::fputs(teamsrl::ConfigKeyReference().c_str(), stdout);
+    return kExitOk;
+  }
   return kExitUsage;
 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the packages, builds teamsrl and trains the quickstart policy with 2 MPI
+# ranks on the built-in simulator; prints where the run file went.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./cluster/bootstrap.sh
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+cmake --preset default
+cmake --build --preset default -j "$(nproc)"
+mpirun -np 2 build/bin/teamsrl train experiments/quickstart.yaml --out runs/quickstart --overwrite "$@"
+build/bin/teamsrl inspect runs/quickstart/run.h5

@@ -1,0 +1,135 @@
+// The HDF5 run file, schema version 1 (ARCHITECTURE.md s.7): one file per run, written by
+// the root rank only.
+//
+//   /                   root attributes (RootAttributes below, plus schema_version,
+//                       finished_at, status)
+//   /train/iterations   IterationRow per learner update
+//   /train/episodes     EpisodeRow per episode
+//   /train/steps        StepRow per environment step           enum: action
+//   /llm/calls          CallRow per LLM call                   enums: role, status, endpoint
+//   /budget             BudgetRow per role, plus "total"       enum: role
+//   /dataset/samples    SampleRow per generated sample         enums: action, reason
+//   /text/strings       variable-length UTF-8 strings; *_id columns index it (-1 = none)
+//   /policy/NAME        float64 parameter vector; string attributes describe the
+//                       architecture ("final", "snapshot_000128", ...)
+//
+// Tables are compound datasets (see table.h for the layout and the enum attribute scheme
+// `<column>_names`), all created by Create, so every path exists even when empty.
+//
+// Durability: rows and texts are buffered by Append*/AddText and written by Flush(), which
+// ends with H5Fflush; the pipeline flushes once per iteration. A process killed after a
+// Flush leaves a file that any HDF5 reader opens (test: RunFileTest.SurvivesSigkill).
+// Two HDF5 1.10 facts decide how the file is created:
+//  - libver bounds are v18 (superblock v2), not "latest": with superblock v3 a file that
+//    was not closed keeps its "open for write" flag and plain readers (h5py, pandas)
+//    refuse it until `h5clear -s`. Full SWMR needs v3 and forbids new objects and
+//    attributes after start, which the status attributes and policy snapshots need.
+//  - the writer does not take HDF5's file lock, so a notebook can open the file
+//    read-only while the run is live (re-open to see new rows). A reader opening during
+//    a flush may see an inconsistent state: retry.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "io/run_schema.h"
+
+namespace teamsrl::io {
+
+// Root attributes written by Create. Strings are variable-length UTF-8.
+struct RootAttributes {
+  std::string run_name;  // run.name from the config
+  std::string teamsrl_version = TEAMSRL_VERSION;
+  std::string git_describe = TEAMSRL_GIT_DESCRIBE;
+  std::string command;      // the command line, e.g. "teamsrl train quickstart.yaml ..."
+  std::string config_yaml;  // the resolved configuration
+  uint64_t seed = 0;
+  int64_t world_size = 1;           // MPI ranks
+  int64_t actors = 1;               // logical actors
+  std::string hostnames;            // comma-separated, distinct, in rank order
+  std::string slurm_job_id;         // empty when not under SLURM
+  std::string slurm_array_task_id;  // empty when not in an array job
+  std::string started_at;           // ISO-8601 UTC; Create fills in "now" when empty
+
+  // Enum name tables, stored as `<column>_names` attributes of the datasets (not as root
+  // attributes). role_names must match llm::RoleNames(); "total" is appended for /budget.
+  std::vector<std::string> action_names;
+  std::vector<std::string> endpoint_names;
+  std::vector<std::string> role_names = {"rewriter", "reviewer", "responder"};
+  std::vector<std::string> reason_names;  // elimination reasons of /dataset/samples
+
+  // Defaults with slurm_job_id / slurm_array_task_id from SLURM_JOB_ID /
+  // SLURM_ARRAY_TASK_ID and started_at = now.
+  static RootAttributes FromEnvironment();
+};
+
+// The values of the root attribute `status`.
+inline constexpr const char* kRunStatuses[] = {"running", "completed", "failed", "budget_exhausted",
+                                               "preempted"};
+
+// "2024-05-01T12:34:56Z"
+std::string CurrentTimeIso8601();
+
+class RunFile {
+ public:
+  // Creates `path` (and its parent directories), replacing an existing file, writes the
+  // root attributes with status "running" and creates every dataset.
+  static Result<RunFile> Create(const std::string& path, const RootAttributes& attributes);
+
+  RunFile(RunFile&&) noexcept;
+  RunFile& operator=(RunFile&&) noexcept;
+  // Flushes and closes, ignoring errors; the status stays as last set.
+  ~RunFile();
+
+  // Buffered until Flush().
+  void AppendIterations(const std::vector<IterationRow>& rows);
+  void AppendEpisodes(const std::vector<EpisodeRow>& rows);
+  void AppendSteps(const std::vector<StepRow>& rows);
+  void AppendCalls(const std::vector<CallRow>& rows);
+  void AppendSamples(const std::vector<SampleRow>& rows);
+  // Returns the id of `text` in /text/strings: 0, 1, 2, ... in call order (no dedup).
+  int64_t AddText(std::string_view text);
+
+  // Replaces /budget with `rows` (written now).
+  Status WriteBudget(const std::vector<BudgetRow>& rows);
+  // Writes /policy/NAME (replacing it) with string attributes, and flushes.
+  Status WritePolicy(const std::string& name, const std::vector<double>& params,
+                     const std::map<std::string, std::string>& attributes);
+
+  // Writes buffered texts and rows, then H5Fflush: after it returns, a killed process
+  // leaves a readable file containing everything appended so far.
+  Status Flush();
+  // Sets the root attribute `status` (one of kRunStatuses) and flushes.
+  Status SetStatus(const std::string& status);
+  // Sets (or replaces) a root attribute.
+  Status SetAttribute(const std::string& name, std::string_view value);
+  Status SetAttribute(const std::string& name, const char* value) {
+    return SetAttribute(name, std::string_view(value));
+  }
+  Status SetAttribute(const std::string& name, int64_t value);
+  Status SetAttribute(const std::string& name, int value) {
+    return SetAttribute(name, static_cast<int64_t>(value));
+  }
+  Status SetAttribute(const std::string& name, double value);
+  // Sets finished_at = now and `status`, flushes and closes the file.
+  Status Finish(const std::string& status);
+
+  bool is_open() const;
+  const std::string& path() const { return path_; }
+  int64_t text_count() const;  // texts added so far (flushed or not)
+
+ private:
+  struct State;
+  explicit RunFile(std::unique_ptr<State> state, std::string path);
+  Status CheckOpen() const;
+
+  std::unique_ptr<State> state_;
+  std::string path_;
+};
+
+}  // namespace teamsrl::io

@@ -1,0 +1,163 @@
+#include "io/run_reader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "io/attributes.h"
+#include "io/table.h"
+
+namespace teamsrl::io {
+namespace {
+
+// A string root attribute, "" when absent (files of killed runs have all of them, but a
+// reader should not fail on a cosmetic attribute).
+Result<std::string> OptionalString(hid_t loc, const std::string& name) {
+  if (!HasAttribute(loc, name)) return std::string();
+  return ReadStringAttribute(loc, name);
+}
+
+Result<std::vector<std::string>> EnumNames(hid_t file, const std::string& path,
+                                           const std::string& column) {
+  Result<DatasetId> dataset = OpenDataset(file, path);
+  if (!dataset.ok()) return std::vector<std::string>();
+  if (!HasAttribute(dataset->get(), column + "_names")) return std::vector<std::string>();
+  return ReadStringArrayAttribute(dataset->get(), column + "_names");
+}
+
+Result<DatasetId> OpenPolicy(hid_t file, const std::string& path, const std::string& name) {
+  Result<DatasetId> dataset = OpenDataset(file, std::string(kPolicyGroup) + "/" + name);
+  if (!dataset.ok() && dataset.status().code() == StatusCode::kNotFound) {
+    return NotFound("no policy '" + name + "' in run file " + path);
+  }
+  return dataset;
+}
+
+herr_t CollectName(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+}  // namespace
+
+Result<FileId> OpenRunFile(const std::string& path) {
+  SilenceHdf5Errors();
+  std::error_code error;
+  std::filesystem::file_status file_status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(file_status)) {
+    return NotFound("run file " + path + " does not exist");
+  }
+  if (std::filesystem::is_directory(file_status)) {
+    return InvalidArgument("run file " + path + " is a directory");
+  }
+  htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 < 0) return Hdf5Error("cannot read run file " + path);
+  if (is_hdf5 == 0) return DataLoss(path + " is not an HDF5 file");
+
+  // Without HDF5's file lock, like the writer (run_file.h), so reading works next to a
+  // live writer and on file systems without flock. If this process already has the file
+  // open with locking, HDF5 insists the flags match: fall back to the defaults.
+  PlistId fapl(H5Pcreate(H5P_FILE_ACCESS));
+  if (!fapl) return Hdf5Error("setting up file access properties for " + path);
+#if H5_VERSION_GE(1, 10, 7)
+  if (H5Pset_file_locking(fapl.get(), false, true) < 0) {
+    return Hdf5Error("disabling file locking for " + path);
+  }
+#endif
+  FileId file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
+  if (!file) {
+    H5Eclear2(H5E_DEFAULT);
+    file = FileId(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  }
+  if (!file) return Hdf5Error("cannot open run file " + path);
+  if (!HasAttribute(file.get(), "schema_version")) {
+    return InvalidArgument(path +
+                           " is an HDF5 file but not a teamsrl run file (no schema_version "
+                           "attribute)");
+  }
+  TEAMSRL_ASSIGN_OR_RETURN(int64_t version, ReadInt64Attribute(file.get(), "schema_version"));
+  if (version < 1 || version > kSchemaVersion) {
+    return InvalidArgument("run file " + path + " has schema_version " + std::to_string(version) +
+                           "; this teamsrl reads version " + std::to_string(kSchemaVersion));
+  }
+  return file;
+}
+
+Result<RunInfo> ReadRunInfo(const std::string& path) {
+  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
+  return ReadRunInfo(file.get());
+}
+
+Result<RunInfo> ReadRunInfo(hid_t file) {
+  RunInfo info;
+  RootAttributes& root = info.root;
+  TEAMSRL_ASSIGN_OR_RETURN(info.schema_version, ReadInt64Attribute(file, "schema_version"));
+  const std::pair<const char*, std::string*> strings[] = {
+      {"teamsrl_version", &root.teamsrl_version},
+      {"git_describe", &root.git_describe},
+      {"command", &root.command},
+      {"config_yaml", &root.config_yaml},
+      {"run_name", &root.run_name},
+      {"hostnames", &root.hostnames},
+      {"slurm_job_id", &root.slurm_job_id},
+      {"slurm_array_task_id", &root.slurm_array_task_id},
+      {"started_at", &root.started_at},
+      {"finished_at", &info.finished_at},
+      {"status", &info.status}};
+  for (const auto& [name, value] : strings) {
+    TEAMSRL_ASSIGN_OR_RETURN(*value, OptionalString(file, name));
+  }
+  TEAMSRL_ASSIGN_OR_RETURN(root.seed, ReadUint64Attribute(file, "seed"));
+  TEAMSRL_ASSIGN_OR_RETURN(root.world_size, ReadInt64Attribute(file, "world_size"));
+  TEAMSRL_ASSIGN_OR_RETURN(root.actors, ReadInt64Attribute(file, "actors"));
+  TEAMSRL_ASSIGN_OR_RETURN(root.action_names, EnumNames(file, kStepsPath, "action"));
+  TEAMSRL_ASSIGN_OR_RETURN(root.role_names, EnumNames(file, kCallsPath, "role"));
+  TEAMSRL_ASSIGN_OR_RETURN(root.endpoint_names, EnumNames(file, kCallsPath, "endpoint"));
+  TEAMSRL_ASSIGN_OR_RETURN(root.reason_names, EnumNames(file, kSamplesPath, "reason"));
+  return info;
+}
+
+Result<std::vector<std::string>> ListPolicies(const std::string& path) {
+  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
+  std::vector<std::string> names;
+  if (H5Lexists(file.get(), kPolicyGroup, H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return names;
+  }
+  GroupId group(H5Gopen2(file.get(), kPolicyGroup, H5P_DEFAULT));
+  hsize_t index = 0;
+  if (!group ||
+      H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, &index, CollectName, &names) < 0) {
+    return Hdf5Error("listing /policy in " + path);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Result<std::vector<double>> ReadPolicy(const std::string& path, const std::string& name) {
+  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
+  TEAMSRL_ASSIGN_OR_RETURN(DatasetId dataset, OpenPolicy(file.get(), path, name));
+  TEAMSRL_ASSIGN_OR_RETURN(int64_t size, DatasetRows(dataset.get()));
+  std::vector<double> params(static_cast<size_t>(size));
+  if (size == 0) return params;
+  TEAMSRL_RETURN_IF_ERROR(CheckHdf5(
+      H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, params.data()),
+      "reading policy '" + name + "' from " + path));
+  return params;
+}
+
+Result<std::map<std::string, std::string>> ReadPolicyAttributes(const std::string& path,
+                                                                const std::string& name) {
+  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
+  TEAMSRL_ASSIGN_OR_RETURN(DatasetId dataset, OpenPolicy(file.get(), path, name));
+  return ReadStringAttributes(dataset.get());
+}
+
+Result<std::string> ReadText(const std::string& path, int64_t id) {
+  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<std::string> texts,
+                           ReadStrings(file.get(), kTextPath, id, 1));
+  return std::move(texts[0]);
+}
+
+}  // namespace teamsrl::io

@@ -1,0 +1,255 @@
+#include "io/run_summary.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "core/text.h"
+#include "io/run_reader.h"
+#include "io/table.h"
+
+namespace teamsrl::io {
+namespace {
+
+constexpr int kLabelWidth = 18;
+constexpr size_t kWindow = 10;  // iterations averaged at the start and the end
+
+std::string Line(std::string_view label, std::string_view value) {
+  return fmt::format("{:<{}}{}\n", label, kLabelWidth, value);
+}
+
+std::string NameOf(const std::vector<std::string>& names, int64_t code, const char* prefix) {
+  if (code >= 0 && static_cast<size_t>(code) < names.size()) return names[code];
+  return fmt::format("{}{}", prefix, code);
+}
+
+double Mean(const std::vector<double>& v, size_t first, size_t last) {
+  if (last <= first) return 0.0;
+  return std::accumulate(v.begin() + first, v.begin() + last, 0.0) /
+         static_cast<double>(last - first);
+}
+
+std::string Percent(int64_t part, int64_t whole) {
+  return whole > 0 ? fmt::format("{:.1f}%", 100.0 * part / whole) : "-";
+}
+
+Status AppendProgress(hid_t file, std::string& out) {
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> iteration,
+                           ReadInt64Column(file, kIterationsPath, "iteration"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> mean_return,
+                           ReadFloat64Column(file, kIterationsPath, "mean_return"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> episodes,
+                           ReadInt64Column(file, kIterationsPath, "episodes"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> steps,
+                           ReadInt64Column(file, kIterationsPath, "steps"));
+  const size_t n = iteration.size();
+  if (n == 0) {
+    out += Line("iterations", "0");
+    return OkStatus();
+  }
+  out += Line("iterations", fmt::format("{} (last: iteration {})", n, iteration.back()));
+  out += Line("episodes / steps",
+              fmt::format("{} / {}", std::accumulate(episodes.begin(), episodes.end(), int64_t{0}),
+                          std::accumulate(steps.begin(), steps.end(), int64_t{0})));
+  const size_t window = std::min(kWindow, n);
+  size_t best = static_cast<size_t>(std::max_element(mean_return.begin(), mean_return.end()) -
+                                    mean_return.begin());
+  out += Line("mean return",
+              fmt::format("first {}: {:.4f}   last {}: {:.4f}   best: {:.4f} (iteration {})",
+                          window, Mean(mean_return, 0, window), window,
+                          Mean(mean_return, n - window, n), mean_return[best], iteration[best]));
+  return OkStatus();
+}
+
+Status AppendActionMix(hid_t file, const RunInfo& info, std::string& out) {
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> actions,
+                           ReadInt64Column(file, kStepsPath, "action"));
+  out += fmt::format("\naction mix over {} steps\n", actions.size());
+  if (actions.empty()) return OkStatus();
+  std::vector<std::string> names = info.root.action_names;
+  int64_t max_code = *std::max_element(actions.begin(), actions.end());
+  std::vector<int64_t> counts(std::max<size_t>(names.size(), max_code + 1), 0);
+  int64_t invalid = 0;
+  for (int64_t a : actions) {
+    if (a < 0) {
+      ++invalid;
+    } else {
+      ++counts[a];
+    }
+  }
+  size_t width = 6;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    width = std::max(width, NameOf(names, static_cast<int64_t>(i), "action_").size());
+  }
+  const int64_t total = static_cast<int64_t>(actions.size());
+  for (size_t i = 0; i < counts.size(); ++i) {
+    out +=
+        fmt::format("  {:<{}}  {:>8}  {:>6}\n", NameOf(names, static_cast<int64_t>(i), "action_"),
+                    width, counts[i], Percent(counts[i], total));
+  }
+  if (invalid > 0) out += fmt::format("  {:<{}}  {:>8}\n", "(negative)", width, invalid);
+  return OkStatus();
+}
+
+Status AppendCalls(hid_t file, const RunInfo& info, std::string& out) {
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> role, ReadInt64Column(file, kCallsPath, "role"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> status,
+                           ReadInt64Column(file, kCallsPath, "status"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> prompt,
+                           ReadInt64Column(file, kCallsPath, "prompt_tokens"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> completion,
+                           ReadInt64Column(file, kCallsPath, "completion_tokens"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> cached,
+                           ReadInt64Column(file, kCallsPath, "cached"));
+  const std::vector<std::string>& roles = info.root.role_names;
+  struct Totals {
+    int64_t calls = 0, prompt = 0, completion = 0, cached = 0, failed = 0;
+  };
+  int64_t max_role = role.empty() ? -1 : *std::max_element(role.begin(), role.end());
+  std::vector<Totals> by_role(std::max<size_t>(roles.size(), max_role + 1));
+  Totals total;
+  std::vector<int64_t> failures_by_status;
+  for (size_t i = 0; i < role.size(); ++i) {
+    for (Totals* t : {&total, role[i] >= 0 ? &by_role[role[i]] : nullptr}) {
+      if (t == nullptr) continue;
+      t->calls += 1;
+      t->prompt += prompt[i];
+      t->completion += completion[i];
+      t->cached += cached[i] != 0;
+      t->failed += status[i] != 0;
+    }
+    if (status[i] > 0) {
+      if (failures_by_status.size() <= static_cast<size_t>(status[i])) {
+        failures_by_status.resize(status[i] + 1, 0);
+      }
+      ++failures_by_status[status[i]];
+    }
+  }
+  out += fmt::format("\nLLM calls\n  {:<10}  {:>8}  {:>13}  {:>17}  {:>8}  {:>8}\n", "role",
+                     "calls", "prompt_tokens", "completion_tokens", "cached", "failed");
+  auto row = [&](const std::string& name, const Totals& t) {
+    out += fmt::format("  {:<10}  {:>8}  {:>13}  {:>17}  {:>8}  {:>8}\n", name, t.calls, t.prompt,
+                       t.completion, t.cached, t.failed);
+  };
+  for (size_t r = 0; r < by_role.size(); ++r) row(NameOf(roles, r, "role_"), by_role[r]);
+  row("total", total);
+
+  std::string failed =
+      fmt::format("{} of {} ({})", total.failed, total.calls, Percent(total.failed, total.calls));
+  const std::vector<std::string> status_names = StatusCodeNames();
+  std::string sep = ": ";
+  for (size_t s = 0; s < failures_by_status.size(); ++s) {
+    if (failures_by_status[s] == 0) continue;
+    failed +=
+        fmt::format("{}{} {}", sep, NameOf(status_names, s, "status_"), failures_by_status[s]);
+    sep = ", ";
+  }
+  out += "\n" + Line("failed calls", failed);
+  return OkStatus();
+}
+
+Status AppendBudget(hid_t file, const RunInfo& info, std::string& out) {
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> role, ReadInt64Column(file, kBudgetPath, "role"));
+  if (role.empty()) return OkStatus();
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> queries,
+                           ReadInt64Column(file, kBudgetPath, "queries"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> prompt,
+                           ReadInt64Column(file, kBudgetPath, "prompt_tokens"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> completion,
+                           ReadInt64Column(file, kBudgetPath, "completion_tokens"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> cost,
+                           ReadFloat64Column(file, kBudgetPath, "cost_usd"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> limit_queries,
+                           ReadInt64Column(file, kBudgetPath, "limit_queries"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> limit_tokens,
+                           ReadInt64Column(file, kBudgetPath, "limit_tokens"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> limit_cost,
+                           ReadFloat64Column(file, kBudgetPath, "limit_cost_usd"));
+  // The "total" row: its code is the last entry of the budget role enum.
+  const int64_t total_code = static_cast<int64_t>(info.root.role_names.size());
+  auto total_row = std::find(role.begin(), role.end(), total_code);
+  if (total_row == role.end()) return OkStatus();
+  const size_t t = static_cast<size_t>(total_row - role.begin());
+  auto of = [](auto used, auto limit, const char* format) {
+    std::string s = fmt::format(fmt::runtime(format), used);
+    return limit > 0 ? s + " of " + fmt::format(fmt::runtime(format), limit) : s + " (no limit)";
+  };
+  out += Line("budget used",
+              fmt::format("queries {}, tokens {}, cost {}", of(queries[t], limit_queries[t], "{}"),
+                          of(prompt[t] + completion[t], limit_tokens[t], "{}"),
+                          of(cost[t], limit_cost[t], "${:.2f}")));
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string RunNameFromConfigYaml(const std::string& yaml) {
+  bool in_run = false;
+  for (const std::string& raw : Split(yaml, '\n')) {
+    std::string line = raw.substr(0, raw.find('#'));
+    std::string trimmed = Trim(line);
+    if (trimmed.empty()) continue;
+    const bool top_level = line[0] != ' ' && line[0] != '\t';
+    if (top_level) {
+      in_run = StartsWith(trimmed, "run:");
+      if (in_run) {
+        // Flow style: run: {name: x, seed: 1}
+        size_t brace = trimmed.find('{');
+        size_t key = trimmed.find("name:", brace == std::string::npos ? 0 : brace);
+        if (brace != std::string::npos && key != std::string::npos) {
+          std::string value = trimmed.substr(key + 5);
+          value = Trim(value.substr(0, value.find_first_of(",}")));
+          if (value.size() >= 2 && (value[0] == '"' || value[0] == '\'')) {
+            value = value.substr(1, value.size() - 2);
+          }
+          return value;
+        }
+      }
+      continue;
+    }
+    if (in_run && StartsWith(trimmed, "name:")) {
+      std::string value = Trim(trimmed.substr(5));
+      if (value.size() >= 2 && (value[0] == '"' || value[0] == '\'') && value.back() == value[0]) {
+        value = value.substr(1, value.size() - 2);
+      }
+      return value;
+    }
+  }
+  return "";
+}
+
+Result<std::string> SummarizeRunFile(const std::string& path) {
+  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
+  TEAMSRL_ASSIGN_OR_RETURN(RunInfo info, ReadRunInfo(file.get()));
+  const RootAttributes& root = info.root;
+  std::string name =
+      root.run_name.empty() ? RunNameFromConfigYaml(root.config_yaml) : root.run_name;
+  std::string out;
+  out += Line("run file", fmt::format("{} (schema {}, teamsrl {}, {})", path, info.schema_version,
+                                      root.teamsrl_version, root.git_describe));
+  out += Line("run", name.empty() ? "(unnamed)" : name);
+  out += Line("status", info.status == "running" && info.finished_at.empty()
+                            ? "running (live, or killed before finishing)"
+                            : info.status);
+  out += Line("started", root.started_at);
+  out += Line("finished", info.finished_at.empty() ? "-" : info.finished_at);
+  if (!root.command.empty()) out += Line("command", root.command);
+  out += Line("ranks / actors", fmt::format("{} / {}", root.world_size, root.actors));
+  if (!root.hostnames.empty()) out += Line("hosts", root.hostnames);
+  out += Line("seed", std::to_string(root.seed));
+  if (!root.slurm_job_id.empty()) {
+    out += Line("slurm job",
+                root.slurm_array_task_id.empty()
+                    ? root.slurm_job_id
+                    : root.slurm_job_id + " (array task " + root.slurm_array_task_id + ")");
+  }
+  TEAMSRL_RETURN_IF_ERROR(AppendProgress(file.get(), out));
+  TEAMSRL_RETURN_IF_ERROR(AppendActionMix(file.get(), info, out));
+  TEAMSRL_RETURN_IF_ERROR(AppendCalls(file.get(), info, out));
+  TEAMSRL_RETURN_IF_ERROR(AppendBudget(file.get(), info, out));
+  return out;
+}
+
+}  // namespace teamsrl::io

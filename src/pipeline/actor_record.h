@@ -1,0 +1,51 @@
+// What one logical actor produced in one iteration, as it travels from its rank to root.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "llm/types.h"
+
+namespace teamsrl::pipeline {
+
+struct StepRecord {
+  int64_t episode = 0;  // the actor's episode counter
+  int32_t t = 0;
+  int32_t action = 0;
+  int8_t failed = 0;
+  int32_t queries = 0;  // LLM calls this step made
+  double reward = 0.0;
+  double logp = 0.0;
+  std::vector<double> obs;      // as the policy saw it (filtered)
+  std::vector<double> raw_obs;  // before the filter, for the filter's update on root
+  std::string instruction;      // after the step
+  std::string reply;            // reviewer's raw reply
+};
+
+struct CallRecord {
+  int32_t role = 0;
+  int32_t status = 0;  // StatusCode
+  int32_t http_status = 0;
+  int32_t attempts = 0;
+  int8_t cached = 0;
+  double latency_ms = 0.0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  std::string error;  // empty when OK
+};
+
+struct ActorRecord {
+  int64_t actor = 0;
+  std::vector<StepRecord> steps;  // episodes contiguous, t ascending
+  std::vector<CallRecord> calls;  // in step order, rewrite before review
+};
+
+CallRecord ToCallRecord(const llm::Completion& c);
+
+// Serialises a rank's actors (in actor order) plus an error flag for the gather.
+std::string EncodeRankResult(const std::string& error, const std::vector<ActorRecord>& actors);
+// Inverse of EncodeRankResult; appends the actors to `out`, returns the error ("" if none).
+std::string DecodeRankResult(const std::string& bytes, std::vector<ActorRecord>* out);
+
+}  // namespace teamsrl::pipeline

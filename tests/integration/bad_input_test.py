@@ -1,0 +1,75 @@
+"""Bad input ends `mpirun -np 2 teamsrl train` with a non-zero exit within seconds and
+one message naming the problem (key, file, line); no crash, no hang."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import common  # noqa: E402
+
+GOOD = open(common.config("quickstart.yaml")).read()
+
+
+class BadInputTest(unittest.TestCase):
+    def write(self, name, data, mode="w"):
+        path = os.path.join(common.tmpdir("bad"), name)
+        with open(path, mode) as f:
+            f.write(data)
+        return path
+
+    def expect_error(self, config_path, expected, extra=()):
+        out = common.tmpdir("badout")
+        rc, so, se, secs = common.mpirun(2, ["train", config_path, "--out", out, "--quiet"] + list(extra),
+                                         timeout=60)
+        self.assertEqual(rc, 2, se)
+        self.assertLess(secs, 15.0)
+        lines = [l for l in se.splitlines() if l.startswith("teamsrl: error:")]
+        self.assertEqual(len(lines), 1, se)
+        for piece in expected:
+            self.assertIn(piece, lines[0])
+        self.assertNotIn("Segmentation", se)
+        self.assertNotIn("core dumped", se)
+        self.assertFalse(os.path.exists(os.path.join(out, "run.h5")))
+        return lines[0]
+
+    def test_malformed_yaml(self):
+        p = self.write("malformed.yaml", "run:\n  name: x\n  seed: [1, 2\ntrain:\n  actors: 2\n")
+        self.expect_error(p, ["malformed.yaml", ":4"])
+
+    def test_empty_file(self):
+        p = self.write("empty.yaml", "")
+        self.expect_error(p, ["empty.yaml", "empty"])
+
+    def test_binary_file(self):
+        p = self.write("binary.yaml", bytes(range(256)) * 4, mode="wb")
+        self.expect_error(p, ["binary.yaml", "not a text"])
+
+    def test_missing_file(self):
+        self.expect_error("/nonexistent/dir/missing.yaml", ["/nonexistent/dir/missing.yaml"])
+
+    def test_unknown_key_in_file(self):
+        p = self.write("unknown.yaml", GOOD.replace("train:", "train:\n  actorz: 3", 1))
+        line = GOOD.splitlines().index("train:") + 2
+        self.expect_error(p, ["unknown.yaml", f":{line}", "train.actorz", "unknown key"])
+
+    def test_unknown_key_in_set(self):
+        self.expect_error(common.config("quickstart.yaml"), ["--set", "train.actorz", "unknown key"],
+                          ["--set", "train.actorz=3"])
+
+    def test_wrong_type(self):
+        p = self.write("type.yaml", GOOD.replace("train:", "train:\n  iterations: lots", 1))
+        line = GOOD.splitlines().index("train:") + 2
+        self.expect_error(p, ["type.yaml", f":{line}", "train.iterations"])
+
+    def test_negative_count(self):
+        self.expect_error(common.config("quickstart.yaml"), ["train.actors"],
+                          ["--set", "train.actors=-4"])
+
+    def test_missing_seeds_file(self):
+        p = self.write("seeds.yaml", GOOD + "\n" if "env:" in GOOD else GOOD)
+        self.expect_error(p, ["env.seeds.path", "/no/such/seeds.jsonl"],
+                          ["--set", "env.seeds.path=/no/such/seeds.jsonl"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,49 @@
+"""Helpers for the tests that run the real `teamsrl` binary (under mpirun) as a user would.
+
+Run with Debian's /usr/bin/python3 (h5py, pandas from apt)."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.environ.get("TEAMSRL_BIN", "")
+SOURCE_DIR = os.environ.get("TEAMSRL_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+MPI_ENV = {
+    "OMPI_ALLOW_RUN_AS_ROOT": "1",
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+    # Loopback-only, no network probing on a closed machine.
+    "OMPI_MCA_btl": "self,vader",
+    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
+    "OMPI_MCA_rmaps_base_oversubscribe": "1",
+}
+
+
+def mpirun(np_, args, timeout=120, env=None, cwd=None):
+    """Runs `mpirun -np N teamsrl ARGS`; returns (returncode, stdout, stderr, seconds)."""
+    cmd = ["mpirun", "-np", str(np_)]
+    if np_ > 2:
+        cmd.append("--oversubscribe")
+    cmd += [BIN] + list(args)
+    full_env = dict(os.environ)
+    full_env.update(MPI_ENV)
+    if env:
+        full_env.update(env)
+    start = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env,
+                       cwd=cwd or SOURCE_DIR, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout, p.stderr, time.monotonic() - start
+
+
+def config(name):
+    return os.path.join(SOURCE_DIR, "experiments", name)
+
+
+def tmpdir(prefix):
+    return tempfile.mkdtemp(prefix=prefix)
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)

@@ -1,0 +1,65 @@
+"""/policy/final and every non-timing column of the run file are bitwise identical
+under 1, 2 and 4 ranks (4 oversubscribed), and across reruns."""
+import os
+import sys
+import unittest
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import common  # noqa: E402
+
+TIMING = {"wall_s", "latency_ms"}
+ARGS = ["--set", "train.actors=5", "--set", "train.iterations=6",
+        "--set", "train.episodes_per_actor=2", "--quiet"]
+
+
+def non_timing(f, path):
+    data = f[path][:]
+    return {name: data[name] for name in data.dtype.names if name not in TIMING}
+
+
+class DeterminismTest(unittest.TestCase):
+    def run_with(self, ranks, policy_type, tag):
+        out = os.path.join(common.tmpdir("det"), tag)
+        rc, so, se, _ = common.mpirun(
+            ranks, ["train", common.config("quickstart.yaml"), "--out", out,
+                    "--set", f"policy.type={policy_type}"] + ARGS)
+        self.assertEqual(rc, 0, se)
+        return os.path.join(out, "run.h5")
+
+    def check_policy(self, policy_type, algo="trpo"):
+        files = {n: self.run_with(n, policy_type, f"{policy_type}_{n}") for n in (1, 2, 4)}
+        files["1b"] = self.run_with(1, policy_type, f"{policy_type}_1b")
+        with h5py.File(files[1], "r") as ref:
+            ref_policy = ref["/policy/final"][:]
+            self.assertEqual(ref.attrs["status"], "completed")
+            ref_tables = {p: non_timing(ref, p) for p in
+                          ("/train/iterations", "/train/episodes", "/train/steps", "/llm/calls")}
+            ref_text = list(ref["/text/strings"][:])
+            self.assertGreater(len(ref_tables["/train/steps"]["action"]), 0)
+            for key, path in files.items():
+                if key == 1:
+                    continue
+                with h5py.File(path, "r") as f:
+                    self.assertEqual(f.attrs["world_size"], 1 if key == "1b" else key)
+                    # Bitwise: compare the bytes, not approximately.
+                    self.assertEqual(f["/policy/final"][:].tobytes(), ref_policy.tobytes(),
+                                     f"/policy/final differs with {key} ranks")
+                    for p, cols in ref_tables.items():
+                        got = non_timing(f, p)
+                        for name, ref_col in cols.items():
+                            self.assertEqual(got[name].tobytes(), ref_col.tobytes(),
+                                             f"{p}.{name} differs with {key} ranks")
+                    self.assertEqual(list(f["/text/strings"][:]), ref_text)
+
+    def test_gaussian_argmax_trpo(self):
+        self.check_policy("gaussian_argmax")
+
+    def test_categorical(self):
+        self.check_policy("categorical")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
