@@ -1,0 +1,68 @@
+// Policy-gradient learners. A learner owns the value baseline (and optimiser state) and
+// updates a policy it is handed, from one batch of trajectories. All float64, no
+// threads, fixed summation orders: the same inputs give bitwise the same outputs.
+//
+//   trpo       pytorch-trpo as TeaMs-RL used it (method.md s.4): GAE, value net by
+//              L-BFGS on the discounted returns, natural gradient by CG on exact
+//              Fisher-vector products, step scaled to max_kl, backtracking line search.
+//   ppo        clipped surrogate, `epochs` full-batch Adam steps; value net by Adam.
+//   reinforce  one Adam step on -mean(logp * A), A = normalised (return - V); value by Adam.
+//
+// A policy without parameters (`uniform`) is accepted by every learner: Update then
+// changes nothing and returns zeros.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "rl/policy.h"
+
+namespace teamsrl::rl {
+
+// Rows = steps, episodes contiguous and in time order; masks are 0 at each episode's
+// last step and 1 elsewhere. logp_old = the ActionSample::log_prob recorded when acting.
+struct Batch {
+  Eigen::MatrixXd obs;
+  std::vector<int> actions;
+  Eigen::VectorXd rewards;
+  Eigen::VectorXd masks;
+  Eigen::VectorXd logp_old;
+};
+
+struct UpdateStats {
+  double policy_loss = 0.0;   // surrogate loss at the parameters the update returns
+  double value_loss = 0.0;    // value net's mean squared error on the returns after its fit
+  double kl = 0.0;            // mean KL(old || new) over the batch
+  double entropy = 0.0;       // mean policy entropy after the update
+  double step_size = 0.0;     // TRPO: accepted line-search fraction (0 if rejected); else lr
+  int line_search_steps = 0;  // TRPO: fractions tried
+  bool accepted = false;      // whether the policy parameters changed
+};
+
+class Learner {
+ public:
+  virtual ~Learner();
+  virtual UpdateStats Update(Policy& policy, const Batch& batch) = 0;
+  virtual Eigen::VectorXd ValueParameters() const = 0;
+  virtual void SetValueParameters(const Eigen::VectorXd& params) = 0;
+};
+
+// algo.type: trpo | ppo | reinforce (checked). The value net has policy.hidden layers and
+// draws its initial parameters from Rng::ForStream(seed, kPolicyInit, 1).
+std::unique_ptr<Learner> MakeLearner(const AlgoConfig& algo, const PolicyConfig& policy,
+                                     int obs_dim, uint64_t seed);
+
+namespace internal {
+// Checks the batch's shapes against each other and the policy.
+void CheckBatch(const Batch& batch, const Policy& policy);
+// -mean(exp(logp - logp_old) * adv) at the policy's current parameters; the ratios go to
+// *ratio when given.
+double Surrogate(const Policy& policy, const Batch& batch, const Eigen::VectorXd& advantages,
+                 Eigen::VectorXd* ratio);
+}  // namespace internal
+
+}  // namespace teamsrl::rl

@@ -1,0 +1,63 @@
+#include "rl/ppo.h"
+
+#include <algorithm>
+
+#include "core/check.h"
+#include "rl/gae.h"
+
+namespace teamsrl::rl {
+
+PpoLearner::PpoLearner(const AlgoConfig& config, const std::vector<int>& value_hidden, int obs_dim,
+                       uint64_t seed)
+    : config_(config),
+      value_(obs_dim, value_hidden, seed),
+      value_adam_(value_.NumParameters(),
+                  AdamOptions{.learning_rate = config.value_learning_rate}) {}
+
+UpdateStats PpoLearner::Update(Policy& policy, const Batch& batch) {
+  internal::CheckBatch(batch, policy);
+  UpdateStats stats;
+  if (policy.NumParameters() == 0) return stats;
+  if (policy_adam_ == nullptr) {
+    policy_adam_ = std::make_unique<Adam>(policy.NumParameters(),
+                                          AdamOptions{.learning_rate = config_.learning_rate});
+  }
+  TEAMSRL_CHECK(policy_adam_->dim() == policy.NumParameters())
+      << "PPO learner used with policies of different sizes";
+
+  const Eigen::VectorXd values = value_.Predict(batch.obs);
+  const GaeResult gae =
+      ComputeGae(batch.rewards, values, batch.masks, config_.gamma, config_.lambda);
+  stats.value_loss = value_.FitAdam(batch.obs, gae.returns, config_.epochs, &value_adam_).mse_after;
+  const Eigen::VectorXd advantages = NormalizeAdvantages(gae.advantages);
+
+  const std::unique_ptr<Policy> old_policy = policy.Clone();
+  const double n = static_cast<double>(batch.obs.rows());
+  Eigen::VectorXd params = policy.Parameters();
+  Eigen::VectorXd weights(batch.obs.rows());
+  for (int epoch = 0; epoch < config_.epochs; ++epoch) {
+    const Eigen::VectorXd ratio =
+        (policy.LogProb(batch.obs, batch.actions) - batch.logp_old).array().exp().matrix();
+    for (Eigen::Index i = 0; i < ratio.size(); ++i) {
+      const double unclipped = ratio[i] * advantages[i];
+      const double clipped =
+          std::clamp(ratio[i], 1.0 - config_.clip, 1.0 + config_.clip) * advantages[i];
+      // The min picks the clipped term only where the ratio is clipped: zero gradient.
+      weights[i] = unclipped <= clipped ? -unclipped / n : 0.0;
+    }
+    Eigen::VectorXd grad = policy.LogProbGradient(batch.obs, batch.actions, weights);
+    if (config_.entropy_coef != 0.0) {
+      grad -= config_.entropy_coef * policy.MeanEntropyGradient(batch.obs);
+    }
+    policy_adam_->Step(grad, &params);
+    policy.SetParameters(params);
+  }
+  stats.policy_loss = internal::Surrogate(policy, batch, advantages, nullptr);
+  stats.kl = policy.MeanKl(*old_policy, batch.obs);
+  stats.entropy = policy.MeanEntropy(batch.obs);
+  stats.step_size = config_.learning_rate;
+  stats.accepted = config_.epochs > 0;
+  return stats;
+}
+
+}  // namespace teamsrl::rl
