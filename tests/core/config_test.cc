@@ -310,9 +310,12 @@ TEST_F(ConfigTest, MissingFilesAndDirectories) {
   EXPECT_THAT(Error("run: {}\nenv:\n  prompts_dir: no/such/dir\n"),
               StartsWith(At(3) + "env.prompts_dir: directory not found: " +
                          (root_ / "no" / "such" / "dir").string()));
-  // The default prompts_dir is checked too (it is not in the file: no line).
+  // The default prompts_dir, missing beside the file, falls back to the shipped templates.
   fs::remove_all(root_ / "experiments" / "prompts");
-  EXPECT_THAT(Error("run: {}\n"), StartsWith(File() + ": env.prompts_dir: directory not found"));
+  Result<Config> fallback = Load("run: {}\n");
+  ASSERT_TRUE(fallback.ok()) << fallback.status().ToString();
+  EXPECT_EQ(fallback->env.prompts_dir,
+            (fs::path(TEAMSRL_SOURCE_DIR) / "experiments" / "prompts").string());
 }
 
 TEST_F(ConfigTest, RolesMustNameDefinedEndpoints) {

@@ -57,17 +57,16 @@ class BadInputTest(unittest.TestCase):
                           ["--set", "train.actorz=3"])
 
     def test_wrong_type(self):
-        p = self.write("type.yaml", GOOD.replace("train:", "train:\n  iterations: lots", 1))
+        p = self.write("type.yaml", GOOD.replace("train:", "train:\n  snapshot_every: lots", 1))
         line = GOOD.splitlines().index("train:") + 2
-        self.expect_error(p, ["type.yaml", f":{line}", "train.iterations"])
+        self.expect_error(p, ["type.yaml", f":{line}", "train.snapshot_every", "integer"])
 
     def test_negative_count(self):
         self.expect_error(common.config("quickstart.yaml"), ["train.actors"],
                           ["--set", "train.actors=-4"])
 
     def test_missing_seeds_file(self):
-        p = self.write("seeds.yaml", GOOD + "\n" if "env:" in GOOD else GOOD)
-        self.expect_error(p, ["env.seeds.path", "/no/such/seeds.jsonl"],
+        self.expect_error(common.config("quickstart.yaml"), ["env.seeds.path", "/no/such/seeds.jsonl"],
                           ["--set", "env.seeds.path=/no/such/seeds.jsonl"])
 
 
