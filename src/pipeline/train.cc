@@ -61,6 +61,7 @@ llm::SamplingParams SamplingFor(const Config& config, const std::string& endpoin
 // What root sends to every rank after an update.
 struct Control {
   bool stop = false;
+  bool budget_exhausted = false;  // a clean stop: the run's query/token/cost cap was reached
   std::string error;
   std::vector<double> policy_params;
   std::vector<double> filter_state;
@@ -69,6 +70,7 @@ struct Control {
 std::string EncodeControl(const Control& c) {
   ByteWriter w;
   w.Put<int8_t>(c.stop ? 1 : 0);
+  w.Put<int8_t>(c.budget_exhausted ? 1 : 0);
   w.PutString(c.error);
   w.PutVector(c.policy_params);
   w.PutVector(c.filter_state);
@@ -79,6 +81,7 @@ Control DecodeControl(const std::string& bytes) {
   ByteReader r(bytes);
   Control c;
   c.stop = r.Get<int8_t>() != 0;
+  c.budget_exhausted = r.Get<int8_t>() != 0;
   c.error = r.GetString();
   c.policy_params = r.GetVector<double>();
   c.filter_state = r.GetVector<double>();
@@ -151,6 +154,26 @@ std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& totals
   total.limit_cost_usd = config.budget.max_cost_usd;
   rows.push_back(total);
   return rows;
+}
+
+// The cap that `totals` reached, or "" (budget: 0 = unlimited). Checked at iteration
+// boundaries, so a run overshoots by at most one iteration's calls.
+std::string BudgetReached(const Config& config, const Totals& totals) {
+  const std::vector<io::BudgetRow> rows = BudgetRows(config, totals);
+  const io::BudgetRow& total = rows.back();
+  const BudgetConfig& b = config.budget;
+  if (b.max_queries > 0 && total.queries >= b.max_queries) {
+    return fmt::format("budget.max_queries ({}) reached: {} queries", b.max_queries, total.queries);
+  }
+  const int64_t tokens = total.prompt_tokens + total.completion_tokens;
+  if (b.max_tokens > 0 && tokens >= b.max_tokens) {
+    return fmt::format("budget.max_tokens ({}) reached: {} tokens", b.max_tokens, tokens);
+  }
+  if (b.max_cost_usd > 0 && total.cost_usd >= b.max_cost_usd) {
+    return fmt::format("budget.max_cost_usd ({:.2f}) reached: ${:.4f}", b.max_cost_usd,
+                       total.cost_usd);
+  }
+  return "";
 }
 
 // Root: appends one iteration's steps, episodes and calls; returns the iteration row.
@@ -307,6 +330,10 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
   const std::string run_path = (std::filesystem::path(out_dir) / "run.h5").string();
 
   // Everything every rank checks identically (config-derived) fails collectively.
+  if (config.llm.cache_mode != "off") {
+    return FailedPrecondition("llm.cache.mode: the response cache is not implemented yet; "
+                              "set it to off");
+  }
   TEAMSRL_ASSIGN_OR_RETURN(evol::ActionSet actions, evol::ActionSet::FromNames(config.env.actions));
   TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts,
                            evol::PromptSet::Load(config.env.prompts_dir, actions));
@@ -385,6 +412,8 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
   TrainOutcome outcome;
   outcome.run_file = run_path;
   std::string failure;
+  std::string budget_note;  // root: which cap was reached
+  bool budget_exhausted = false;
   const auto train_start = Clock::now();
   for (int it = 0; it < config.train.iterations; ++it) {
     const auto iteration_start = Clock::now();
@@ -438,11 +467,13 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
             progress->Update(it + 1, fmt::format("return {:.3f} | queries {}", row.mean_return,
                                                  totals.all_queries()));
           }
+          budget_note = BudgetReached(config, totals);
+          control.budget_exhausted = !budget_note.empty() && it + 1 < config.train.iterations;
         } catch (const std::exception& e) {
           control.error = fmt::format("rank 0: {}", e.what());
         }
       }
-      control.stop = !control.error.empty();
+      control.stop = !control.error.empty() || control.budget_exhausted;
       control.policy_params = ToStd(policy->Parameters());
       control.filter_state = filter.State();
     }
@@ -455,6 +486,7 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
     }
     if (control.stop) {
       failure = control.error;
+      budget_exhausted = control.budget_exhausted;
       break;
     }
   }
@@ -469,7 +501,13 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
     if (st.ok()) st = file->WritePolicy("final_obs_filter", filter.State(), {});
     if (st.ok()) st = file->WriteBudget(BudgetRows(config, totals));
     if (!failure.empty()) (void)file->SetAttribute("error", failure);
-    Status fin = file->Finish(failure.empty() ? "completed" : "failed");
+    if (budget_exhausted) {
+      (void)file->SetAttribute("stop_reason", budget_note);
+      spdlog::warn("stopping after iteration {}: {}", outcome.iterations, budget_note);
+    }
+    Status fin = file->Finish(!failure.empty() ? "failed"
+                              : budget_exhausted ? "budget_exhausted"
+                                                 : "completed");
     if (st.ok()) st = fin;
     if (!st.ok() && failure.empty()) failure = "rank 0: " + st.ToString();
     if (progress && failure.empty()) {
@@ -477,7 +515,7 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
                                    totals.all_queries(), run_path));
     }
   }
-  outcome.status = failure.empty() ? "completed" : "failed";
+  outcome.status = !failure.empty() ? "failed" : budget_exhausted ? "budget_exhausted" : "completed";
   if (!failure.empty()) return Internal(failure);
   return outcome;
 }
