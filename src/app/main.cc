@@ -1,13 +1,13 @@
 // The `teamsrl` command. Exit codes (documented in the README):
 //   0 success, 1 the run failed, 2 bad usage or configuration, 70 internal error (abort).
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "core/config.h"
 #include "dist/comm.h"
@@ -44,7 +44,8 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   // once from root and leave together (LAMMPS's Error::all).
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
   if (!config.ok()) {
-    if (comm.is_root()) std::fprintf(stderr, "teamsrl: error: %s\n", config.status().message().c_str());
+    if (comm.is_root())
+      std::fprintf(stderr, "teamsrl: error: %s\n", config.status().message().c_str());
     return kExitUsage;
   }
   teamsrl::pipeline::TrainOptions options;
@@ -59,7 +60,8 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   teamsrl::Result<teamsrl::pipeline::TrainOutcome> outcome =
       teamsrl::pipeline::RunTrain(*config, options, comm);
   if (!outcome.ok()) {
-    if (comm.is_root()) std::fprintf(stderr, "teamsrl: error: %s\n", outcome.status().message().c_str());
+    if (comm.is_root())
+      std::fprintf(stderr, "teamsrl: error: %s\n", outcome.status().message().c_str());
     return outcome.status().code() == teamsrl::StatusCode::kInternal ? kExitRunFailed : kExitUsage;
   }
   if (comm.is_root()) std::printf("run file: %s\n", outcome->run_file.c_str());
@@ -78,18 +80,20 @@ int Inspect(const std::string& path) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   const std::string command = JoinArgs(argc, argv);
-  CLI::App app{"teamsrl: RL-driven instruction-dataset generation (TeaMs-RL) with the "
-               "Evol-Instruct baseline"};
+  CLI::App app{
+      "teamsrl: RL-driven instruction-dataset generation (TeaMs-RL) with the "
+      "Evol-Instruct baseline"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("teamsrl ") + TEAMSRL_VERSION + " (" +
-                                        TEAMSRL_GIT_DESCRIBE + ")");
+  app.set_version_flag(
+      "--version", std::string("teamsrl ") + TEAMSRL_VERSION + " (" + TEAMSRL_GIT_DESCRIBE + ")");
 
   std::string config_path, out_dir, run_path;
   std::vector<std::string> overrides;
   bool overwrite = false, verbose = false, quiet = false;
-  CLI::App* train = app.add_subcommand("train", "train the operation-choosing policy; writes DIR/run.h5");
+  CLI::App* train =
+      app.add_subcommand("train", "train the operation-choosing policy; writes DIR/run.h5");
   train->add_option("config", config_path, "experiment YAML file")->required();
   train->add_option("--set", overrides, "override a config key: dotted.key=value (repeatable)")
       ->take_all();
@@ -109,8 +113,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   if (train->parsed()) {
-    return Train(config_path, overrides, out_dir, overwrite, verbose, quiet, command, &argc,
-                 &argv);
+    return Train(config_path, overrides, out_dir, overwrite, verbose, quiet, command, &argc, &argv);
   }
   if (inspect->parsed()) return Inspect(run_path);
   if (keys->parsed()) {
@@ -118,4 +121,16 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   return kExitUsage;
+}
+
+int main(int argc, char** argv) {
+  // No exception may escape into the MPI runtime: report it and fail like a run error.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "teamsrl: error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "teamsrl: error: unknown exception\n");
+  }
+  return kExitRunFailed;
 }

@@ -3,6 +3,7 @@
 // resolution, and the resolved YAML (config_yaml.h).
 #include "core/config.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -371,8 +372,8 @@ std::string ConfigKeyReference() {
     std::string value = FormatValue(spec.config_field ? spec.config_field(defaults)
                                                       : spec.endpoint_field(endpoint_defaults));
     if (value.empty()) value = "\"\"";
-    out += "| `" + key + "` | " + Expected(spec) + " | `" + value + "` | " +
-           ReplaceAll(std::string(spec.doc), "|", "\\|") + " |\n";
+    out += fmt::format("| `{}` | {} | `{}` | {} |\n", key, Expected(spec), value,
+                       ReplaceAll(std::string(spec.doc), "|", "\\|"));
   }
   out +=
       "\nRelative `env.prompts_dir`, `env.seeds.path` and `llm.cache.path` are resolved "

@@ -28,7 +28,7 @@ struct EndpointConfig {
   double tpm = 0.0;
   double price_prompt_per_1k = 0.0;  // USD
   double price_completion_per_1k = 0.0;
-  double latency_ms = 0.0;  // sim only: simulated latency per call
+  double latency_ms = 0.0;      // sim only: simulated latency per call
   double latency_jitter = 0.0;  // sim only: relative jitter of the latency, in [0, 1]
 
   bool operator==(const EndpointConfig&) const = default;
@@ -54,8 +54,8 @@ struct BudgetConfig {  // 0 = unlimited
 };
 
 struct SeedsConfig {
-  std::string path;                   // empty: the single seed `env.initial_instruction`
-  std::string format = "auto";        // auto | jsonl | json | text
+  std::string path;             // empty: the single seed `env.initial_instruction`
+  std::string format = "auto";  // auto | jsonl | json | text
   std::string instruction_field = "instruction";  // dotted, e.g. instances[0].input
   std::string input_field = "input";
   std::string on_bad_record = "fatal";  // fatal | skip
@@ -87,9 +87,9 @@ struct EnvConfig {
 struct PolicyConfig {
   std::string type = "gaussian_argmax";  // gaussian_argmax | categorical | uniform
   std::vector<int> hidden = {64, 64};
-  double breadth_bias = 0.3;   // gaussian_argmax: added to breadth's entry before argmax
+  double breadth_bias = 0.3;  // gaussian_argmax: added to breadth's entry before argmax
   double init_log_std = 0.0;
-  double obs_clip = 5.0;       // running mean/std filter clip
+  double obs_clip = 5.0;  // running mean/std filter clip
 
   bool operator==(const PolicyConfig&) const = default;
 };
@@ -122,7 +122,7 @@ struct TrainConfig {
   int iterations = 200;
   int actors = 1;
   int episodes_per_actor = 1;
-  int snapshot_every = 0;  // 0 = only the final policy
+  int snapshot_every = 0;             // 0 = only the final policy
   double progress_interval_s = 10.0;  // non-terminal progress log interval
 
   bool operator==(const TrainConfig&) const = default;

@@ -70,7 +70,7 @@ void EmitResolved(YAML::Emitter& em, const YAML::Node& node) {
 std::string ResolvedYaml(Config& c) {
   YAML::Node out(YAML::NodeType::Map);
   for (const KeySpec& spec : Schema()) {
-    auto set = [&out](const std::vector<std::string>& path, YAML::Node value) {
+    auto set = [&out](const std::vector<std::string>& path, const YAML::Node& value) {
       YAML::Node cur;
       cur.reset(out);
       for (size_t i = 0; i + 1 < path.size(); ++i) {

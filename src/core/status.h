@@ -46,7 +46,9 @@ class [[nodiscard]] Status {
 };
 
 inline Status OkStatus() { return Status(); }
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status ResourceExhausted(std::string m) {
@@ -65,7 +67,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(data_).ok());
   }
@@ -90,16 +92,19 @@ class [[nodiscard]] Result {
 #define TEAMSRL_CONCAT(a, b) TEAMSRL_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function when `expr` (a Status) is not OK.
-#define TEAMSRL_RETURN_IF_ERROR(expr)           \
-  do {                                          \
-    ::teamsrl::Status _st = (expr);             \
-    if (!_st.ok()) return _st;                  \
+#define TEAMSRL_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::teamsrl::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
 
 // `TEAMSRL_ASSIGN_OR_RETURN(auto x, MakeX());`
 #define TEAMSRL_ASSIGN_OR_RETURN(lhs, expr) \
   TEAMSRL_ASSIGN_OR_RETURN_IMPL(TEAMSRL_CONCAT(_result_, __LINE__), lhs, expr)
+// `lhs` is a declaration, so it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define TEAMSRL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return tmp.status();                 \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

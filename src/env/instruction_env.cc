@@ -21,11 +21,11 @@ constexpr uint64_t kReviewBit = 1;
 
 }  // namespace
 
-InstructionEnv::InstructionEnv(EnvOptions options, const evol::ActionSet& actions,
+InstructionEnv::InstructionEnv(const EnvOptions& options, const evol::ActionSet& actions,
                                const evol::PromptSet& prompts, llm::Client& client,
                                std::vector<int64_t> actor_ids,
                                std::vector<std::string> start_instructions)
-    : options_(std::move(options)),
+    : options_(options),
       actions_(actions),
       prompts_(prompts),
       client_(client),

@@ -17,11 +17,11 @@
 namespace teamsrl::env {
 
 struct ActorStep {
-  int action = 0;           // index into the configured action set
-  double reward = 0.0;      // 1 for "Not Equal" (+ query cost term), else 0
-  bool failed = false;      // a call of this step failed for good (recorded, reward 0)
-  std::string instruction;  // the instruction after the step (unchanged on failure)
-  std::string reply;        // the reviewer's raw reply
+  int action = 0;                      // index into the configured action set
+  double reward = 0.0;                 // 1 for "Not Equal" (+ query cost term), else 0
+  bool failed = false;                 // a call of this step failed for good (recorded, reward 0)
+  std::string instruction;             // the instruction after the step (unchanged on failure)
+  std::string reply;                   // the reviewer's raw reply
   std::vector<llm::Completion> calls;  // rewrite then review, contents cleared
 };
 
@@ -38,7 +38,7 @@ class InstructionEnv {
  public:
   // `actor_ids`: the global ids of the actors hosted here; `start_instructions`: one per
   // actor, the instruction it starts from (and returns to at each reset without carry-over).
-  InstructionEnv(EnvOptions options, const evol::ActionSet& actions,
+  InstructionEnv(const EnvOptions& options, const evol::ActionSet& actions,
                  const evol::PromptSet& prompts, llm::Client& client,
                  std::vector<int64_t> actor_ids, std::vector<std::string> start_instructions);
 

@@ -29,7 +29,8 @@ void Router::Submit(Request request) {
   const uint64_t tag = next_tag_++;
   caller_tag_.emplace(tag, request.tag);
   request.tag = tag;
-  by_role_[static_cast<int>(request.role)]->Submit(std::move(request));
+  Client& backend = *by_role_[static_cast<int>(request.role)];
+  backend.Submit(std::move(request));
 }
 
 void Router::Collect(Client& client, std::chrono::milliseconds wait, std::vector<Completion>& out) {
@@ -86,7 +87,10 @@ Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run
     auto it = endpoints.find(name);
     if (it == endpoints.end()) {
       std::string known;
-      for (const auto& [n, e] : endpoints) known += (known.empty() ? "" : ", ") + n;
+      for (const auto& [n, e] : endpoints) {
+        if (!known.empty()) known += ", ";
+        known += n;
+      }
       return InvalidArgument("llm.roles." + std::string(RoleName(static_cast<Role>(r))) +
                              ": unknown endpoint '" + name + "' (defined: " + known + ")");
     }

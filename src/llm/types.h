@@ -36,7 +36,7 @@ struct RequestKey {
   int64_t actor = 0;
   int64_t episode = 0;  // or seed index during generation
   int64_t step = 0;
-  int64_t sample = 0;   // retries of the same logical request by the pipeline, rounds
+  int64_t sample = 0;  // retries of the same logical request by the pipeline, rounds
   uint64_t Hash(Role role) const;
 };
 
@@ -44,9 +44,9 @@ struct RequestKey {
 // only see `messages`); the simulator reads it, since it is not a language model and
 // cannot parse arbitrary prompt templates.
 struct Intent {
-  std::string action;                 // rewriter: action name, e.g. "add_constraints"
-  std::vector<std::string> texts;     // rewriter: {instruction}; reviewer: {before, after};
-                                      // responder: {instruction}
+  std::string action;              // rewriter: action name, e.g. "add_constraints"
+  std::vector<std::string> texts;  // rewriter: {instruction}; reviewer: {before, after};
+                                   // responder: {instruction}
 };
 
 struct Request {
@@ -66,11 +66,11 @@ struct Usage {
 struct Completion {
   uint64_t tag = 0;
   Role role = Role::kRewriter;
-  Status status;              // OK, or why the call finally failed
+  Status status;  // OK, or why the call finally failed
   std::string content;
   std::string finish_reason;  // "stop" | "length" | ...
   Usage usage;
-  int http_status = 0;        // 0 for the simulator
+  int http_status = 0;  // 0 for the simulator
   int attempts = 1;
   double latency_ms = 0.0;
   bool cached = false;

@@ -1,10 +1,9 @@
 #include "pipeline/progress.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace teamsrl::pipeline {
 
@@ -35,13 +34,12 @@ void Progress::Update(int64_t done, const std::string& detail) {
   const double since = std::chrono::duration<double>(now - last_print_).count();
   const bool last = done >= total_;
   if (!tty_ && !last && since < interval_s_ && last_done_ >= 0) return;
-  const double eta = done > 0 ? elapsed / static_cast<double>(done) *
-                                    static_cast<double>(total_ - done)
-                              : NAN;
-  std::string line = fmt::format("{} {}/{} ({:.0f}%) | {} | elapsed {} | eta {}", label_, done,
-                                 total_, 100.0 * static_cast<double>(done) /
-                                             static_cast<double>(std::max<int64_t>(total_, 1)),
-                                 detail, FormatDuration(elapsed), FormatDuration(eta));
+  const double eta =
+      done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(total_ - done) : NAN;
+  std::string line = fmt::format(
+      "{} {}/{} ({:.0f}%) | {} | elapsed {} | eta {}", label_, done, total_,
+      100.0 * static_cast<double>(done) / static_cast<double>(std::max<int64_t>(total_, 1)), detail,
+      FormatDuration(elapsed), FormatDuration(eta));
   if (tty_) {
     fmt::print(out_, "\r\033[K{}", line);
   } else {

@@ -1,5 +1,8 @@
 #include "pipeline/train.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -7,9 +10,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "core/bytes.h"
 #include "core/check.h"
@@ -43,7 +43,8 @@ struct FaultInjection {
 FaultInjection ReadFaultInjection() {
   FaultInjection f;
   const std::string env = EnvOr("TEAMSRL_FAULT");
-  if (!env.empty() && std::sscanf(env.c_str(), "rank=%d,iteration=%d", &f.rank, &f.iteration) != 2) {
+  if (!env.empty() &&
+      std::sscanf(env.c_str(), "rank=%d,iteration=%d", &f.rank, &f.iteration) != 2) {
     f = FaultInjection{};
   }
   return f;
@@ -132,7 +133,7 @@ double Cost(const Config& config, const std::string& endpoint, int64_t prompt, i
 
 std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& totals) {
   const std::string endpoints[llm::kNumRoles] = {config.llm.rewriter, config.llm.reviewer,
-                                                  config.llm.responder};
+                                                 config.llm.responder};
   std::vector<io::BudgetRow> rows;
   io::BudgetRow total;
   total.role = llm::kNumRoles;
@@ -279,8 +280,8 @@ std::vector<ActorRecord> Rollout(const Config& config, int iteration, env::Instr
     env.Reset(episode);
     for (int t = 0; t < T; ++t) {
       if (inject_fault && ep == 0 && t == T / 2) {
-        throw std::runtime_error(fmt::format("injected fault (TEAMSRL_FAULT) in iteration {}",
-                                             iteration));
+        throw std::runtime_error(
+            fmt::format("injected fault (TEAMSRL_FAULT) in iteration {}", iteration));
       }
       std::vector<int> actions(n);
       std::vector<StepRecord> steps(n);
@@ -316,8 +317,8 @@ std::vector<ActorRecord> Rollout(const Config& config, int iteration, env::Instr
 Status CheckOutputFile(const std::string& path, bool overwrite) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !overwrite) {
-    return FailedPrecondition(fmt::format(
-        "{} exists; pass --overwrite to replace it, or choose another --out", path));
+    return FailedPrecondition(
+        fmt::format("{} exists; pass --overwrite to replace it, or choose another --out", path));
   }
   return OkStatus();
 }
@@ -331,8 +332,9 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
 
   // Everything every rank checks identically (config-derived) fails collectively.
   if (config.llm.cache_mode != "off") {
-    return FailedPrecondition("llm.cache.mode: the response cache is not implemented yet; "
-                              "set it to off");
+    return FailedPrecondition(
+        "llm.cache.mode: the response cache is not implemented yet; "
+        "set it to off");
   }
   TEAMSRL_ASSIGN_OR_RETURN(evol::ActionSet actions, evol::ActionSet::FromNames(config.env.actions));
   TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts,
@@ -505,7 +507,7 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
       (void)file->SetAttribute("stop_reason", budget_note);
       spdlog::warn("stopping after iteration {}: {}", outcome.iterations, budget_note);
     }
-    Status fin = file->Finish(!failure.empty() ? "failed"
+    Status fin = file->Finish(!failure.empty()   ? "failed"
                               : budget_exhausted ? "budget_exhausted"
                                                  : "completed");
     if (st.ok()) st = fin;
@@ -515,7 +517,9 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
                                    totals.all_queries(), run_path));
     }
   }
-  outcome.status = !failure.empty() ? "failed" : budget_exhausted ? "budget_exhausted" : "completed";
+  outcome.status = !failure.empty()   ? "failed"
+                   : budget_exhausted ? "budget_exhausted"
+                                      : "completed";
   if (!failure.empty()) return Internal(failure);
   return outcome;
 }

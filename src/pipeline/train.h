@@ -14,7 +14,7 @@ struct TrainOptions {
   std::string out_dir;  // run.h5 goes here
   std::string command;  // the command line, stored in the run file
   bool overwrite = false;
-  bool quiet = false;   // no progress output
+  bool quiet = false;  // no progress output
 };
 
 struct TrainOutcome {

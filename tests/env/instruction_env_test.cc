@@ -69,7 +69,8 @@ TEST_F(InstructionEnvTest, ObservationIsOneHotOfLastActionAndZeroAfterReset) {
 
 TEST_F(InstructionEnvTest, RewardIsTheReviewersVerdictAndTextFollowsTheRewrite) {
   llm::SimBackend sim(EndpointConfig{}, 3);
-  InstructionEnv env({}, actions_, prompts_, sim, {0, 1, 2, 3}, std::vector<std::string>(4, "How to cook food?"));
+  InstructionEnv env({}, actions_, prompts_, sim, {0, 1, 2, 3},
+                     std::vector<std::string>(4, "How to cook food?"));
   env.Reset(0);
   int rewarded = 0;
   for (int t = 0; t < 6; ++t) {
@@ -121,14 +122,15 @@ TEST_F(InstructionEnvTest, RequestsCarryKeysIntentAndRenderedPrompt) {
   EXPECT_NE(rw.messages.back().content.find("How to cook food?"), std::string::npos);
   const llm::Request& rv = client.requests[1];
   EXPECT_EQ(rv.role, llm::Role::kReviewer);
-  EXPECT_THAT(rv.intent.texts, ElementsAre("How to cook food?", "How to cook a vegetarian lasagna?"));
+  EXPECT_THAT(rv.intent.texts,
+              ElementsAre("How to cook food?", "How to cook a vegetarian lasagna?"));
   EXPECT_EQ(s.reward, 1.0);
   EXPECT_EQ(s.instruction, "How to cook a vegetarian lasagna?");
 }
 
 TEST_F(InstructionEnvTest, MatchModeDecidesHowNoisyRepliesCount) {
-  for (auto [mode, expected] : {std::pair{evol::MatchMode::kExact, 0.0},
-                                std::pair{evol::MatchMode::kNormalized, 1.0}}) {
+  for (auto [mode, expected] :
+       {std::pair{evol::MatchMode::kExact, 0.0}, std::pair{evol::MatchMode::kNormalized, 1.0}}) {
     ScriptedClient client;
     client.answers = {Answer("A new text entirely."), Answer("not equal.")};
     EnvOptions options;
