@@ -29,10 +29,10 @@ double SuccessProbability(SimAction action, const TextFeatures& f) {
       p = f.general_words > 0 ? kConcretizingBase : 0.0;
       break;
     case SimAction::kIncreaseReasoning:
-      p = f.reasoning == 0 ? kOnceBase : kOnceRepeated;
+      p = f.reasoning == 0 ? kReasoningBase : kOnceRepeated;
       break;
     case SimAction::kComplicateInput:
-      p = f.blocks == 0 ? kOnceBase : kOnceRepeated;
+      p = f.blocks == 0 ? kInputBase : kOnceRepeated;
       break;
   }
   if (f.words > kLongWords) p *= kLongFactor;

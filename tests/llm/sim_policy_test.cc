@@ -1,6 +1,7 @@
 // What the sim's structure means for a policy (sim_rewriter.h): repeating an operation has
-// diminishing returns, and an order that uses each operation once after a breadth reset
-// beats uniform random choice by a clear margin. Driven through the asynchronous Client
+// diminishing returns, increase_reasoning and complicate_input are rarely rewarded, and a
+// fixed order of the reliable operations after a breadth reset beats uniform random choice
+// by a clear margin. Driven through the asynchronous Client
 // (RunAll over a batch of actors), as the environment will.
 #include <gtest/gtest.h>
 
@@ -74,20 +75,25 @@ TEST(SimPolicyTest, RepeatingAddConstraintsHasDiminishingReturns) {
               r[1], r[2], r[3], r[4]);
   EXPECT_GT(r[0], 0.7);
   for (int k = 1; k < 5; ++k) EXPECT_LT(r[k], r[k - 1] + 0.02) << k;
-  EXPECT_GT(r[0] - r[2], 0.2);
-  EXPECT_LT(r[4], 0.35);
+  EXPECT_GT(r[0] - r[2], 0.1);
+  EXPECT_LT(r[4], r[0] - 0.2);
 }
 
-TEST(SimPolicyTest, IncreaseReasoningTwiceMostlyFails) {
+TEST(SimPolicyTest, ReasoningAndStructuredInputAreRarelyRewarded) {
   const std::vector<double> r = RunPolicy(400, 2, 543, [](int, int) { return 4; });
-  std::printf("increase_reasoning x2 Not-Equal rate: %.3f then %.3f\n", r[0], r[1]);
-  EXPECT_GT(r[0], 0.7);
-  EXPECT_LT(r[1], 0.3);
+  const std::vector<double> c = RunPolicy(400, 1, 543, [](int, int) { return 5; });
+  const std::vector<double> d = RunPolicy(400, 1, 543, [](int, int) { return 2; });
+  std::printf("increase_reasoning x2: %.3f then %.3f; complicate_input %.3f; deepening %.3f\n",
+              r[0], r[1], c[0], d[0]);
+  EXPECT_LT(r[0], 0.25);
+  EXPECT_LT(r[1], 0.15);
+  EXPECT_LT(c[0], 0.25);
+  EXPECT_GT(d[0], 0.7);
 }
 
 TEST(SimPolicyTest, FixedCycleBeatsUniformChoice) {
-  // breadth, increase_reasoning, complicate_input, add_constraints, deepening, concretizing
-  constexpr std::array<int, 6> kCycle = {0, 4, 5, 1, 2, 3};
+  // breadth, add_constraints, deepening, concretizing, add_constraints, deepening
+  constexpr std::array<int, 6> kCycle = {0, 1, 2, 3, 1, 2};
   const int actors = 8, steps = 250;  // 2000 steps per policy
   const double cycle =
       Mean(RunPolicy(actors, steps, 543, [&](int, int t) { return kCycle[t % 6]; }));
@@ -98,7 +104,7 @@ TEST(SimPolicyTest, FixedCycleBeatsUniformChoice) {
   }));
   std::printf("Not-Equal rate over 2000 steps: cycle %.3f, uniform %.3f, ratio %.2f\n", cycle,
               uniform, cycle / uniform);
-  EXPECT_GE(cycle / uniform, 1.25);
+  EXPECT_GE(cycle / uniform, 1.4);
 }
 
 }  // namespace

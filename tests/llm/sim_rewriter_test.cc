@@ -94,8 +94,14 @@ TEST(SimRewriterTest, SuccessProbabilityModel) {
   f.general_words = 1;
   EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kAddConstraints, f), kAddConstraintsBase);
   f.constraints = 2;
-  EXPECT_NEAR(SuccessProbability(SimAction::kAddConstraints, f), 0.85 * 0.36, 1e-12);
-  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kIncreaseReasoning, f), kOnceBase);
+  EXPECT_NEAR(SuccessProbability(SimAction::kAddConstraints, f),
+              kAddConstraintsBase * kAddConstraintsDecay * kAddConstraintsDecay, 1e-12);
+  f.deepening = 1;
+  EXPECT_NEAR(SuccessProbability(SimAction::kDeepening, f), kDeepeningBase * kDeepeningDecay,
+              1e-12);
+  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kConcretizing, f), kConcretizingBase);
+  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kComplicateInput, f), kInputBase);
+  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kIncreaseReasoning, f), kReasoningBase);
   f.reasoning = 1;
   f.blocks = 1;
   EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kIncreaseReasoning, f), kOnceRepeated);
@@ -143,12 +149,13 @@ TEST(SimRewriterTest, FailureModesOccurWithPlausibleRates) {
         break;
     }
   }
-  // Reasoning already present: ~10 % applied; of the failures 35/35/20/10 %.
-  EXPECT_NEAR(outcomes[0] / double(n), 0.10, 0.02);
-  EXPECT_NEAR(outcomes[1] / double(n), 0.9 * 0.35, 0.03);
-  EXPECT_NEAR(outcomes[2] / double(n), 0.9 * 0.35, 0.03);
-  EXPECT_NEAR(outcomes[3] / double(n), 0.9 * 0.20, 0.03);
-  EXPECT_NEAR(outcomes[4] / double(n), 0.9 * 0.10, 0.02);
+  // Reasoning already present: kOnceRepeated applied; of the failures 35/35/20/10 %.
+  const double fail = 1.0 - kOnceRepeated;
+  EXPECT_NEAR(outcomes[0] / double(n), kOnceRepeated, 0.02);
+  EXPECT_NEAR(outcomes[1] / double(n), fail * 0.35, 0.03);
+  EXPECT_NEAR(outcomes[2] / double(n), fail * 0.35, 0.03);
+  EXPECT_NEAR(outcomes[3] / double(n), fail * 0.20, 0.03);
+  EXPECT_NEAR(outcomes[4] / double(n), fail * 0.10, 0.02);
 }
 
 TEST(SimRewriterTest, BreadthFailureIsTooSimilarButStillShort) {
