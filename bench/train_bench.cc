@@ -47,8 +47,9 @@ double EnvStepsPerSecond(const teamsrl::dist::Comm& comm, int actors, int steps)
   std::unique_ptr<teamsrl::llm::Router> router = std::move(made).value();
   std::vector<int64_t> ids(actors);
   std::iota(ids.begin(), ids.end(), static_cast<int64_t>(comm.rank()) * actors);
-  teamsrl::env::InstructionEnv env({}, actions, prompts, *router, ids,
-                                   std::vector<std::string>(actors, config.env.initial_instruction));
+  teamsrl::env::InstructionEnv env(
+      {}, actions, prompts, *router, ids,
+      std::vector<std::string>(actors, config.env.initial_instruction));
   teamsrl::Rng rng(comm.rank() + 1);
   std::vector<int> a(actors);
   const auto t0 = Clock::now();
@@ -126,10 +127,11 @@ int main(int argc, char** argv) {
     std::vector<double> s = outcome->iteration_seconds;
     std::sort(s.begin(), s.end());
     const double median = s[s.size() / 2];
-    std::printf("iteration: 16 actors on %d ranks, latency 50 ms: median %.1f ms, min %.1f, max "
-                "%.1f; ideal %.0f ms; overhead %.1f%% (target <= 15%%)\n",
-                comm.size(), 1e3 * median, 1e3 * s.front(), 1e3 * s.back(), 1e3 * ideal,
-                100.0 * (median / ideal - 1.0));
+    std::printf(
+        "iteration: 16 actors on %d ranks, latency 50 ms: median %.1f ms, min %.1f, max "
+        "%.1f; ideal %.0f ms; overhead %.1f%% (target <= 15%%)\n",
+        comm.size(), 1e3 * median, 1e3 * s.front(), 1e3 * s.back(), 1e3 * ideal,
+        100.0 * (median / ideal - 1.0));
   }
   return 0;
 }
