@@ -40,6 +40,8 @@ constexpr Template kConstraints[] = {
     {"Keep the answer neutral in tone and suitable for a school newsletter."},
 };
 
+// Long sentences are split over adjacent literals on purpose.
+// NOLINTBEGIN(bugprone-suspicious-missing-comma)
 constexpr std::string_view kReasoning[] = {
     "Work through it step by step, stating each assumption before reaching the final "
     "conclusion.",
@@ -56,6 +58,7 @@ constexpr std::string_view kReasoning[] = {
     "Think step by step about causes and effects before committing to a recommendation.",
     "Lay out the reasoning step by step so a reader can follow and check every inference.",
 };
+// NOLINTEND(bugprone-suspicious-missing-comma)
 
 constexpr std::string_view kDeepeningOpeners[] = {"In particular,", "In addition,",
                                                   "Beyond the basics,"};

@@ -158,8 +158,8 @@ void AppendSentence(std::string& text, std::string_view sentence) {
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.pop_back();
   const size_t line_start = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
   const std::string_view last_line = std::string_view(text).substr(line_start);
-  if (text.empty()) {
-  } else if (text.back() == '\n') {
+  if (text.empty() || text.back() == '\n') {
+    // Nothing to separate from.
   } else if (last_line.starts_with("```") || last_line.starts_with("|")) {
     text.push_back('\n');
   } else {
