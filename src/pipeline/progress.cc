@@ -33,7 +33,9 @@ void Progress::Update(int64_t done, const std::string& detail) {
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double since = std::chrono::duration<double>(now - last_print_).count();
   const bool last = done >= total_;
-  if (!tty_ && !last && since < interval_s_ && last_done_ >= 0) return;
+  // A terminal line is redrawn at most 10 times a second; logs once per interval.
+  const double min_gap = tty_ ? 0.1 : interval_s_;
+  if (!last && since < min_gap && last_done_ >= 0) return;
   const double eta =
       done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(total_ - done) : NAN;
   std::string line = fmt::format(
