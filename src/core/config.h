@@ -18,6 +18,7 @@ struct EndpointConfig {
   std::string base_url;         // openai: e.g. http://127.0.0.1:8000/v1
   std::string model = "sim-1";
   std::string api_key_env;  // name of the environment variable holding the key
+  std::string ca_path;      // openai: CA bundle file for TLS verification; empty = system
   double temperature = 0.0;
   double top_p = 1.0;
   int max_tokens = 2048;

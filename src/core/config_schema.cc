@@ -70,6 +70,7 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_ENDPOINT_KEY(api_key_env, Any(),
                            "Name of the environment variable holding the API key (never the "
                            "key itself)."),
+      TEAMSRL_ENDPOINT_KEY(ca_path, Any(), "openai: CA bundle for TLS; empty = the system's."),
       TEAMSRL_ENDPOINT_KEY(temperature, AtLeast(0), "Sampling temperature; 0 = greedy."),
       TEAMSRL_ENDPOINT_KEY(top_p, Unit(), "Nucleus sampling probability mass."),
       TEAMSRL_ENDPOINT_KEY(max_tokens, AtLeast(1), "Maximum completion tokens per call."),

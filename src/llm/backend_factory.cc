@@ -1,5 +1,7 @@
 #include "llm/backend_factory.h"
 
+#include "llm/openai_backend.h"
+#include "llm/rate_limiter.h"
 #include "llm/sim_backend.h"
 
 namespace teamsrl::llm {
@@ -11,7 +13,12 @@ Result<std::unique_ptr<Client>> MakeBackend(const std::string& endpoint_name,
     return std::unique_ptr<Client>(std::make_unique<SimBackend>(config, run_seed));
   }
   if (config.backend == "openai") {
-    return FailedPrecondition(where + ": openai backend not built yet");
+    OpenAiOptions options;
+    // rpm/tpm are cluster-wide: every rank takes an equal share (rate_limiter.h).
+    options.rank_share = 1.0 / WorldSizeFromEnvironment();
+    TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<OpenAiBackend> backend,
+                             OpenAiBackend::Create(endpoint_name, config, options));
+    return std::unique_ptr<Client>(std::move(backend));
   }
   return InvalidArgument(where + ": unknown backend '" + config.backend + "' (valid: sim, openai)");
 }

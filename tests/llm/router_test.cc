@@ -149,7 +149,7 @@ TEST(RouterTest, ErrorsNameTheRoleOrEndpoint) {
   cfg.endpoints["judge"].backend = "openai";
   Result<std::unique_ptr<Router>> not_built = MakeRouter(cfg, 1);
   ASSERT_FALSE(not_built.ok());
-  EXPECT_EQ(not_built.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(not_built.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(not_built.status().message().find("llm.endpoints.judge"), std::string::npos);
 }
 

@@ -1,0 +1,68 @@
+// Token-bucket rate limits of one endpoint on one rank: requests per minute (`rpm`) and
+// tokens per minute (`tpm`), 0 = unlimited.
+//
+// Cluster-wide limits: `rpm`/`tpm` in the config are limits of the whole run (one API key,
+// one account). Each rank gets `share` of them, normally share = 1 / world_size, so N ranks
+// that each keep to their share never exceed the limit together. The split is static:
+// a rank that idles does not lend its share to others (simple and safe; the cost is
+// throughput when ranks are unevenly loaded).
+//
+// Smoothness: the request bucket holds at most max(1, 0.1 s of the rate) requests and the
+// token bucket max(one request's worth, 1 s of the rate) tokens, so a burst never exceeds
+// a small fraction of a window. Both run at kSafety (98 %) of the share: a server that
+// counts requests in a sliding 60-s window then never sees more than its limit, even
+// with network jitter and the one request the full bucket holds at start.
+//
+// Tokens are charged when a request starts, as the provider does: prompt tokens (estimated)
+// plus max_tokens. A request larger than the token bucket is admitted when the bucket is
+// full and leaves it in debt, so it cannot starve.
+//
+// Time is passed in (seconds on any monotonic clock), so tests use a fake clock.
+#pragma once
+
+#include <cstdint>
+
+namespace teamsrl::llm {
+
+class RateLimiter {
+ public:
+  // Fraction of the configured rate actually used (see above).
+  static constexpr double kSafety = 0.98;
+
+  // `rpm`, `tpm`: cluster-wide limits, 0 = unlimited; `share` in (0, 1]: this rank's part.
+  RateLimiter(double rpm, double tpm, double share);
+
+  bool unlimited() const { return req_rate_ <= 0.0 && tok_rate_ <= 0.0; }
+
+  // Takes one request and `tokens` tokens if both buckets allow it at `now_s`.
+  bool TryAcquire(int64_t tokens, double now_s);
+  // The earliest time >= now_s at which TryAcquire(tokens, .) will succeed.
+  double NextAvailable(int64_t tokens, double now_s);
+
+  double request_rate_per_s() const { return req_rate_; }
+  double token_rate_per_s() const { return tok_rate_; }
+
+ private:
+  struct Bucket {
+    double rate = 0.0;      // per second; 0 = unlimited
+    double capacity = 0.0;  // max level
+    double level = 0.0;     // may go negative (debt) for oversized requests
+    double last_s = 0.0;
+    bool started = false;
+    void Refill(double now_s);
+    double Need(double amount) const;  // level required before taking `amount`
+    double ReadyAt(double amount, double now_s);
+  };
+
+  double req_rate_;
+  double tok_rate_;
+  Bucket requests_;
+  Bucket tokens_;
+};
+
+// The number of ranks of this run as the MPI launcher announces it to every process
+// (OMPI_COMM_WORLD_SIZE for Open MPI, PMI_SIZE for MPICH/Hydra, PMIX_SIZE), 1 when
+// none is set: each rank takes share 1 / WorldSizeFromEnvironment() automatically.
+int WorldSizeFromEnvironment();
+
+}  // namespace teamsrl::llm

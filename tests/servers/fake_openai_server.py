@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""An OpenAI-compatible chat-completions server for tests and benchmarks (stdlib only).
+
+Speaks HTTP/1.1 with keep-alive on 127.0.0.1 (ephemeral port unless --port), prints
+`PORT <n>` on stdout once listening, and stops on SIGTERM/SIGINT or when its stdin (a
+pipe) closes, so a test that dies still takes the server with it.
+
+  POST /v1/chat/completions   the real protocol: {model, messages, ...} ->
+                              {id, object, created, model, choices[{index, message{role,
+                              content}, finish_reason}], usage}; content is a pure
+                              function of the request.
+  GET  /stats                 JSON counters (requests, 429s sent, ..., server CPU seconds,
+                              late_ms_total: summed lateness of the latency timers,
+                              served_ms_total: summed request-to-reply time)
+  GET  /v1/models             the one model, for clients that probe
+
+Faults, chosen per request by the `X-Fault` header, by the model name `fault:SPEC`, or
+for every request by --fault SPEC. SPEC is comma-separated items:
+  latency=MS            answer after MS ms (default --latency-ms)
+  status=CODE           answer CODE with an OpenAI error JSON ...
+  nonjson               ... or with an HTML body instead
+  retry_after=S         add `Retry-After: S` (seconds)
+  retry_after_date=S    add `Retry-After: <HTTP date S seconds from now>`
+  retry_after_ms=MS     add `retry-after-ms: MS`
+  echo_key              401: put the caller's full bearer token in the message
+  truncate              200 whose JSON body is cut in half
+  drop                  close the connection without answering
+  hang                  never answer (the client must time out)
+  empty                 content ""
+  length                finish_reason "length"
+  nousage               no usage object
+  nochoices             choices []
+  first=N               apply the other faults to the first N attempts of an identical
+                        request body only, then answer normally
+Server-wide limit: --rpm N [--rpm-window-s W] answers 429 (with Retry-After and
+retry-after-ms) to any request beyond N*W/60 in the last W seconds (sliding window).
+"""
+
+import argparse
+import asyncio
+import collections
+import email.utils
+import hashlib
+import json
+import math
+import os
+import signal
+import socket
+import stat
+import sys
+import time
+
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+           404: "Not Found", 408: "Request Timeout", 409: "Conflict",
+           429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+           503: "Service Unavailable", 504: "Gateway Timeout"}
+ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error",
+               403: "permission_error", 404: "not_found_error", 429: "rate_limit_error"}
+
+
+def parse_fault(spec):
+    out = {}
+    for item in (spec or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        out[key.strip()] = value.strip() if value else True
+    return out
+
+
+def mask_key(key):
+    if len(key) <= 8:
+        return "*" * len(key)
+    return key[:3] + "*" * (len(key) - 7) + key[-4:]
+
+
+class Server:
+    def __init__(self, args):
+        self.args = args
+        self.default_fault = parse_fault(args.fault)
+        self.window = collections.deque()  # arrival times within the rpm window
+        self.window_limit = (int(args.rpm * args.rpm_window_s / 60.0)
+                             if args.rpm > 0 else 0)
+        self.attempts_by_body = collections.Counter()
+        self.stats = collections.Counter()
+        self.inflight = 0
+        self.started = time.monotonic()
+
+    def stats_json(self):
+        d = dict(self.stats)
+        d["inflight"] = self.inflight
+        d["cpu_s"] = time.process_time()
+        d["uptime_s"] = time.monotonic() - self.started
+        return json.dumps(d, sort_keys=True).encode()
+
+    def rate_limited(self):
+        """429 delay in seconds when over the server-side limit, else None."""
+        if not self.window_limit:
+            return None
+        now = time.monotonic()
+        while self.window and self.window[0] <= now - self.args.rpm_window_s:
+            self.window.popleft()
+        if len(self.window) >= self.window_limit:
+            return self.window[0] + self.args.rpm_window_s - now
+        self.window.append(now)
+        return None
+
+
+class Conn(asyncio.Protocol):
+    def __init__(self, server):
+        self.server = server
+        self.buf = bytearray()
+        self.busy = False
+        self.closed = False
+        self.timer = None
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.stats["connections"] += 1
+
+    def connection_lost(self, exc):
+        self.closed = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.busy:
+            self.server.inflight -= 1
+            self.busy = False
+
+    def data_received(self, data):
+        self.buf += data
+        self.next_request()
+
+    def next_request(self):
+        if self.busy or self.closed:
+            return
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = self.buf[:end].decode("latin-1").split("\r\n")
+        try:
+            method, target, _ = head[0].split(" ", 2)
+        except ValueError:
+            self.transport.close()
+            return
+        headers = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0") or 0)
+        if len(self.buf) < end + 4 + length:
+            return
+        body = bytes(self.buf[end + 4:end + 4 + length])
+        del self.buf[:end + 4 + length]
+        self.busy = True
+        self.received = time.monotonic()
+        self.keep_alive = headers.get("connection", "").lower() != "close"
+        srv = self.server
+        srv.inflight += 1
+        srv.stats["max_inflight"] = max(srv.stats["max_inflight"], srv.inflight)
+        srv.stats["http_requests"] += 1
+        self.handle(method, target.split("?")[0], headers, body)
+
+    # --- replies -------------------------------------------------------------------
+    def send(self, status, body, content_type="application/json", extra=()):
+        if self.closed:
+            return
+        lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
+                 f"Content-Type: {content_type}", f"Content-Length: {len(body)}",
+                 "Connection: " + ("keep-alive" if self.keep_alive else "close")]
+        lines.extend(extra)
+        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        self.server.stats[f"status_{status}"] += 1
+        # Time from a complete request to its reply leaving: latency + server overhead.
+        self.server.stats["served_ms_total"] += (time.monotonic() - self.received) * 1000.0
+        self.done()
+        if not self.keep_alive:
+            self.transport.close()
+
+    def done(self):
+        self.busy = False
+        self.timer = None
+        self.server.inflight -= 1
+        asyncio.get_running_loop().call_soon(self.next_request)
+
+    def error(self, status, message, code=None, extra=()):
+        body = {"error": {"message": message, "type": ERROR_TYPES.get(status, "server_error"),
+                          "param": None, "code": code}}
+        self.send(status, json.dumps(body).encode(), extra=extra)
+
+    # --- requests ------------------------------------------------------------------
+    def handle(self, method, path, headers, body):
+        srv = self.server
+        if method == "GET" and path == "/stats":
+            return self.send(200, srv.stats_json())
+        if method == "GET" and path.endswith("/models"):
+            return self.send(200, json.dumps({"object": "list", "data": [
+                {"id": "fake-1", "object": "model", "owned_by": "teamsrl"}]}).encode())
+        if method != "POST" or not path.endswith("/chat/completions"):
+            return self.error(404, f"Unknown request URL: {method} {path}", "unknown_url")
+        srv.stats["requests"] += 1
+        try:
+            req = json.loads(body)
+            messages = req["messages"]
+            model = str(req.get("model", ""))
+        except (ValueError, KeyError, TypeError):
+            return self.error(400, "We could not parse the JSON body of your request.")
+        fault = dict(srv.default_fault)
+        if model.startswith("fault:"):
+            fault.update(parse_fault(model[len("fault:"):]))
+        fault.update(parse_fault(headers.get("x-fault", "")))
+        if "first" in fault:
+            digest = hashlib.sha256(body).hexdigest()
+            srv.attempts_by_body[digest] += 1
+            if srv.attempts_by_body[digest] > int(fault["first"]):
+                fault = {k: v for k, v in fault.items() if k == "latency"}
+        wait = srv.rate_limited()
+        if wait is not None:
+            srv.stats["sent_429"] += 1
+            srv.stats["rate_limited"] += 1
+            secs = max(1, math.ceil(wait))
+            return self.error(429, "Rate limit reached for requests per min (RPM): "
+                              f"limit {srv.window_limit} per {srv.args.rpm_window_s:g} s.",
+                              "rate_limit_exceeded",
+                              extra=(f"Retry-After: {secs}",
+                                     f"retry-after-ms: {int(wait * 1000) + 1}"))
+        latency = float(fault.get("latency", srv.args.latency_ms)) / 1000.0
+        due = time.monotonic() + latency
+        reply = lambda: self.reply(req, messages, model, fault, headers, due)  # noqa: E731
+        if latency > 0:
+            self.timer = asyncio.get_running_loop().call_later(latency, reply)
+        else:
+            reply()
+
+    def reply(self, req, messages, model, fault, headers, due):
+        srv = self.server
+        self.timer = None
+        # How late the event loop fired the latency timer: > 0 means the server (or the
+        # machine) is the bottleneck, not the client.
+        srv.stats["late_ms_total"] += max(0.0, time.monotonic() - due) * 1000.0
+        if self.closed:
+            return
+        if "drop" in fault:
+            srv.stats["dropped"] += 1
+            self.transport.abort()
+            return
+        if "hang" in fault:
+            srv.stats["hung"] += 1
+            return
+        status = int(fault.get("status", 200))
+        if status != 200:
+            extra = []
+            if "retry_after" in fault:
+                extra.append(f"Retry-After: {fault['retry_after']}")
+            if "retry_after_date" in fault:
+                when = time.time() + float(fault["retry_after_date"])
+                extra.append("Retry-After: " + email.utils.formatdate(when, usegmt=True))
+            if "retry_after_ms" in fault:
+                extra.append(f"retry-after-ms: {fault['retry_after_ms']}")
+            if status == 429:
+                srv.stats["sent_429"] += 1
+            if "nonjson" in fault:
+                html = f"<html><body><h1>{status} {REASONS.get(status, '')}</h1></body></html>"
+                return self.send(status, html.encode(), "text/html", extra)
+            if status == 401:
+                token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+                shown = token if "echo_key" in fault else mask_key(token)
+                return self.error(401, f"Incorrect API key provided: {shown}. You can find "
+                                  "your API key at https://platform.openai.com/account/api-keys.",
+                                  "invalid_api_key", extra)
+            return self.error(status, f"fake server: injected HTTP {status}", None, extra)
+        srv.stats["completions"] += 1
+        text = json.dumps(messages, sort_keys=True)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        last = str(messages[-1].get("content", "")) if messages else ""
+        content = "" if "empty" in fault else f"reply {digest}: {last[:120]}"
+        finish = "stop"
+        if "length" in fault:
+            finish = "length"
+            content = content[:max(1, int(req.get("max_tokens", 16) or 16)) * 4]
+        doc = {"id": "chatcmpl-" + digest, "object": "chat.completion",
+               "created": int(time.time()), "model": model,
+               "choices": [] if "nochoices" in fault else [
+                   {"index": 0, "message": {"role": "assistant", "content": content},
+                    "logprobs": None, "finish_reason": finish}]}
+        if "nousage" not in fault:
+            prompt = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+            completion = len(content) // 4
+            doc["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion,
+                            "total_tokens": prompt + completion}
+        body = json.dumps(doc).encode()
+        if "truncate" in fault:
+            srv.stats["truncated"] += 1
+            body = body[:len(body) // 2]
+        self.send(200, body)
+
+
+async def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--latency-ms", type=float, default=0.0)
+    ap.add_argument("--fault", default="", help="fault SPEC applied to every request")
+    ap.add_argument("--rpm", type=float, default=0.0, help="server-side requests/minute")
+    ap.add_argument("--rpm-window-s", type=float, default=60.0)
+    args = ap.parse_args()
+    loop = asyncio.get_running_loop()
+    server = Server(args)
+    srv = await loop.create_server(lambda: Conn(server), "127.0.0.1", args.port,
+                                   backlog=1024, reuse_address=True)
+    stop = loop.create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
+    if stat.S_ISFIFO(os.fstat(0).st_mode):  # the parent holds the other end
+        def on_stdin():
+            if not os.read(0, 4096):
+                loop.remove_reader(0)
+                stop.done() or stop.set_result(None)
+        loop.add_reader(0, on_stdin)
+    print(f"PORT {srv.sockets[0].getsockname()[1]}", flush=True)
+    await stop
+    srv.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
