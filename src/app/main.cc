@@ -11,7 +11,11 @@
 
 #include "core/config.h"
 #include "dist/comm.h"
+#include "io/dataset_export.h"
 #include "io/run_summary.h"
+#include "pipeline/baseline.h"
+#include "pipeline/eval.h"
+#include "pipeline/generate.h"
 #include "pipeline/train.h"
 
 namespace {
@@ -68,6 +72,47 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   return kExitOk;
 }
 
+// `generate` and `baseline`: same MPI, config and error handling as Train.
+int Dataset(bool generate, const std::string& config_path,
+            const std::vector<std::string>& overrides,
+            const teamsrl::pipeline::GenerateOptions& options, bool verbose, int* argc,
+            char*** argv) {
+  teamsrl::dist::MpiSession mpi(argc, argv);
+  teamsrl::dist::Comm comm;
+  SetUpLogging(comm.rank(), verbose);
+  teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
+  if (!config.ok()) {
+    if (comm.is_root())
+      std::fprintf(stderr, "teamsrl: error: %s\n", config.status().message().c_str());
+    return kExitUsage;
+  }
+  teamsrl::Result<teamsrl::pipeline::ChunkedOutcome> outcome = [&] {
+    if (generate) return teamsrl::pipeline::RunGenerate(*config, options, comm);
+    teamsrl::pipeline::BaselineOptions b;
+    b.out_dir = options.out_dir;
+    b.command = options.command;
+    b.overwrite = options.overwrite;
+    b.quiet = options.quiet;
+    return teamsrl::pipeline::RunBaseline(*config, b, comm);
+  }();
+  if (!outcome.ok()) {
+    if (comm.is_root())
+      std::fprintf(stderr, "teamsrl: error: %s\n", outcome.status().message().c_str());
+    return outcome.status().code() == teamsrl::StatusCode::kInternal ? kExitRunFailed : kExitUsage;
+  }
+  if (comm.is_root()) {
+    const auto& o = *outcome;
+    std::printf(
+        "%s: %lld seeds, %lld samples (%lld eliminated) in %.1f s; queries rewriter %lld, "
+        "reviewer %lld, responder %lld\n%s\n%s\n",
+        o.status.c_str(), static_cast<long long>(o.seeds), static_cast<long long>(o.samples),
+        static_cast<long long>(o.eliminated), o.wall_s, static_cast<long long>(o.queries[0]),
+        static_cast<long long>(o.queries[1]), static_cast<long long>(o.queries[2]),
+        o.dataset_path.c_str(), o.h5_path.c_str());
+  }
+  return kExitOk;
+}
+
 int Inspect(const std::string& path) {
   teamsrl::Result<std::string> summary = teamsrl::io::SummarizeRunFile(path);
   if (!summary.ok()) {
@@ -76,6 +121,69 @@ int Inspect(const std::string& path) {
   }
   std::fputs(summary->c_str(), stdout);
   return kExitOk;
+}
+
+// Bad input (a missing file, a malformed record) is the user's to fix: usage-class exit.
+int ExitCodeFor(const teamsrl::Status& status) {
+  const teamsrl::StatusCode code = status.code();
+  return code == teamsrl::StatusCode::kInvalidArgument || code == teamsrl::StatusCode::kNotFound
+             ? kExitUsage
+             : kExitRunFailed;
+}
+
+int Eval(const std::string& dataset, const std::string& json_out,
+         const teamsrl::io::DatasetFields& fields,
+         const teamsrl::pipeline::NeighbourOptions& neighbours) {
+  teamsrl::Result<teamsrl::pipeline::DatasetMetrics> metrics =
+      teamsrl::pipeline::EvaluateDataset(dataset, fields, neighbours);
+  if (!metrics.ok()) {
+    std::fprintf(stderr, "teamsrl: error: %s\n", metrics.status().message().c_str());
+    return ExitCodeFor(metrics.status());
+  }
+  std::fputs(teamsrl::pipeline::FormatMetricsTable(*metrics, dataset).c_str(), stdout);
+  if (!json_out.empty()) {
+    teamsrl::Status written = teamsrl::pipeline::WriteJsonFile(
+        teamsrl::pipeline::MetricsToJson(*metrics, dataset), json_out);
+    if (!written.ok()) {
+      std::fprintf(stderr, "teamsrl: error: %s\n", written.message().c_str());
+      return kExitRunFailed;
+    }
+  }
+  return kExitOk;
+}
+
+int Export(const std::string& dataset, const std::string& format, const std::string& out,
+           bool include_eliminated, const teamsrl::io::DatasetFields& fields) {
+  teamsrl::io::ExportOptions options;
+  options.format = *teamsrl::io::ParseExportFormat(format);  // CLI11 checked the name
+  options.include_eliminated = include_eliminated;
+  options.fields = fields;
+  teamsrl::Result<teamsrl::io::ExportReport> report =
+      teamsrl::io::ExportDataset(dataset, out, options);
+  if (!report.ok()) {
+    std::fprintf(stderr, "teamsrl: error: %s\n", report.status().message().c_str());
+    return ExitCodeFor(report.status());
+  }
+  std::printf("%s: %lld samples written (%lld read, %lld eliminated left out)\n", out.c_str(),
+              static_cast<long long>(report->written), static_cast<long long>(report->read),
+              static_cast<long long>(report->excluded));
+  return kExitOk;
+}
+
+// --instruction-field/--input-field/--output-field: reading datasets in other layouts.
+void AddFieldOptions(CLI::App* command, teamsrl::io::DatasetFields* fields) {
+  command
+      ->add_option("--instruction-field", fields->instruction,
+                   "field holding the instruction (dotted path, e.g. Instruction)")
+      ->capture_default_str();
+  command
+      ->add_option("--input-field", fields->input,
+                   "field holding the input, e.g. instances[0].input; '' for none")
+      ->capture_default_str();
+  command
+      ->add_option("--output-field", fields->output,
+                   "field holding the output, e.g. instances[0].output; '' for none")
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -102,10 +210,60 @@ int Main(int argc, char** argv) {
   train->add_flag("--verbose", verbose, "log info from every rank, not only root");
   train->add_flag("--quiet", quiet, "no progress output");
 
+  teamsrl::pipeline::GenerateOptions gen_options;
+  CLI::App* generate =
+      app.add_subcommand("generate", "evolve seeds with a trained policy; DIR/dataset.jsonl");
+  CLI::App* baseline =
+      app.add_subcommand("baseline", "Evol-Instruct baseline; DIR/dataset.jsonl, baseline.h5");
+  for (CLI::App* sub : {generate, baseline}) {
+    sub->add_option("config", config_path, "experiment YAML file")->required();
+    sub->add_option("--set", overrides, "override a config key: dotted.key=value (repeatable)")
+        ->take_all();
+    sub->add_option("--out", gen_options.out_dir, "output directory (default: run.out_dir)");
+    sub->add_flag("--overwrite", gen_options.overwrite,
+                  "start over, discarding the progress of a previous run in DIR");
+    sub->add_flag("--verbose", verbose, "log info from every rank, not only root");
+    sub->add_flag("--quiet", gen_options.quiet, "no progress output");
+  }
+  generate->add_option("--policy", gen_options.policy_path, "training run file (run.h5)")
+      ->required();
+  generate
+      ->add_option("--snapshot", gen_options.snapshot,
+                   "use /policy/snapshot_NNNNNN instead of /policy/final")
+      ->check(CLI::NonNegativeNumber);
   CLI::App* inspect = app.add_subcommand("inspect", "print a human summary of a run file");
   inspect->add_option("file", run_path, "run file (.h5)")->required();
 
   CLI::App* keys = app.add_subcommand("keys", "print every config key (markdown table)");
+
+  std::string dataset_path, json_out, export_format = "alpaca", export_out;
+  teamsrl::io::DatasetFields fields;
+  teamsrl::pipeline::NeighbourOptions neighbours;
+  bool approx = false, exact = false, include_eliminated = false;
+  CLI::App* eval =
+      app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
+  eval->add_option("dataset", dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();
+  eval->add_option("--json", json_out, "also write the metrics as JSON to this file");
+  CLI::Option* approx_flag =
+      eval->add_flag("--approx", approx, "approximate nearest-neighbour ROUGE-L (large sets)");
+  eval->add_flag("--exact", exact, "exact nearest-neighbour ROUGE-L (O(n^2))")
+      ->excludes(approx_flag);
+  eval->add_option("--exact-max-size", neighbours.exact_max_size,
+                   "without --approx/--exact: exact up to this many samples")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  AddFieldOptions(eval, &fields);
+
+  CLI::App* export_cmd =
+      app.add_subcommand("export", "write a dataset for SFT tools (Alpaca or ShareGPT JSON)");
+  export_cmd->add_option("dataset", dataset_path, "dataset (JSON Lines)")->required();
+  export_cmd->add_option("--format", export_format, "alpaca | sharegpt")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"alpaca", "sharegpt"}));
+  export_cmd->add_option("--out", export_out, "output file (JSON array)")->required();
+  export_cmd->add_flag("--include-eliminated", include_eliminated,
+                       "keep samples marked eliminated (left out by default)");
+  AddFieldOptions(export_cmd, &fields);
 
   try {
     app.parse(argc, argv);
@@ -115,7 +273,19 @@ int Main(int argc, char** argv) {
   if (train->parsed()) {
     return Train(config_path, overrides, out_dir, overwrite, verbose, quiet, command, &argc, &argv);
   }
+  if (generate->parsed() || baseline->parsed()) {
+    gen_options.command = command;
+    return Dataset(generate->parsed(), config_path, overrides, gen_options, verbose, &argc, &argv);
+  }
   if (inspect->parsed()) return Inspect(run_path);
+  if (eval->parsed()) {
+    if (approx) neighbours.mode = teamsrl::pipeline::NeighbourMode::kApprox;
+    if (exact) neighbours.mode = teamsrl::pipeline::NeighbourMode::kExact;
+    return Eval(dataset_path, json_out, fields, neighbours);
+  }
+  if (export_cmd->parsed()) {
+    return Export(dataset_path, export_format, export_out, include_eliminated, fields);
+  }
   if (keys->parsed()) {
     std::fputs(teamsrl::ConfigKeyReference().c_str(), stdout);
     return kExitOk;

@@ -129,6 +129,27 @@ struct TrainConfig {
   bool operator==(const TrainConfig&) const = default;
 };
 
+// `teamsrl generate` (method.md s.5): the trained policy evolves every seed.
+struct GenerateConfig {
+  int steps = 6;                               // chained rewrites per seed
+  std::vector<int> forced_breadth_steps = {1, 4};  // 0-based steps forced to breadth
+  double add_constraints_bias = 0.7;           // added to add_constraints' entry
+  std::string replace_breadth_with = "add_constraints";  // a chosen breadth becomes this; "" keeps it
+  std::vector<std::string> eliminate;          // elimination rules applied (default none)
+  int chunk_size = 1000;                       // seeds per committed (resumable) chunk
+
+  bool operator==(const GenerateConfig&) const = default;
+};
+
+// `teamsrl baseline`: WizardLM's Evol-Instruct (method.md s.6).
+struct BaselineConfig {
+  int rounds = 4;
+  std::vector<std::string> eliminate = {"equal", "sorry", "stopwords", "prompt_leak"};
+  int chunk_size = 1000;
+
+  bool operator==(const BaselineConfig&) const = default;
+};
+
 struct RunConfig {
   std::string name = "run";
   uint64_t seed = 543;
@@ -145,6 +166,8 @@ struct Config {
   PolicyConfig policy;
   AlgoConfig algo;
   TrainConfig train;
+  GenerateConfig generate;
+  BaselineConfig baseline;
 
   std::string source_path;    // the YAML file it came from
   std::string base_dir;       // directory relative paths in the file are resolved against

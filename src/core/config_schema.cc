@@ -44,6 +44,14 @@ Rule ActionList() {
   return r;
 }
 
+Rule EliminationRuleList() {  // may be empty: no rule
+  Rule r;
+  r.choices = "equal|sorry|stopwords|prompt_leak";
+  r.unique = true;
+  r.item = "elimination rule";
+  return r;
+}
+
 // clang-format off
 #define TEAMSRL_KEY(path, member, rule, doc) \
   KeySpec{path, rule, doc, [](Config& c) -> FieldRef { return &c.member; }, nullptr}
@@ -173,6 +181,22 @@ const std::vector<KeySpec>& Schema() {
                   "Store the policy every N updates; 0 = only the final one."),
       TEAMSRL_KEY("train.progress_interval_s", train.progress_interval_s, Positive(),
                   "Seconds between progress log lines when not on a terminal."),
+      TEAMSRL_KEY("generate.steps", generate.steps, AtLeast(1), "generate: chained rewrites per seed."),
+      TEAMSRL_KEY("generate.forced_breadth_steps", generate.forced_breadth_steps, AtLeast(0),
+                  "generate: 0-based steps forced to `breadth` (paper: [1, 4])."),
+      TEAMSRL_KEY("generate.add_constraints_bias", generate.add_constraints_bias, Any(),
+                  "generate: added to `add_constraints`' entry before the policy's choice."),
+      TEAMSRL_KEY("generate.replace_breadth_with", generate.replace_breadth_with, Any(),
+                  "generate: action replacing a policy-chosen `breadth`; empty = keep it."),
+      TEAMSRL_KEY("generate.eliminate", generate.eliminate, EliminationRuleList(),
+                  "generate: elimination rules (equal|sorry|stopwords|prompt_leak); `equal` adds a reviewer call."),
+      TEAMSRL_KEY("generate.chunk_size", generate.chunk_size, AtLeast(1),
+                  "generate: seeds per committed chunk (the unit of resumption)."),
+      TEAMSRL_KEY("baseline.rounds", baseline.rounds, AtLeast(1), "baseline: evolution rounds over the pool."),
+      TEAMSRL_KEY("baseline.eliminate", baseline.eliminate, EliminationRuleList(),
+                  "baseline: elimination rules (equal|sorry|stopwords|prompt_leak)."),
+      TEAMSRL_KEY("baseline.chunk_size", baseline.chunk_size, AtLeast(1),
+                  "baseline: seeds per committed chunk (the unit of resumption)."),
   };
   return kSchema;
 }

@@ -67,6 +67,20 @@ ActionSample CategoricalPolicy::Act(const Eigen::VectorXd& obs, Rng& rng) const 
   return {action, logp[action]};
 }
 
+int CategoricalPolicy::ActWithBias(const Eigen::VectorXd& obs, Rng& rng,
+                                   const Eigen::VectorXd& bias) const {
+  TEAMSRL_CHECK(bias.size() == NumActions()) << "bias has the wrong size";
+  const Eigen::MatrixXd logits = mlp_.Forward(obs.transpose()).row(0) + bias.transpose();
+  const Eigen::RowVectorXd logp = LogSoftmaxRows(logits).row(0);
+  const double u = rng.Uniform();
+  double cumulative = 0.0;
+  for (int j = 0; j < NumActions(); ++j) {
+    cumulative += std::exp(logp[j]);
+    if (u < cumulative) return j;
+  }
+  return NumActions() - 1;  // rounding left the total just below u
+}
+
 int CategoricalPolicy::GreedyAction(const Eigen::VectorXd& obs) const {
   Eigen::Index best = 0;
   mlp_.Forward(obs.transpose()).row(0).maxCoeff(&best);

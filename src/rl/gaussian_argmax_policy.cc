@@ -86,6 +86,23 @@ ActionSample GaussianArgmaxPolicy::Act(const Eigen::VectorXd& obs, Rng& rng) con
   return {best, OneHotLogDensity(mean.row(0), log_std_, best)};
 }
 
+int GaussianArgmaxPolicy::ActWithBias(const Eigen::VectorXd& obs, Rng& rng,
+                                      const Eigen::VectorXd& bias) const {
+  TEAMSRL_CHECK(bias.size() == NumActions()) << "bias has the wrong size";
+  const Eigen::MatrixXd mean = mlp_.Forward(obs.transpose());
+  int best = 0;
+  double best_value = 0.0;
+  for (int j = 0; j < NumActions(); ++j) {  // same draws and order as Act
+    double z = mean(0, j) + std::exp(log_std_[j]) * rng.Normal() + bias[j];
+    if (j == 0) z += breadth_bias_;
+    if (j == 0 || z > best_value) {
+      best = j;
+      best_value = z;
+    }
+  }
+  return best;
+}
+
 int GaussianArgmaxPolicy::GreedyAction(const Eigen::VectorXd& obs) const {
   Eigen::RowVectorXd mean = mlp_.Forward(obs.transpose()).row(0);
   mean[0] += breadth_bias_;

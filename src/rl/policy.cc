@@ -74,6 +74,12 @@ ActionSample UniformPolicy::Act(const Eigen::VectorXd& obs, Rng& rng) const {
   return {action, -std::log(static_cast<double>(num_actions_))};
 }
 
+int UniformPolicy::ActWithBias(const Eigen::VectorXd& obs, Rng& rng,
+                               const Eigen::VectorXd& bias) const {
+  TEAMSRL_CHECK(bias.size() == num_actions_) << "bias has the wrong size";
+  return Act(obs, rng).action;  // the random control ignores the schedule's bias
+}
+
 int UniformPolicy::GreedyAction(const Eigen::VectorXd& obs) const {
   TEAMSRL_CHECK(obs.size() == obs_dim_) << "observation has the wrong size";
   return 0;

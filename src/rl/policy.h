@@ -50,6 +50,12 @@ class Policy {
   virtual ActionSample Act(const Eigen::VectorXd& obs, Rng& rng) const = 0;
   // The action the policy prefers without noise (greedy evaluation).
   virtual int GreedyAction(const Eigen::VectorXd& obs) const = 0;
+  // Samples an action with `bias` (one entry per action) added to the action scores
+  // before the choice (generation's schedule, method.md s.5): gaussian_argmax adds it to
+  // the Gaussian sample before the argmax, categorical to the logits; uniform ignores it.
+  // With a zero bias it draws the same action as Act from the same `rng` state.
+  virtual int ActWithBias(const Eigen::VectorXd& obs, Rng& rng,
+                          const Eigen::VectorXd& bias) const = 0;
 
   // log pi(actions[i] | obs.row(i)) for every row.
   virtual Eigen::VectorXd LogProb(const Eigen::MatrixXd& obs,
@@ -98,6 +104,8 @@ class UniformPolicy final : public Policy {
 
   ActionSample Act(const Eigen::VectorXd& obs, Rng& rng) const override;
   int GreedyAction(const Eigen::VectorXd& obs) const override;
+  int ActWithBias(const Eigen::VectorXd& obs, Rng& rng,
+                  const Eigen::VectorXd& bias) const override;
   Eigen::VectorXd LogProb(const Eigen::MatrixXd& obs,
                           const std::vector<int>& actions) const override;
   Eigen::VectorXd LogProbGradient(const Eigen::MatrixXd& obs, const std::vector<int>& actions,

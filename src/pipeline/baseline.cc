@@ -1,0 +1,101 @@
+#include "pipeline/baseline.h"
+
+#include <fmt/format.h>
+
+#include "core/rng.h"
+#include "llm/router.h"
+#include "pipeline/generate.h"
+
+namespace teamsrl::pipeline {
+
+int BaselineAction(uint64_t run_seed, int64_t seed_index, int round, int num_actions) {
+  Rng rng(HashCombine({run_seed, static_cast<uint64_t>(StreamKind::kBaseline),
+                       static_cast<uint64_t>(seed_index), static_cast<uint64_t>(round)}));
+  return static_cast<int>(rng.UniformInt(static_cast<uint64_t>(num_actions)));
+}
+
+BaselineEvolver::BaselineEvolver(const Config& config, const evol::ActionSet& actions,
+                                 const EvolveContext& context, llm::Client& client)
+    : config_(config), actions_(actions), context_(context), client_(client) {}
+
+ChunkPart BaselineEvolver::Run(const std::vector<io::Seed>& seeds) const {
+  const int rounds = config_.baseline.rounds;
+  std::vector<std::string> pool;  // each seed's current instruction
+  std::vector<int64_t> parents(seeds.size(), -1);
+  for (const io::Seed& s : seeds) pool.push_back(s.instruction);
+  std::vector<std::vector<SampleLine>> lines(seeds.size());
+  std::vector<std::vector<ChunkCall>> calls(seeds.size());
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<EvolveItem> items;
+    for (size_t i = 0; i < seeds.size(); ++i) {
+      const int a = BaselineAction(config_.run.seed, seeds[i].index, r, actions_.size());
+      items.push_back({seeds[i].index, r, actions_.at(a), pool[i]});
+    }
+    std::vector<EvolveOutcome> outcomes = EvolveBatch(client_, context_, items);
+    for (size_t i = 0; i < seeds.size(); ++i) {
+      EvolveOutcome& o = outcomes[i];
+      SampleLine s;
+      s.instruction = o.evolved.empty() ? pool[i] : o.evolved;
+      s.input = seeds[i].input;
+      s.output = o.response;
+      s.seed_index = seeds[i].index;
+      s.step = r;
+      s.action = std::string(evol::ActionName(items[i].action));
+      s.parent = parents[i];
+      s.sample_id = seeds[i].index * rounds + r;
+      s.eliminated = o.eliminated();
+      s.reason = std::string(evol::EliminationReasonName(o.reason));
+      s.not_equal = o.not_equal;
+      s.queries = static_cast<int64_t>(o.calls.size());
+      for (CallRecord& c : o.calls) calls[i].push_back({seeds[i].index, r, std::move(c)});
+      if (!s.eliminated) {  // the evolution replaces its parent in the pool
+        pool[i] = s.instruction;
+        parents[i] = s.sample_id;
+      }
+      lines[i].push_back(std::move(s));
+    }
+  }
+  ChunkPart part;
+  for (size_t i = 0; i < seeds.size(); ++i) {  // seed order, then round
+    for (SampleLine& s : lines[i]) part.samples.push_back(std::move(s));
+    for (ChunkCall& c : calls[i]) part.calls.push_back(std::move(c));
+  }
+  return part;
+}
+
+Result<ChunkedOutcome> RunBaseline(const Config& config, const BaselineOptions& options,
+                                   const dist::Comm& comm) {
+  if (config.llm.cache_mode != "off") {
+    return FailedPrecondition(
+        "llm.cache.mode: the response cache is not implemented yet; set it to off");
+  }
+  TEAMSRL_ASSIGN_OR_RETURN(evol::ActionSet actions, evol::ActionSet::FromNames(config.env.actions));
+  TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts,
+                           evol::PromptSet::Load(config.env.prompts_dir, actions));
+  EvolveContext context;
+  context.prompts = &prompts;
+  TEAMSRL_ASSIGN_OR_RETURN(context.match, evol::MatchModeFromName(config.env.reward.match));
+  TEAMSRL_ASSIGN_OR_RETURN(context.rules,
+                           evol::EliminationRules::FromNames(config.baseline.eliminate));
+  context.review = context.rules.equal;
+  context.rewriter = SamplingOf(config, config.llm.rewriter);
+  context.reviewer = SamplingOf(config, config.llm.reviewer);
+  context.responder = SamplingOf(config, config.llm.responder);
+  TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<llm::Router> router,
+                           llm::MakeRouter(config.llm, config.run.seed));
+  BaselineEvolver evolver(config, actions, context, *router);
+
+  ChunkedRunSpec spec;
+  spec.kind = "baseline";
+  spec.step_key = "round";
+  spec.chunk_size = config.baseline.chunk_size;
+  spec.fingerprint = Fingerprint(config, "baseline");
+  spec.out_dir = options.out_dir;
+  spec.command = options.command;
+  spec.overwrite = options.overwrite;
+  spec.quiet = options.quiet;
+  return RunChunked(config, spec, comm,
+                    [&](const std::vector<io::Seed>& seeds) { return evolver.Run(seeds); });
+}
+
+}  // namespace teamsrl::pipeline

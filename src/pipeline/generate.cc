@@ -1,0 +1,201 @@
+#include "pipeline/generate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/rng.h"
+#include "io/run_reader.h"
+#include "llm/router.h"
+
+namespace teamsrl::pipeline {
+namespace {
+
+Eigen::VectorXd OneHot(int size, int index) {
+  Eigen::VectorXd v = Eigen::VectorXd::Zero(size);
+  if (index >= 0) v[index] = 1.0;
+  return v;
+}
+
+// State of one seed's chain.
+struct Chain {
+  io::Seed seed;
+  Rng rng;
+  std::string instruction;  // what the next step evolves
+  int64_t parent = -1;      // sample_id of that instruction's sample
+  int last_action = -1;     // policy index, -1 = none yet
+};
+
+}  // namespace
+
+llm::SamplingParams SamplingOf(const Config& config, const std::string& endpoint) {
+  const EndpointConfig& e = config.llm.endpoints.at(endpoint);
+  llm::SamplingParams p;
+  p.temperature = e.temperature;
+  p.top_p = e.top_p;
+  p.max_tokens = e.max_tokens;
+  return p;
+}
+
+Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int snapshot) {
+  TEAMSRL_ASSIGN_OR_RETURN(io::RunInfo info, io::ReadRunInfo(run_path));
+  TEAMSRL_ASSIGN_OR_RETURN(Config run_config, ParseConfig(info.root.config_yaml, run_path, {}));
+  GenerationPolicy g;
+  TEAMSRL_ASSIGN_OR_RETURN(g.actions, evol::ActionSet::FromNames(run_config.env.actions));
+  g.name = snapshot < 0 ? "final" : fmt::format("snapshot_{:06d}", snapshot);
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> params, io::ReadPolicy(run_path, g.name));
+  const int n = g.actions.size();
+  g.policy = rl::MakePolicy(run_config.policy, n, n, run_config.run.seed);
+  if (static_cast<int>(params.size()) != g.policy->NumParameters()) {
+    return InvalidArgument(fmt::format("{}: /policy/{} has {} parameters, the run's {} policy {}",
+                                       run_path, g.name, params.size(), run_config.policy.type,
+                                       g.policy->NumParameters()));
+  }
+  g.policy->SetParameters(
+      Eigen::Map<const Eigen::VectorXd>(params.data(), static_cast<Eigen::Index>(params.size())));
+  g.filter = rl::RunningMeanStd(n, run_config.policy.obs_clip);
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<std::string> names, io::ListPolicies(run_path));
+  if (std::find(names.begin(), names.end(), "final_obs_filter") != names.end()) {
+    TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> state,
+                             io::ReadPolicy(run_path, "final_obs_filter"));
+    TEAMSRL_RETURN_IF_ERROR(g.filter.SetState(state));
+  }
+  return g;
+}
+
+Result<GenerateSchedule> GenerateSchedule::Make(const GenerateConfig& config,
+                                                const evol::ActionSet& actions) {
+  GenerateSchedule s;
+  s.forced_breadth.assign(config.steps, false);
+  for (int step : config.forced_breadth_steps) {
+    if (step < config.steps) s.forced_breadth[step] = true;
+  }
+  const bool forces =
+      std::find(s.forced_breadth.begin(), s.forced_breadth.end(), true) != s.forced_breadth.end();
+  if (forces && !actions.Contains(evol::Action::kBreadth)) {
+    return InvalidArgument(
+        "generate.forced_breadth_steps: the policy's action set has no breadth (set it to [])");
+  }
+  s.bias = Eigen::VectorXd::Zero(actions.size());
+  if (std::optional<int> ac = actions.IndexOf(evol::Action::kAddConstraints)) {
+    s.bias[*ac] = config.add_constraints_bias;
+  }
+  if (!config.replace_breadth_with.empty()) {
+    TEAMSRL_ASSIGN_OR_RETURN(evol::Action a, evol::ActionFromName(config.replace_breadth_with));
+    s.replace_breadth = actions.IndexOf(a);
+    if (!s.replace_breadth) {
+      return InvalidArgument("generate.replace_breadth_with: " + config.replace_breadth_with +
+                             " is not in the policy's action set");
+    }
+  }
+  return s;
+}
+
+Generator::Generator(const Config& config, const GenerationPolicy& policy,
+                     const GenerateSchedule& schedule, const EvolveContext& context,
+                     llm::Client& client)
+    : config_(config), policy_(policy), schedule_(schedule), context_(context), client_(client) {}
+
+ChunkPart Generator::Run(const std::vector<io::Seed>& seeds) const {
+  const int steps = config_.generate.steps;
+  const evol::ActionSet& actions = policy_.actions;
+  const std::optional<int> breadth = actions.IndexOf(evol::Action::kBreadth);
+  std::vector<Chain> chains;
+  chains.reserve(seeds.size());
+  for (const io::Seed& s : seeds) {
+    chains.push_back(
+        {s, Rng::ForStream(config_.run.seed, StreamKind::kGenerate, static_cast<uint64_t>(s.index)),
+         s.instruction, -1, -1});
+  }
+  ChunkPart part;
+  std::vector<std::vector<SampleLine>> lines(chains.size());
+  std::vector<std::vector<ChunkCall>> calls(chains.size());
+  for (int t = 0; t < steps; ++t) {
+    std::vector<EvolveItem> items;
+    std::vector<int> chosen;
+    for (Chain& c : chains) {
+      int a = 0;
+      if (schedule_.forced_breadth[t]) {
+        a = *breadth;
+      } else {
+        const Eigen::VectorXd obs = policy_.filter.Normalize(OneHot(actions.size(), c.last_action));
+        a = policy_.policy->ActWithBias(obs, c.rng, schedule_.bias);
+        if (breadth && a == *breadth && schedule_.replace_breadth) a = *schedule_.replace_breadth;
+      }
+      chosen.push_back(a);
+      items.push_back({c.seed.index, t, actions.at(a), c.instruction});
+    }
+    std::vector<EvolveOutcome> outcomes = EvolveBatch(client_, context_, items);
+    for (size_t i = 0; i < chains.size(); ++i) {
+      Chain& c = chains[i];
+      EvolveOutcome& o = outcomes[i];
+      SampleLine s;
+      s.instruction = o.evolved.empty() ? c.instruction : o.evolved;
+      s.input = c.seed.input;
+      s.output = o.response;
+      s.seed_index = c.seed.index;
+      s.step = t;
+      s.action = std::string(evol::ActionName(items[i].action));
+      s.parent = c.parent;
+      s.sample_id = c.seed.index * steps + t;
+      s.eliminated = o.eliminated();
+      s.reason = std::string(evol::EliminationReasonName(o.reason));
+      s.not_equal = o.not_equal;
+      s.queries = static_cast<int64_t>(o.calls.size());
+      for (CallRecord& r : o.calls) calls[i].push_back({c.seed.index, t, std::move(r)});
+      c.last_action = chosen[i];
+      if (!s.eliminated) {
+        c.instruction = s.instruction;
+        c.parent = s.sample_id;
+      }
+      lines[i].push_back(std::move(s));
+    }
+  }
+  for (size_t i = 0; i < chains.size(); ++i) {  // seed order, then step
+    for (SampleLine& s : lines[i]) part.samples.push_back(std::move(s));
+    for (ChunkCall& c : calls[i]) part.calls.push_back(std::move(c));
+  }
+  return part;
+}
+
+Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& options,
+                                   const dist::Comm& comm) {
+  if (config.llm.cache_mode != "off") {
+    return FailedPrecondition(
+        "llm.cache.mode: the response cache is not implemented yet; set it to off");
+  }
+  // Every rank reads the policy file: a bad path fails on every rank alike.
+  TEAMSRL_ASSIGN_OR_RETURN(GenerationPolicy policy,
+                           LoadGenerationPolicy(options.policy_path, options.snapshot));
+  TEAMSRL_ASSIGN_OR_RETURN(GenerateSchedule schedule,
+                           GenerateSchedule::Make(config.generate, policy.actions));
+  TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts, evol::PromptSet::Load(config.env.prompts_dir));
+  EvolveContext context;
+  context.prompts = &prompts;
+  TEAMSRL_ASSIGN_OR_RETURN(context.match, evol::MatchModeFromName(config.env.reward.match));
+  TEAMSRL_ASSIGN_OR_RETURN(context.rules,
+                           evol::EliminationRules::FromNames(config.generate.eliminate));
+  context.review = context.rules.equal;
+  context.rewriter = SamplingOf(config, config.llm.rewriter);
+  context.reviewer = SamplingOf(config, config.llm.reviewer);
+  context.responder = SamplingOf(config, config.llm.responder);
+  TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<llm::Router> router,
+                           llm::MakeRouter(config.llm, config.run.seed));
+  Generator generator(config, policy, schedule, context, *router);
+
+  ChunkedRunSpec spec;
+  spec.kind = "generate";
+  spec.step_key = "step";
+  spec.chunk_size = config.generate.chunk_size;
+  spec.fingerprint =
+      Fingerprint(config, fmt::format("generate|{}|{}", options.policy_path, policy.name));
+  spec.out_dir = options.out_dir;
+  spec.command = options.command;
+  spec.overwrite = options.overwrite;
+  spec.quiet = options.quiet;
+  spec.attributes = {{"policy_file", options.policy_path}, {"policy_name", policy.name}};
+  return RunChunked(config, spec, comm,
+                    [&](const std::vector<io::Seed>& seeds) { return generator.Run(seeds); });
+}
+
+}  // namespace teamsrl::pipeline

@@ -1,0 +1,92 @@
+// `teamsrl generate CONFIG --policy RUN.h5 [--snapshot N]` (method.md s.5): the trained
+// policy evolves every seed through `generate.steps` chained rewrites, keeping every
+// intermediate instruction; the rewriter makes each instruction, the responder answers it
+// (2 expert queries per sample; +1 reviewer query when the `equal` rule is on).
+//
+// Schedule (configuration, the paper's values by default): steps in
+// `generate.forced_breadth_steps` use breadth; at the other steps the policy chooses from
+// the one-hot of the last action (through the training run's observation filter) with
+// `generate.add_constraints_bias` added to add_constraints, and a chosen breadth becomes
+// `generate.replace_breadth_with`. Each seed draws from its own stream
+// Rng::ForStream(run.seed, kGenerate, seed index), so the dataset is the same whatever
+// the number of ranks.
+//
+// Chaining: step t evolves the instruction of the last sample that was not eliminated
+// (the seed's instruction at first); `parent` names that sample (-1 = the seed). With no
+// elimination rule (the default) that is simply the previous step.
+//
+// Outputs and resumption: generate_chunks.h (DIR/dataset.jsonl, DIR/generate.h5).
+#pragma once
+
+#include <Eigen/Dense>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "dist/comm.h"
+#include "evol/actions.h"
+#include "evol/prompts.h"
+#include "llm/client.h"
+#include "pipeline/generate_chunks.h"
+#include "pipeline/generate_evolve.h"
+#include "rl/policy.h"
+#include "rl/running_mean_std.h"
+
+namespace teamsrl::pipeline {
+
+struct GenerateOptions {
+  std::string policy_path;  // the training run file
+  int snapshot = -1;        // -1: /policy/final, else /policy/snapshot_NNNNNN
+  std::string out_dir;      // default run.out_dir
+  std::string command;
+  bool overwrite = false;
+  bool quiet = false;
+};
+
+// The trained policy as generation uses it.
+struct GenerationPolicy {
+  std::unique_ptr<rl::Policy> policy;
+  rl::RunningMeanStd filter{1, 5.0};  // identity-like when the run stored none
+  evol::ActionSet actions;            // the training run's action set (policy indices)
+  std::string name;                   // "final" or "snapshot_000128"
+};
+
+// Reads the policy, its configuration (the run's config_yaml) and the observation filter
+// (/policy/final_obs_filter, when present) from a run file.
+Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int snapshot);
+
+// The schedule resolved against the policy's action set.
+struct GenerateSchedule {
+  std::vector<bool> forced_breadth;    // per step
+  Eigen::VectorXd bias;                // per policy action
+  std::optional<int> replace_breadth;  // policy index of the replacement
+  static Result<GenerateSchedule> Make(const GenerateConfig& config,
+                                       const evol::ActionSet& actions);
+};
+
+// The per-rank worker: evolves a block of seeds, all of them in flight together.
+class Generator {
+ public:
+  Generator(const Config& config, const GenerationPolicy& policy, const GenerateSchedule& schedule,
+            const EvolveContext& context, llm::Client& client);
+  ChunkPart Run(const std::vector<io::Seed>& seeds) const;
+
+ private:
+  const Config& config_;
+  const GenerationPolicy& policy_;
+  const GenerateSchedule& schedule_;
+  const EvolveContext& context_;
+  llm::Client& client_;
+};
+
+// Sampling parameters of the endpoint a role is bound to.
+llm::SamplingParams SamplingOf(const Config& config, const std::string& endpoint);
+
+// Collective; see generate_chunks.h for the error contract.
+Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& options,
+                                   const dist::Comm& comm);
+
+}  // namespace teamsrl::pipeline

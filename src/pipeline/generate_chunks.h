@@ -1,0 +1,70 @@
+// The distributed, resumable chunk loop shared by `generate` and `baseline`.
+//
+// Seeds are read as a stream by every rank (io::SeedReader) and processed in chunks of
+// `chunk_size`; rank r takes the contiguous block dist::LocalActors(n, P, r) of a chunk,
+// runs the worker on it (all of its seeds in flight together) and root gathers the parts
+// in rank order, which is seed order. Root then appends the chunk to DIR/dataset.jsonl and
+// to the call journal, fsyncs, and commits DIR/progress.json (dataset_writer.h).
+//
+// Resumption: rerunning the same command continues after the last committed chunk. The
+// HDF5 file (DIR/<kind>.h5) is written fresh by every run: root first replays the
+// committed prefix of dataset.jsonl (/dataset/samples and texts) and of the call journal
+// (/llm/calls, /budget), then appends new chunks as they commit. So after a resumed run
+// the file holds the whole dataset and every call, like an uninterrupted run's (only the
+// root attributes such as started_at and command differ).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "dist/comm.h"
+#include "io/seeds.h"
+#include "llm/types.h"
+#include "pipeline/actor_record.h"
+#include "pipeline/dataset_writer.h"
+#include "pipeline/generate_records.h"
+
+namespace teamsrl::pipeline {
+
+// Processes one rank's block of a chunk; may throw std::runtime_error (a local failure).
+using ChunkWorker = std::function<ChunkPart(const std::vector<io::Seed>& seeds)>;
+
+struct ChunkedRunSpec {
+  std::string kind;      // "generate" | "baseline": the h5 file's stem and the progress label
+  std::string step_key;  // "step" | "round"
+  int chunk_size = 1000;
+  std::string fingerprint;  // identifies the command (see Fingerprint)
+  std::string out_dir;
+  std::string command;
+  bool overwrite = false;
+  bool quiet = false;
+  std::map<std::string, std::string> attributes;  // extra root attributes (e.g. policy)
+};
+
+struct ChunkedOutcome {
+  std::string dataset_path;
+  std::string h5_path;
+  std::string status;  // completed | budget_exhausted
+  bool resumed = false;
+  int64_t seeds = 0;    // seeds done (including resumed ones)
+  int64_t samples = 0;  // lines in dataset.jsonl
+  int64_t eliminated = 0;
+  int64_t queries[llm::kNumRoles] = {};
+  double wall_s = 0.0;
+};
+
+// A hash of the resolved configuration without the keys that do not change the dataset
+// (run.out_dir, budget.*, train.progress_interval_s) plus `extra` (policy file, snapshot).
+std::string Fingerprint(const Config& config, const std::string& extra);
+
+// Collective. Errors every rank sees alike (seed file, output directory) return on every
+// rank; a worker failure on one rank returns Internal naming the rank on every rank.
+Result<ChunkedOutcome> RunChunked(const Config& config, const ChunkedRunSpec& spec,
+                                  const dist::Comm& comm, const ChunkWorker& worker);
+
+}  // namespace teamsrl::pipeline

@@ -1,0 +1,51 @@
+// One evolution step for a batch of instructions, shared by `generate` and `baseline`:
+// per item a rewrite (the chosen operation), then, concurrently, the answer (responder)
+// and, when asked for, the equality check (reviewer); then the elimination rules. Every
+// item's calls are in flight together (ARCHITECTURE.md s.2): rewrites first, each
+// item's answer and review submitted as soon as its rewrite returns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "evol/actions.h"
+#include "evol/elimination.h"
+#include "evol/prompts.h"
+#include "evol/review.h"
+#include "llm/client.h"
+#include "pipeline/actor_record.h"
+
+namespace teamsrl::pipeline {
+
+struct EvolveContext {
+  const evol::PromptSet* prompts = nullptr;
+  evol::MatchMode match = evol::MatchMode::kExact;
+  bool review = false;  // ask the reviewer (needed by the `equal` rule)
+  evol::EliminationRules rules;
+  llm::SamplingParams rewriter, reviewer, responder;
+};
+
+struct EvolveItem {
+  int64_t seed_index = 0;  // request key: episode
+  int64_t step = 0;        // request key: step (generate's step, baseline's round)
+  evol::Action action = evol::Action::kBreadth;
+  std::string instruction;  // the instruction to evolve
+};
+
+struct EvolveOutcome {
+  std::string evolved;   // the rewriter's (trimmed) output; "" when the rewrite failed
+  std::string response;  // the responder's answer
+  std::optional<bool> not_equal;
+  evol::EliminationReason reason = evol::EliminationReason::kNone;
+  std::vector<CallRecord> calls;  // in role order: rewriter, reviewer, responder
+  bool eliminated() const { return reason != evol::EliminationReason::kNone; }
+};
+
+// Keys are (actor 0, episode = seed index, step, sample 0) per role, so with a
+// deterministic backend the outcome does not depend on batching or rank layout.
+std::vector<EvolveOutcome> EvolveBatch(llm::Client& client, const EvolveContext& context,
+                                       const std::vector<EvolveItem>& items);
+
+}  // namespace teamsrl::pipeline
