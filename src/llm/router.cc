@@ -5,6 +5,8 @@
 
 #include "core/check.h"
 #include "llm/backend_factory.h"
+#include "llm/caching_client.h"
+#include "llm/response_cache.h"
 
 namespace teamsrl::llm {
 
@@ -76,11 +78,35 @@ size_t Router::InFlight() const {
   return n;
 }
 
+namespace {
+
+// What produces an endpoint's replies, for the cache key: the model for a real server
+// (moving a vLLM server to another port keeps its cache); the simulator's replies also
+// depend on the run seed.
+std::string CacheIdentity(const EndpointConfig& e, uint64_t run_seed) {
+  if (e.backend == "sim") return "sim|" + e.model + "|seed=" + std::to_string(run_seed);
+  return e.backend + "|" + e.model;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run_seed) {
   std::map<std::string, EndpointConfig> endpoints = config.endpoints;
   if (endpoints.empty()) endpoints.emplace("sim", EndpointConfig{});
   const std::array<std::string, kNumRoles> role_endpoints = {config.rewriter, config.reviewer,
                                                              config.responder};
+  TEAMSRL_ASSIGN_OR_RETURN(const CacheMode cache_mode, CacheModeFromName(config.cache_mode));
+  std::shared_ptr<ResponseCache> cache;  // one per process, shared by its endpoints
+  if (cache_mode != CacheMode::kOff) {
+    if (config.cache_path.empty())
+      return InvalidArgument("llm.cache.path: empty, but llm.cache.mode is " + config.cache_mode);
+    ResponseCache::Options options;
+    options.writable = cache_mode == CacheMode::kReadWrite;
+    options.rank = RankFromEnvironment();
+    TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<ResponseCache> opened,
+                             ResponseCache::Open(config.cache_path, options));
+    cache = std::move(opened);
+  }
   std::map<std::string, std::unique_ptr<Client>> backends;
   for (int r = 0; r < kNumRoles; ++r) {
     const std::string& name = role_endpoints[r];
@@ -97,6 +123,10 @@ Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run
     if (backends.contains(name)) continue;
     TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<Client> client,
                              MakeBackend(name, it->second, run_seed));
+    if (cache != nullptr) {
+      client = std::make_unique<CachingClient>(std::move(client), cache, cache_mode,
+                                               CacheIdentity(it->second, run_seed), name);
+    }
     backends.emplace(name, std::move(client));
   }
   return std::make_unique<Router>(std::move(backends), role_endpoints);

@@ -331,11 +331,6 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
   const std::string run_path = (std::filesystem::path(out_dir) / "run.h5").string();
 
   // Everything every rank checks identically (config-derived) fails collectively.
-  if (config.llm.cache_mode != "off") {
-    return FailedPrecondition(
-        "llm.cache.mode: the response cache is not implemented yet; "
-        "set it to off");
-  }
   TEAMSRL_ASSIGN_OR_RETURN(evol::ActionSet actions, evol::ActionSet::FromNames(config.env.actions));
   TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts,
                            evol::PromptSet::Load(config.env.prompts_dir, actions));
