@@ -131,12 +131,14 @@ struct TrainConfig {
 
 // `teamsrl generate` (method.md s.5): the trained policy evolves every seed.
 struct GenerateConfig {
-  int steps = 6;                               // chained rewrites per seed
+  int steps = 6;                                   // chained rewrites per seed
   std::vector<int> forced_breadth_steps = {1, 4};  // 0-based steps forced to breadth
-  double add_constraints_bias = 0.7;           // added to add_constraints' entry
-  std::string replace_breadth_with = "add_constraints";  // a chosen breadth becomes this; "" keeps it
-  std::vector<std::string> eliminate;          // elimination rules applied (default none)
-  int chunk_size = 1000;                       // seeds per committed (resumable) chunk
+  double add_constraints_bias = 0.7;               // added to add_constraints' entry
+  std::string replace_breadth_with =
+      "add_constraints";               // a chosen breadth becomes this; "" keeps it
+  std::vector<std::string> eliminate;  // elimination rules applied (default none)
+  int chunk_size = 1000;               // seeds per committed (resumable) chunk
+  int64_t max_samples = 0;             // stop after this many samples; 0 = every seed
 
   bool operator==(const GenerateConfig&) const = default;
 };

@@ -65,10 +65,6 @@ ChunkPart BaselineEvolver::Run(const std::vector<io::Seed>& seeds) const {
 
 Result<ChunkedOutcome> RunBaseline(const Config& config, const BaselineOptions& options,
                                    const dist::Comm& comm) {
-  if (config.llm.cache_mode != "off") {
-    return FailedPrecondition(
-        "llm.cache.mode: the response cache is not implemented yet; set it to off");
-  }
   TEAMSRL_ASSIGN_OR_RETURN(evol::ActionSet actions, evol::ActionSet::FromNames(config.env.actions));
   TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts,
                            evol::PromptSet::Load(config.env.prompts_dir, actions));

@@ -110,10 +110,20 @@ ChunkPart Generator::Run(const std::vector<io::Seed>& seeds) const {
   ChunkPart part;
   std::vector<std::vector<SampleLine>> lines(chains.size());
   std::vector<std::vector<ChunkCall>> calls(chains.size());
+  // generate.max_samples: seed k gets min(steps, max_samples - k * steps) steps, a pure
+  // function of its index, so the cut is the same whatever the ranks and chunks.
+  auto steps_of = [&](int64_t index) -> int64_t {
+    const int64_t cap = config_.generate.max_samples;
+    return cap > 0 ? std::clamp<int64_t>(cap - index * steps, 0, steps) : steps;
+  };
   for (int t = 0; t < steps; ++t) {
     std::vector<EvolveItem> items;
     std::vector<int> chosen;
-    for (Chain& c : chains) {
+    std::vector<size_t> live;  // chains that take step t
+    for (size_t k = 0; k < chains.size(); ++k) {
+      Chain& c = chains[k];
+      if (t >= steps_of(c.seed.index)) continue;
+      live.push_back(k);
       int a = 0;
       if (schedule_.forced_breadth[t]) {
         a = *breadth;
@@ -125,17 +135,19 @@ ChunkPart Generator::Run(const std::vector<io::Seed>& seeds) const {
       chosen.push_back(a);
       items.push_back({c.seed.index, t, actions.at(a), c.instruction});
     }
+    if (items.empty()) break;
     std::vector<EvolveOutcome> outcomes = EvolveBatch(client_, context_, items);
-    for (size_t i = 0; i < chains.size(); ++i) {
+    for (size_t j = 0; j < live.size(); ++j) {
+      const size_t i = live[j];
       Chain& c = chains[i];
-      EvolveOutcome& o = outcomes[i];
+      EvolveOutcome& o = outcomes[j];
       SampleLine s;
       s.instruction = o.evolved.empty() ? c.instruction : o.evolved;
       s.input = c.seed.input;
       s.output = o.response;
       s.seed_index = c.seed.index;
       s.step = t;
-      s.action = std::string(evol::ActionName(items[i].action));
+      s.action = std::string(evol::ActionName(items[j].action));
       s.parent = c.parent;
       s.sample_id = c.seed.index * steps + t;
       s.eliminated = o.eliminated();
@@ -143,7 +155,7 @@ ChunkPart Generator::Run(const std::vector<io::Seed>& seeds) const {
       s.not_equal = o.not_equal;
       s.queries = static_cast<int64_t>(o.calls.size());
       for (CallRecord& r : o.calls) calls[i].push_back({c.seed.index, t, std::move(r)});
-      c.last_action = chosen[i];
+      c.last_action = chosen[j];
       if (!s.eliminated) {
         c.instruction = s.instruction;
         c.parent = s.sample_id;
@@ -160,10 +172,6 @@ ChunkPart Generator::Run(const std::vector<io::Seed>& seeds) const {
 
 Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& options,
                                    const dist::Comm& comm) {
-  if (config.llm.cache_mode != "off") {
-    return FailedPrecondition(
-        "llm.cache.mode: the response cache is not implemented yet; set it to off");
-  }
   // Every rank reads the policy file: a bad path fails on every rank alike.
   TEAMSRL_ASSIGN_OR_RETURN(GenerationPolicy policy,
                            LoadGenerationPolicy(options.policy_path, options.snapshot));
@@ -187,6 +195,10 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
   spec.kind = "generate";
   spec.step_key = "step";
   spec.chunk_size = config.generate.chunk_size;
+  if (config.generate.max_samples > 0) {  // the seeds that take at least one step
+    spec.max_seeds =
+        (config.generate.max_samples + config.generate.steps - 1) / config.generate.steps;
+  }
   spec.fingerprint =
       Fingerprint(config, fmt::format("generate|{}|{}", options.policy_path, policy.name));
   spec.out_dir = options.out_dir;

@@ -28,8 +28,10 @@ using Clock = std::chrono::steady_clock;
 // Every rank's view of the seed stream: the file, or the single initial instruction.
 class SeedStream {
  public:
-  static Result<SeedStream> Open(const Config& config) {
+  // `max_seeds` > 0: the stream ends after that many seeds.
+  static Result<SeedStream> Open(const Config& config, int64_t max_seeds = 0) {
     SeedStream s;
+    s.remaining_ = max_seeds > 0 ? max_seeds : -1;
     if (config.env.seeds.path.empty()) {
       s.single_ = io::Seed{0, config.env.initial_instruction, "", 0};
     } else {
@@ -38,6 +40,8 @@ class SeedStream {
     return s;
   }
   Result<bool> Next(io::Seed* seed) {
+    if (remaining_ == 0) return false;
+    if (remaining_ > 0) --remaining_;
     if (reader_) return reader_->Next(seed);
     if (!single_) return false;
     *seed = *single_;
@@ -48,6 +52,7 @@ class SeedStream {
  private:
   std::unique_ptr<io::SeedReader> reader_;
   std::optional<io::Seed> single_;
+  int64_t remaining_ = -1;  // seeds left to hand out, -1 = unlimited
 };
 
 }  // namespace
@@ -129,8 +134,8 @@ Status OpenOutputs(const Config& config, const ChunkedRunSpec& spec, const dist:
   return (*rec)->Flush();
 }
 
-int64_t CountSeeds(const Config& config) {
-  Result<SeedStream> s = SeedStream::Open(config);
+int64_t CountSeeds(const Config& config, int64_t max_seeds) {
+  Result<SeedStream> s = SeedStream::Open(config, max_seeds);
   if (!s.ok()) return 0;
   io::Seed seed;
   int64_t n = 0;
@@ -152,7 +157,7 @@ Result<ChunkedOutcome> RunChunked(const Config& config, const ChunkedRunSpec& sp
   outcome.dataset_path = (std::filesystem::path(out_dir) / DatasetWriter::kDatasetFile).string();
   outcome.h5_path = (std::filesystem::path(out_dir) / (spec.kind + ".h5")).string();
   // Every rank reads the seed stream: a bad seed file fails everywhere alike.
-  TEAMSRL_ASSIGN_OR_RETURN(SeedStream seeds, SeedStream::Open(config));
+  TEAMSRL_ASSIGN_OR_RETURN(SeedStream seeds, SeedStream::Open(config, spec.max_seeds));
   const std::vector<std::string> hosts = comm.HostNames();
   std::optional<DatasetWriter> writer;
   std::optional<Recorder> rec;
@@ -179,7 +184,8 @@ Result<ChunkedOutcome> RunChunked(const Config& config, const ChunkedRunSpec& sp
   }
   std::unique_ptr<Progress> progress;
   if (comm.is_root() && !spec.quiet) {
-    progress = std::make_unique<Progress>(spec.kind + " " + config.run.name, CountSeeds(config),
+    progress = std::make_unique<Progress>(spec.kind + " " + config.run.name,
+                                          CountSeeds(config, spec.max_seeds),
                                           config.train.progress_interval_s);
     if (outcome.resumed) spdlog::info("resuming {} at seed {}", out_dir, next_seed);
   }

@@ -38,6 +38,7 @@ struct ChunkedRunSpec {
   std::string kind;      // "generate" | "baseline": the h5 file's stem and the progress label
   std::string step_key;  // "step" | "round"
   int chunk_size = 1000;
+  int64_t max_seeds = 0;    // process only the first max_seeds seeds; 0 = all
   std::string fingerprint;  // identifies the command (see Fingerprint)
   std::string out_dir;
   std::string command;
