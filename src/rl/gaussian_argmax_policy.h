@@ -38,8 +38,7 @@ class GaussianArgmaxPolicy final : public Policy {
 
   ActionSample Act(const Eigen::VectorXd& obs, Rng& rng) const override;
   int GreedyAction(const Eigen::VectorXd& obs) const override;
-  int ActWithBias(const Eigen::VectorXd& obs, Rng& rng,
-                  const Eigen::VectorXd& bias) const override;
+  int ActWithBias(const Eigen::VectorXd& obs, Rng& rng, const Eigen::VectorXd& bias) const override;
   Eigen::VectorXd LogProb(const Eigen::MatrixXd& obs,
                           const std::vector<int>& actions) const override;
   Eigen::VectorXd LogProbGradient(const Eigen::MatrixXd& obs, const std::vector<int>& actions,

@@ -1,7 +1,5 @@
 // OpenAiBackend against tests/servers/fake_openai_server.py on loopback: one test per
 // fault the server can inject, plus concurrency, rate limits and secrets.
-#include "llm/openai_backend.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 
 #include "core/config.h"
 #include "llm/backend_factory.h"
+#include "llm/openai_backend.h"
 #include "openai_fake_server.h"
 
 namespace teamsrl::llm {
