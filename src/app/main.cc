@@ -38,6 +38,18 @@ void SetUpLogging(int rank, bool verbose) {
   spdlog::set_default_logger(logger);
 }
 
+// Reports an error every rank has (config, setup, a failed run) once, from root, and keeps
+// the other ranks until it is written: mpirun ends the job as soon as one rank exits
+// non-zero, which could otherwise cut root off before it prints.
+int CollectiveError(const teamsrl::dist::Comm& comm, const teamsrl::Status& status, int code) {
+  if (comm.is_root()) {
+    std::fprintf(stderr, "teamsrl: error: %s\n", status.message().c_str());
+    std::fflush(stderr);
+  }
+  comm.Barrier();
+  return code;
+}
+
 int Train(const std::string& config_path, const std::vector<std::string>& overrides,
           const std::string& out_dir, bool overwrite, bool verbose, bool quiet,
           const std::string& command, int* argc, char*** argv) {
@@ -47,11 +59,7 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   // Every rank loads the same file, so a bad config fails everywhere alike: report it
   // once from root and leave together (LAMMPS's Error::all).
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
-  if (!config.ok()) {
-    if (comm.is_root())
-      std::fprintf(stderr, "teamsrl: error: %s\n", config.status().message().c_str());
-    return kExitUsage;
-  }
+  if (!config.ok()) return CollectiveError(comm, config.status(), kExitUsage);
   teamsrl::pipeline::TrainOptions options;
   options.out_dir = out_dir;
   options.command = command;
@@ -64,9 +72,9 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   teamsrl::Result<teamsrl::pipeline::TrainOutcome> outcome =
       teamsrl::pipeline::RunTrain(*config, options, comm);
   if (!outcome.ok()) {
-    if (comm.is_root())
-      std::fprintf(stderr, "teamsrl: error: %s\n", outcome.status().message().c_str());
-    return outcome.status().code() == teamsrl::StatusCode::kInternal ? kExitRunFailed : kExitUsage;
+    return CollectiveError(
+        comm, outcome.status(),
+        outcome.status().code() == teamsrl::StatusCode::kInternal ? kExitRunFailed : kExitUsage);
   }
   if (comm.is_root()) std::printf("run file: %s\n", outcome->run_file.c_str());
   return kExitOk;
@@ -81,11 +89,7 @@ int Dataset(bool generate, const std::string& config_path,
   teamsrl::dist::Comm comm;
   SetUpLogging(comm.rank(), verbose);
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
-  if (!config.ok()) {
-    if (comm.is_root())
-      std::fprintf(stderr, "teamsrl: error: %s\n", config.status().message().c_str());
-    return kExitUsage;
-  }
+  if (!config.ok()) return CollectiveError(comm, config.status(), kExitUsage);
   teamsrl::Result<teamsrl::pipeline::ChunkedOutcome> outcome = [&] {
     if (generate) return teamsrl::pipeline::RunGenerate(*config, options, comm);
     teamsrl::pipeline::BaselineOptions b;
@@ -96,9 +100,9 @@ int Dataset(bool generate, const std::string& config_path,
     return teamsrl::pipeline::RunBaseline(*config, b, comm);
   }();
   if (!outcome.ok()) {
-    if (comm.is_root())
-      std::fprintf(stderr, "teamsrl: error: %s\n", outcome.status().message().c_str());
-    return outcome.status().code() == teamsrl::StatusCode::kInternal ? kExitRunFailed : kExitUsage;
+    return CollectiveError(
+        comm, outcome.status(),
+        outcome.status().code() == teamsrl::StatusCode::kInternal ? kExitRunFailed : kExitUsage);
   }
   if (comm.is_root()) {
     const auto& o = *outcome;

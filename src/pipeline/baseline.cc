@@ -20,8 +20,9 @@ BaselineEvolver::BaselineEvolver(const Config& config, const evol::ActionSet& ac
 
 ChunkPart BaselineEvolver::Run(const std::vector<io::Seed>& seeds) const {
   const int rounds = config_.baseline.rounds;
-  std::vector<std::string> pool;  // each seed's current instruction
   std::vector<int64_t> parents(seeds.size(), -1);
+  std::vector<std::string> pool;  // each seed's current instruction
+  pool.reserve(seeds.size());
   for (const io::Seed& s : seeds) pool.push_back(s.instruction);
   std::vector<std::vector<SampleLine>> lines(seeds.size());
   std::vector<std::vector<ChunkCall>> calls(seeds.size());

@@ -314,6 +314,19 @@ std::vector<ActorRecord> Rollout(const Config& config, int iteration, env::Instr
   return records;
 }
 
+// Every rank's setup status -> the first failure (by rank) on every rank, or OK.
+Status AgreeOnStatus(const dist::Comm& comm, const Status& local) {
+  ByteWriter w;
+  w.Put<int32_t>(static_cast<int32_t>(local.code()));
+  w.PutString(local.message());
+  for (const std::string& bytes : comm.AllGather(w.Take())) {
+    ByteReader r(bytes);
+    const auto code = static_cast<StatusCode>(r.Get<int32_t>());
+    if (code != StatusCode::kOk) return Status(code, r.GetString());
+  }
+  return OkStatus();
+}
+
 Status CheckOutputFile(const std::string& path, bool overwrite) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !overwrite) {
@@ -330,19 +343,34 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
   const std::string out_dir = options.out_dir.empty() ? config.run.out_dir : options.out_dir;
   const std::string run_path = (std::filesystem::path(out_dir) / "run.h5").string();
 
-  // Everything every rank checks identically (config-derived) fails collectively.
-  TEAMSRL_ASSIGN_OR_RETURN(evol::ActionSet actions, evol::ActionSet::FromNames(config.env.actions));
-  TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts,
-                           evol::PromptSet::Load(config.env.prompts_dir, actions));
-  TEAMSRL_ASSIGN_OR_RETURN(evol::MatchMode match, evol::MatchModeFromName(config.env.reward.match));
-  TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<llm::Router> router,
-                           llm::MakeRouter(config.llm, config.run.seed));
-  if (comm.is_root()) TEAMSRL_RETURN_IF_ERROR(CheckOutputFile(run_path, options.overwrite));
+  // Setup can fail on one rank only (a file system hiccup, a cache directory): agree on
+  // the outcome before the first collective, so no rank waits for one that has left.
+  Result<evol::ActionSet> actions_or = evol::ActionSet::FromNames(config.env.actions);
+  Result<evol::PromptSet> prompts_or =
+      actions_or.ok() ? evol::PromptSet::Load(config.env.prompts_dir, *actions_or)
+                      : Result<evol::PromptSet>(actions_or.status());
+  Result<evol::MatchMode> match_or = evol::MatchModeFromName(config.env.reward.match);
+  Result<std::unique_ptr<llm::Router>> router_or = llm::MakeRouter(config.llm, config.run.seed);
+  Status local = !actions_or.ok()   ? actions_or.status()
+                 : !prompts_or.ok() ? prompts_or.status()
+                 : !match_or.ok()   ? match_or.status()
+                                    : router_or.status();
+  TEAMSRL_RETURN_IF_ERROR(AgreeOnStatus(comm, local));
+  const evol::ActionSet actions = std::move(actions_or).value();
+  const evol::PromptSet prompts = std::move(prompts_or).value();
+  const evol::MatchMode match = *match_or;
+  std::unique_ptr<llm::Router> router = std::move(router_or).value();
+
   // Root alone knows whether it can write; share the verdict so no rank runs on alone.
   std::optional<io::RunFile> file;
   std::string open_error;
   const std::vector<std::string> hosts = comm.HostNames();
   if (comm.is_root()) {
+    if (Status st = CheckOutputFile(run_path, options.overwrite); !st.ok()) {
+      open_error = st.message();
+    }
+  }
+  if (comm.is_root() && open_error.empty()) {
     io::RootAttributes attrs;
     attrs.teamsrl_version = TEAMSRL_VERSION;
     attrs.git_describe = TEAMSRL_GIT_DESCRIBE;
@@ -512,6 +540,8 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
                                    totals.all_queries(), run_path));
     }
   }
+  // Root's final writes can fail on root alone; every rank must return the same verdict.
+  comm.Broadcast(failure);
   outcome.status = !failure.empty()   ? "failed"
                    : budget_exhausted ? "budget_exhausted"
                                       : "completed";

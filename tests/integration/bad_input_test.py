@@ -69,6 +69,24 @@ class BadInputTest(unittest.TestCase):
         self.expect_error(common.config("quickstart.yaml"), ["env.seeds.path", "/no/such/seeds.jsonl"],
                           ["--set", "env.seeds.path=/no/such/seeds.jsonl"])
 
+    def test_existing_run_file_needs_overwrite(self):
+        out = common.tmpdir("exists")
+        args = ["train", common.config("quickstart.yaml"), "--out", out, "--quiet",
+                "--set", "train.iterations=2"]
+        rc, so, se, _ = common.mpirun(2, args, timeout=60)
+        self.assertEqual(rc, 0, se)
+        before = os.path.getmtime(os.path.join(out, "run.h5"))
+        # Root alone sees the file; the other rank must not wait for it forever.
+        rc, so, se, secs = common.mpirun(2, args, timeout=60)
+        self.assertEqual(rc, 2, se)
+        self.assertLess(secs, 15.0)
+        lines = [l for l in se.splitlines() if l.startswith("teamsrl: error:")]
+        self.assertEqual(len(lines), 1, se)
+        self.assertIn("run.h5 exists; pass --overwrite", lines[0])
+        self.assertEqual(os.path.getmtime(os.path.join(out, "run.h5")), before)
+        rc, so, se, _ = common.mpirun(2, args + ["--overwrite"], timeout=60)
+        self.assertEqual(rc, 0, se)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
