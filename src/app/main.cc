@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "dist/comm.h"
 #include "io/dataset_export.h"
+#include "io/eval_group.h"
 #include "io/run_summary.h"
 #include "pipeline/baseline.h"
 #include "pipeline/eval.h"
@@ -135,7 +136,7 @@ int ExitCodeFor(const teamsrl::Status& status) {
              : kExitRunFailed;
 }
 
-int Eval(const std::string& dataset, const std::string& json_out,
+int Eval(const std::string& dataset, const std::string& json_out, const std::string& run_out,
          const teamsrl::io::DatasetFields& fields,
          const teamsrl::pipeline::NeighbourOptions& neighbours) {
   teamsrl::Result<teamsrl::pipeline::DatasetMetrics> metrics =
@@ -145,9 +146,16 @@ int Eval(const std::string& dataset, const std::string& json_out,
     return ExitCodeFor(metrics.status());
   }
   std::fputs(teamsrl::pipeline::FormatMetricsTable(*metrics, dataset).c_str(), stdout);
+  const nlohmann::json json = teamsrl::pipeline::MetricsToJson(*metrics, dataset);
+  if (!run_out.empty()) {
+    teamsrl::Status written = teamsrl::io::WriteEvalGroup(run_out, "dataset", json);
+    if (!written.ok()) {
+      std::fprintf(stderr, "teamsrl: error: %s\n", written.message().c_str());
+      return ExitCodeFor(written);
+    }
+  }
   if (!json_out.empty()) {
-    teamsrl::Status written = teamsrl::pipeline::WriteJsonFile(
-        teamsrl::pipeline::MetricsToJson(*metrics, dataset), json_out);
+    teamsrl::Status written = teamsrl::pipeline::WriteJsonFile(json, json_out);
     if (!written.ok()) {
       std::fprintf(stderr, "teamsrl: error: %s\n", written.message().c_str());
       return kExitRunFailed;
@@ -240,7 +248,7 @@ int Main(int argc, char** argv) {
 
   CLI::App* keys = app.add_subcommand("keys", "print every config key (markdown table)");
 
-  std::string dataset_path, json_out, export_format = "alpaca", export_out;
+  std::string dataset_path, json_out, eval_run, export_format = "alpaca", export_out;
   teamsrl::io::DatasetFields fields;
   teamsrl::pipeline::NeighbourOptions neighbours;
   bool approx = false, exact = false, include_eliminated = false;
@@ -248,6 +256,8 @@ int Main(int argc, char** argv) {
       app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
   eval->add_option("dataset", dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();
   eval->add_option("--json", json_out, "also write the metrics as JSON to this file");
+  eval->add_option("--run", eval_run,
+                   "also write the metrics into this run file's /eval/dataset group");
   CLI::Option* approx_flag =
       eval->add_flag("--approx", approx, "approximate nearest-neighbour ROUGE-L (large sets)");
   eval->add_flag("--exact", exact, "exact nearest-neighbour ROUGE-L (O(n^2))")
@@ -285,7 +295,7 @@ int Main(int argc, char** argv) {
   if (eval->parsed()) {
     if (approx) neighbours.mode = teamsrl::pipeline::NeighbourMode::kApprox;
     if (exact) neighbours.mode = teamsrl::pipeline::NeighbourMode::kExact;
-    return Eval(dataset_path, json_out, fields, neighbours);
+    return Eval(dataset_path, json_out, eval_run, fields, neighbours);
   }
   if (export_cmd->parsed()) {
     return Export(dataset_path, export_format, export_out, include_eliminated, fields);
