@@ -46,10 +46,19 @@ struct LlmConfig {
   bool operator==(const LlmConfig&) const = default;
 };
 
-struct BudgetConfig {  // 0 = unlimited
+struct RoleBudget {  // 0 = unlimited
   int64_t max_queries = 0;
   int64_t max_tokens = 0;
   double max_cost_usd = 0.0;
+
+  bool operator==(const RoleBudget&) const = default;
+};
+
+struct BudgetConfig {  // 0 = unlimited; the run's totals, plus caps per role
+  int64_t max_queries = 0;
+  int64_t max_tokens = 0;
+  double max_cost_usd = 0.0;
+  RoleBudget rewriter, reviewer, responder;
 
   bool operator==(const BudgetConfig&) const = default;
 };

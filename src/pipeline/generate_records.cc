@@ -102,51 +102,6 @@ std::string DecodePart(const std::string& bytes, ChunkPart* out) {
   return error;
 }
 
-std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& t) {
-  const std::string endpoints[llm::kNumRoles] = {config.llm.rewriter, config.llm.reviewer,
-                                                 config.llm.responder};
-  std::vector<io::BudgetRow> rows;
-  io::BudgetRow total;
-  total.role = llm::kNumRoles;
-  for (int r = 0; r < llm::kNumRoles; ++r) {
-    const EndpointConfig& e = config.llm.endpoints.at(endpoints[r]);
-    io::BudgetRow row;
-    row.role = r;
-    row.queries = t.queries[r];
-    row.prompt_tokens = t.prompt_tokens[r];
-    row.completion_tokens = t.completion_tokens[r];
-    row.cost_usd = e.price_prompt_per_1k * static_cast<double>(row.prompt_tokens) / 1000.0 +
-                   e.price_completion_per_1k * static_cast<double>(row.completion_tokens) / 1000.0;
-    total.queries += row.queries;
-    total.prompt_tokens += row.prompt_tokens;
-    total.completion_tokens += row.completion_tokens;
-    total.cost_usd += row.cost_usd;
-    rows.push_back(row);
-  }
-  total.limit_queries = config.budget.max_queries;
-  total.limit_tokens = config.budget.max_tokens;
-  total.limit_cost_usd = config.budget.max_cost_usd;
-  rows.push_back(total);
-  return rows;
-}
-
-// The cap reached (checked after each chunk, so a run overshoots by at most one chunk).
-std::string BudgetReached(const Config& config, const Totals& totals) {
-  const io::BudgetRow total = BudgetRows(config, totals).back();
-  const BudgetConfig& b = config.budget;
-  if (b.max_queries > 0 && total.queries >= b.max_queries) {
-    return fmt::format("budget.max_queries ({}) reached: {} queries", b.max_queries, total.queries);
-  }
-  const int64_t tokens = total.prompt_tokens + total.completion_tokens;
-  if (b.max_tokens > 0 && tokens >= b.max_tokens) {
-    return fmt::format("budget.max_tokens ({}) reached: {} tokens", b.max_tokens, tokens);
-  }
-  if (b.max_cost_usd > 0 && total.cost_usd >= b.max_cost_usd) {
-    return fmt::format("budget.max_cost_usd ({:.2f}) reached", b.max_cost_usd);
-  }
-  return "";
-}
-
 // Root, on resume: the committed prefix of the dataset and the journal into the h5 file.
 Status Replay(const DatasetWriter& writer, const std::string& step_key, Recorder& rec) {
   const std::string dataset = writer.path(DatasetWriter::kDatasetFile);

@@ -13,6 +13,7 @@
 #include "io/run_file.h"
 #include "llm/types.h"
 #include "pipeline/actor_record.h"
+#include "pipeline/budget.h"
 #include "pipeline/dataset_writer.h"
 
 namespace teamsrl::pipeline {
@@ -36,19 +37,6 @@ ChunkCall GetCall(ByteReader& r);
 std::string EncodePart(const std::string& error, const ChunkPart& part);
 // Appends the part's contents to `out`; returns its error ("" if none).
 std::string DecodePart(const std::string& bytes, ChunkPart* out);
-
-struct Totals {
-  int64_t queries[llm::kNumRoles] = {};
-  int64_t prompt_tokens[llm::kNumRoles] = {};
-  int64_t completion_tokens[llm::kNumRoles] = {};
-  int64_t all_queries() const { return queries[0] + queries[1] + queries[2]; }
-};
-
-// /budget: one row per role plus the total with the configured limits.
-std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& totals);
-// The cap reached (checked after each chunk, so a run overshoots by at most one chunk),
-// or "".
-std::string BudgetReached(const Config& config, const Totals& totals);
 
 class Recorder {
  public:

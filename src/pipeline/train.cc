@@ -22,6 +22,7 @@
 #include "io/run_file.h"
 #include "llm/router.h"
 #include "pipeline/actor_record.h"
+#include "pipeline/budget.h"
 #include "pipeline/progress.h"
 #include "pipeline/run_info.h"
 #include "rl/learner.h"
@@ -116,65 +117,6 @@ rl::Batch BuildBatch(const std::vector<ActorRecord>& actors, int obs_dim, int ep
     }
   }
   return b;
-}
-
-struct Totals {  // running query accounting by role, for /budget and progress
-  int64_t queries[llm::kNumRoles] = {};
-  int64_t prompt_tokens[llm::kNumRoles] = {};
-  int64_t completion_tokens[llm::kNumRoles] = {};
-  int64_t all_queries() const { return queries[0] + queries[1] + queries[2]; }
-};
-
-double Cost(const Config& config, const std::string& endpoint, int64_t prompt, int64_t completion) {
-  const EndpointConfig& e = config.llm.endpoints.at(endpoint);
-  return e.price_prompt_per_1k * static_cast<double>(prompt) / 1000.0 +
-         e.price_completion_per_1k * static_cast<double>(completion) / 1000.0;
-}
-
-std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& totals) {
-  const std::string endpoints[llm::kNumRoles] = {config.llm.rewriter, config.llm.reviewer,
-                                                 config.llm.responder};
-  std::vector<io::BudgetRow> rows;
-  io::BudgetRow total;
-  total.role = llm::kNumRoles;
-  for (int r = 0; r < llm::kNumRoles; ++r) {
-    io::BudgetRow row;
-    row.role = r;
-    row.queries = totals.queries[r];
-    row.prompt_tokens = totals.prompt_tokens[r];
-    row.completion_tokens = totals.completion_tokens[r];
-    row.cost_usd = Cost(config, endpoints[r], row.prompt_tokens, row.completion_tokens);
-    total.queries += row.queries;
-    total.prompt_tokens += row.prompt_tokens;
-    total.completion_tokens += row.completion_tokens;
-    total.cost_usd += row.cost_usd;
-    rows.push_back(row);
-  }
-  total.limit_queries = config.budget.max_queries;
-  total.limit_tokens = config.budget.max_tokens;
-  total.limit_cost_usd = config.budget.max_cost_usd;
-  rows.push_back(total);
-  return rows;
-}
-
-// The cap that `totals` reached, or "" (budget: 0 = unlimited). Checked at iteration
-// boundaries, so a run overshoots by at most one iteration's calls.
-std::string BudgetReached(const Config& config, const Totals& totals) {
-  const std::vector<io::BudgetRow> rows = BudgetRows(config, totals);
-  const io::BudgetRow& total = rows.back();
-  const BudgetConfig& b = config.budget;
-  if (b.max_queries > 0 && total.queries >= b.max_queries) {
-    return fmt::format("budget.max_queries ({}) reached: {} queries", b.max_queries, total.queries);
-  }
-  const int64_t tokens = total.prompt_tokens + total.completion_tokens;
-  if (b.max_tokens > 0 && tokens >= b.max_tokens) {
-    return fmt::format("budget.max_tokens ({}) reached: {} tokens", b.max_tokens, tokens);
-  }
-  if (b.max_cost_usd > 0 && total.cost_usd >= b.max_cost_usd) {
-    return fmt::format("budget.max_cost_usd ({:.2f}) reached: ${:.4f}", b.max_cost_usd,
-                       total.cost_usd);
-  }
-  return "";
 }
 
 // Root: appends one iteration's steps, episodes and calls; returns the iteration row.

@@ -32,6 +32,22 @@ class BudgetTest(unittest.TestCase):
             self.assertEqual(len(f["/llm/calls"]), 576)
             self.assertIn("final", f["/policy"])
 
+    def test_per_role_cap(self):
+        out = common.tmpdir("budget_role")
+        # 8 actors x 6 steps = 48 reviewer calls per iteration: 5 x 48 = 240 >= 200.
+        rc, so, se, _ = common.mpirun(
+            2, ["train", common.config("quickstart.yaml"), "--out", out, "--quiet",
+                "--set", "budget.reviewer.max_queries=200"])
+        self.assertEqual(rc, 0, se)
+        self.assertIn("budget.reviewer.max_queries (200) reached: 240 queries", se)
+        with h5py.File(os.path.join(out, "run.h5"), "r") as f:
+            self.assertEqual(f.attrs["status"], "budget_exhausted")
+            self.assertEqual(len(f["/train/iterations"]), 5)
+            budget = pd.DataFrame(f["/budget"][:])
+            reviewer = budget[budget["role"] == 1].iloc[0]
+            self.assertEqual(reviewer["queries"], 240)
+            self.assertEqual(reviewer["limit_queries"], 200)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -1,0 +1,63 @@
+#include "pipeline/budget.h"
+
+#include <gtest/gtest.h>
+
+namespace teamsrl::pipeline {
+namespace {
+
+Config TwoEndpoints() {
+  Config c;
+  EndpointConfig cheap;
+  EndpointConfig paid;
+  paid.price_prompt_per_1k = 0.5;
+  paid.price_completion_per_1k = 1.5;
+  c.llm.endpoints = {{"local", cheap}, {"gpt", paid}};
+  c.llm.rewriter = "local";
+  c.llm.reviewer = "local";
+  c.llm.responder = "gpt";
+  return c;
+}
+
+Totals Some() {
+  Totals t;
+  t.queries[0] = 10;
+  t.queries[1] = 10;
+  t.queries[2] = 4;
+  t.prompt_tokens[2] = 2000;
+  t.completion_tokens[2] = 1000;
+  t.prompt_tokens[0] = 500;
+  return t;
+}
+
+TEST(BudgetTest, RowsPerRolePlusTotalWithCostFromTheRolesEndpoint) {
+  Config c = TwoEndpoints();
+  c.budget.max_queries = 100;
+  c.budget.responder.max_cost_usd = 9.0;
+  std::vector<io::BudgetRow> rows = BudgetRows(c, Some());
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].cost_usd, 0.0);  // local endpoint: free
+  EXPECT_DOUBLE_EQ(rows[2].cost_usd, 2.0 * 0.5 + 1.0 * 1.5);
+  EXPECT_EQ(rows[2].limit_cost_usd, 9.0);
+  EXPECT_EQ(rows[3].role, 3);
+  EXPECT_EQ(rows[3].queries, 24);
+  EXPECT_EQ(rows[3].prompt_tokens, 2500);
+  EXPECT_DOUBLE_EQ(rows[3].cost_usd, 2.5);
+  EXPECT_EQ(rows[3].limit_queries, 100);
+}
+
+TEST(BudgetTest, ReachedNamesTheCapTotalFirstThenRoles) {
+  Config c = TwoEndpoints();
+  EXPECT_EQ(BudgetReached(c, Some()), "");
+  c.budget.reviewer.max_queries = 10;
+  EXPECT_EQ(BudgetReached(c, Some()), "budget.reviewer.max_queries (10) reached: 10 queries");
+  c.budget.max_tokens = 3500;
+  EXPECT_EQ(BudgetReached(c, Some()), "budget.max_tokens (3500) reached: 3500 tokens");
+  c = TwoEndpoints();
+  c.budget.responder.max_cost_usd = 2.5;
+  EXPECT_EQ(BudgetReached(c, Some()), "budget.responder.max_cost_usd (2.50) reached: $2.5000");
+  c.budget.responder.max_cost_usd = 2.6;
+  EXPECT_EQ(BudgetReached(c, Some()), "");
+}
+
+}  // namespace
+}  // namespace teamsrl::pipeline
