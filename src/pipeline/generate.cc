@@ -55,10 +55,14 @@ Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int s
       Eigen::Map<const Eigen::VectorXd>(params.data(), static_cast<Eigen::Index>(params.size())));
   g.filter = rl::RunningMeanStd(n, run_config.policy.obs_clip);
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<std::string> names, io::ListPolicies(run_path));
-  if (std::find(names.begin(), names.end(), "final_obs_filter") != names.end()) {
-    TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> state,
-                             io::ReadPolicy(run_path, "final_obs_filter"));
+  // The filter saved with the chosen parameters; files written before snapshots carried
+  // their own filter fall back to the final one.
+  for (const std::string& filter_name : {g.name + "_obs_filter", std::string("final_obs_filter")}) {
+    if (std::find(names.begin(), names.end(), filter_name) == names.end()) continue;
+    TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> state, io::ReadPolicy(run_path, filter_name));
     TEAMSRL_RETURN_IF_ERROR(g.filter.SetState(state));
+    g.filter_name = filter_name;
+    break;
   }
   return g;
 }

@@ -52,10 +52,12 @@ struct GenerationPolicy {
   rl::RunningMeanStd filter{1, 5.0};  // identity-like when the run stored none
   evol::ActionSet actions;            // the training run's action set (policy indices)
   std::string name;                   // "final" or "snapshot_000128"
+  std::string filter_name;            // the /policy dataset the filter came from ("" = none)
 };
 
 // Reads the policy, its configuration (the run's config_yaml) and the observation filter
-// (/policy/final_obs_filter, when present) from a run file.
+// saved with those parameters (/policy/NAME_obs_filter; else /policy/final_obs_filter) from
+// a run file.
 Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int snapshot);
 
 // The schedule resolved against the policy's action set.

@@ -421,9 +421,12 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
           if (st.ok()) st = file->Flush();
           if (!st.ok()) throw std::runtime_error(st.ToString());
           if (config.train.snapshot_every > 0 && (it + 1) % config.train.snapshot_every == 0) {
-            Status snap = file->WritePolicy(fmt::format("snapshot_{:06d}", it + 1),
-                                            ToStd(policy->Parameters()),
+            // The filter the policy would act with next, so generation from a snapshot
+            // normalises observations exactly as training would have.
+            const std::string name = fmt::format("snapshot_{:06d}", it + 1);
+            Status snap = file->WritePolicy(name, ToStd(policy->Parameters()),
                                             {{"architecture", policy->Describe()}});
+            if (snap.ok()) snap = file->WritePolicy(name + "_obs_filter", filter.State(), {});
             if (!snap.ok()) throw std::runtime_error(snap.ToString());
           }
           outcome.iterations = it + 1;
