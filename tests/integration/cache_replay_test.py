@@ -3,8 +3,6 @@ with zero backend calls: with the simulator (2 ranks writing the cache at once) 
 an OpenAI-compatible server that is stopped before the replay."""
 import glob
 import os
-import signal
-import subprocess
 import sys
 import unittest
 
@@ -21,29 +19,6 @@ SKIP = {"/train/iterations": {"wall_s", "cache_hits"},
         "/train/episodes": {"wall_s"},
         "/train/steps": set(),
         "/llm/calls": {"latency_ms", "cached", "attempts", "http_status"}}
-
-
-def start_fake_server(*args):
-    script = os.path.join(common.SOURCE_DIR, "tests", "servers", "fake_openai_server.py")
-    proc = subprocess.Popen(["/usr/bin/python3", script] + list(args), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        proc.kill()
-        raise RuntimeError("fake server did not start: " + line)
-    return proc, int(line.split()[1])
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    proc.stdin.close()
-    proc.stdout.close()
 
 
 def openai_args(port):
@@ -120,11 +95,11 @@ class CacheReplayTest(unittest.TestCase):
     def test_openai_server_stopped_before_replay(self):
         tmp = common.tmpdir("cache_http")
         cache = os.path.join(tmp, "cache")
-        proc, port = start_fake_server()
+        proc, port = common.start_fake_server()
         try:
             first = self.train(1, os.path.join(tmp, "rw"), "read_write", cache, openai_args(port))
         finally:
-            stop_server(proc)
+            common.stop_server(proc)
         with h5py.File(first, "r") as f:
             self.assertTrue(np.all(f["/llm/calls"][:]["http_status"] == 200))
         # Nothing listens on the port any more: any network call would fail the step.

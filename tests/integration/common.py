@@ -2,6 +2,7 @@
 
 Run with Debian's /usr/bin/python3 (h5py, pandas from apt)."""
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -47,3 +48,28 @@ def tmpdir(prefix):
 def fail(msg):
     print("FAIL: " + msg, file=sys.stderr)
     sys.exit(1)
+
+
+# The OpenAI-compatible fake server of tests/servers: started on an ephemeral loopback port,
+# stopped by PID (SIGTERM, then SIGKILL) even when a test fails.
+def start_fake_server(*args):
+    script = os.path.join(SOURCE_DIR, "tests", "servers", "fake_openai_server.py")
+    proc = subprocess.Popen(["/usr/bin/python3", script] + list(args), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise RuntimeError("fake server did not start: " + line)
+    return proc, int(line.split()[1])
+
+
+def stop_server(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    proc.stdin.close()
+    proc.stdout.close()

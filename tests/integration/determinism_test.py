@@ -5,7 +5,6 @@ import sys
 import unittest
 
 import h5py
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import common  # noqa: E402

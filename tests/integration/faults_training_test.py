@@ -11,8 +11,6 @@ import http.client
 import http.server
 import json
 import os
-import signal
-import subprocess
 import sys
 import threading
 import unittest
@@ -30,29 +28,6 @@ PLAN = {0: "status=429,retry_after=1,first=1", 1: "status=429,retry_after_ms=200
         2: "status=500,first=2", 3: "status=503,nonjson,first=1", 4: "truncate,first=1",
         5: "drop,first=1", 6: "status=500"}
 ACTORS, ITERATIONS, LENGTH = 6, 4, 6
-
-
-def start_fake_server(*args):
-    script = os.path.join(common.SOURCE_DIR, "tests", "servers", "fake_openai_server.py")
-    proc = subprocess.Popen(["/usr/bin/python3", script] + list(args), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        proc.kill()
-        raise RuntimeError("fake server did not start: " + line)
-    return proc, int(line.split()[1])
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    proc.stdin.close()
-    proc.stdout.close()
 
 
 class FaultProxy(http.server.ThreadingHTTPServer):
@@ -99,7 +74,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
 
 class FaultsTrainingTest(unittest.TestCase):
     def test_mixed_faults(self):
-        server, port = start_fake_server()
+        server, port = common.start_fake_server()
         proxy = FaultProxy(port)
         thread = threading.Thread(target=proxy.serve_forever, daemon=True)
         thread.start()
@@ -117,7 +92,7 @@ class FaultsTrainingTest(unittest.TestCase):
         finally:
             proxy.shutdown()
             proxy.server_close()
-            stop_server(server)
+            common.stop_server(server)
         self.assertEqual(rc, 0, se)
         print(f"\n{secs:.1f} s; injected {dict(proxy.injected)}; server {stats}", file=sys.stderr)
         for fault in PLAN.values():

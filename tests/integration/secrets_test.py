@@ -3,8 +3,6 @@
 in no stdout/stderr line, nowhere in the run file's raw bytes and in no cache file."""
 import glob
 import os
-import signal
-import subprocess
 import sys
 import unittest
 
@@ -15,29 +13,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 import common  # noqa: E402
 
 SECRET = "sk-teamsrl-SECRET-0123456789abcdefXYZ"
-
-
-def start_fake_server(*args):
-    script = os.path.join(common.SOURCE_DIR, "tests", "servers", "fake_openai_server.py")
-    proc = subprocess.Popen(["/usr/bin/python3", script] + list(args), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        proc.kill()
-        raise RuntimeError("fake server did not start: " + line)
-    return proc, int(line.split()[1])
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    proc.stdin.close()
-    proc.stdout.close()
 
 
 def endpoint(name, port, model):
@@ -76,13 +51,13 @@ class SecretsTest(unittest.TestCase):
 
     def test_every_call_401(self):
         tmp = common.tmpdir("secrets401")
-        proc, port = start_fake_server("--fault", "status=401,echo_key")
+        proc, port = common.start_fake_server("--fault", "status=401,echo_key")
         try:
             rc, se, run, _ = self.run_train(
                 tmp, endpoint("paid", port, "fake-1")
                 + ["--set", "llm.roles.rewriter=paid", "--set", "llm.roles.reviewer=paid"])
         finally:
-            stop_server(proc)
+            common.stop_server(proc)
         # Every call fails fast: the run completes with every step failed, or fails with
         # a message; either way it says why (401) and the secret stays out of it.
         if rc == 0:
@@ -100,13 +75,13 @@ class SecretsTest(unittest.TestCase):
         # The rewriter succeeds (its replies fill the cache), the reviewer gets 401s whose
         # message echoes the key: the cache holds real entries, none with the key.
         tmp = common.tmpdir("secrets_mixed")
-        proc, port = start_fake_server()
+        proc, port = common.start_fake_server()
         try:
             rc, se, run, files = self.run_train(
                 tmp, endpoint("good", port, "fake-1") + endpoint("bad", port, "fault:status=401,echo_key")
                 + ["--set", "llm.roles.rewriter=good", "--set", "llm.roles.reviewer=bad"])
         finally:
-            stop_server(proc)
+            common.stop_server(proc)
         self.assertEqual(rc, 0, se)
         self.assertTrue(any(os.path.getsize(p) > 0 for p in files), files)
         with h5py.File(run, "r") as f:
