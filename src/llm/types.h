@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config.h"
 #include "core/status.h"
 
 namespace teamsrl::llm {
@@ -32,6 +33,9 @@ struct SamplingParams {
 
 // The deterministic identity of a request (ARCHITECTURE.md s.3): the sim backend derives
 // its randomness from it, the cache keys on it plus the content.
+// The sampling parameters of the endpoint `llm.roles` binds `role` to.
+SamplingParams SamplingFor(const LlmConfig& config, Role role);
+
 struct RequestKey {
   int64_t actor = 0;
   int64_t episode = 0;  // or seed index during generation

@@ -75,9 +75,9 @@ Result<ChunkedOutcome> RunBaseline(const Config& config, const BaselineOptions& 
   TEAMSRL_ASSIGN_OR_RETURN(context.rules,
                            evol::EliminationRules::FromNames(config.baseline.eliminate));
   context.review = context.rules.equal;
-  context.rewriter = SamplingOf(config, config.llm.rewriter);
-  context.reviewer = SamplingOf(config, config.llm.reviewer);
-  context.responder = SamplingOf(config, config.llm.responder);
+  context.rewriter = llm::SamplingFor(config.llm, llm::Role::kRewriter);
+  context.reviewer = llm::SamplingFor(config.llm, llm::Role::kReviewer);
+  context.responder = llm::SamplingFor(config.llm, llm::Role::kResponder);
   TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<llm::Router> router,
                            llm::MakeRouter(config.llm, config.run.seed));
   BaselineEvolver evolver(config, actions, context, *router);

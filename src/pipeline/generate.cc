@@ -28,15 +28,6 @@ struct Chain {
 
 }  // namespace
 
-llm::SamplingParams SamplingOf(const Config& config, const std::string& endpoint) {
-  const EndpointConfig& e = config.llm.endpoints.at(endpoint);
-  llm::SamplingParams p;
-  p.temperature = e.temperature;
-  p.top_p = e.top_p;
-  p.max_tokens = e.max_tokens;
-  return p;
-}
-
 Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int snapshot) {
   TEAMSRL_ASSIGN_OR_RETURN(io::RunInfo info, io::ReadRunInfo(run_path));
   TEAMSRL_ASSIGN_OR_RETURN(Config run_config, ParseConfig(info.root.config_yaml, run_path, {}));
@@ -188,9 +179,9 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
   TEAMSRL_ASSIGN_OR_RETURN(context.rules,
                            evol::EliminationRules::FromNames(config.generate.eliminate));
   context.review = context.rules.equal;
-  context.rewriter = SamplingOf(config, config.llm.rewriter);
-  context.reviewer = SamplingOf(config, config.llm.reviewer);
-  context.responder = SamplingOf(config, config.llm.responder);
+  context.rewriter = llm::SamplingFor(config.llm, llm::Role::kRewriter);
+  context.reviewer = llm::SamplingFor(config.llm, llm::Role::kReviewer);
+  context.responder = llm::SamplingFor(config.llm, llm::Role::kResponder);
   TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<llm::Router> router,
                            llm::MakeRouter(config.llm, config.run.seed));
   Generator generator(config, policy, schedule, context, *router);

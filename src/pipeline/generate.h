@@ -84,9 +84,6 @@ class Generator {
   llm::Client& client_;
 };
 
-// Sampling parameters of the endpoint a role is bound to.
-llm::SamplingParams SamplingOf(const Config& config, const std::string& endpoint);
-
 // Collective; see generate_chunks.h for the error contract.
 Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& options,
                                    const dist::Comm& comm);

@@ -51,15 +51,6 @@ FaultInjection ReadFaultInjection() {
   return f;
 }
 
-llm::SamplingParams SamplingFor(const Config& config, const std::string& endpoint) {
-  const EndpointConfig& e = config.llm.endpoints.at(endpoint);
-  llm::SamplingParams p;
-  p.temperature = e.temperature;
-  p.top_p = e.top_p;
-  p.max_tokens = e.max_tokens;
-  return p;
-}
-
 // What root sends to every rank after an update.
 struct Control {
   bool stop = false;
@@ -353,8 +344,8 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
   env_options.carry_over = config.env.carry_over;
   env_options.match = match;
   env_options.query_cost = config.env.reward.query_cost;
-  env_options.rewriter_sampling = SamplingFor(config, config.llm.rewriter);
-  env_options.reviewer_sampling = SamplingFor(config, config.llm.reviewer);
+  env_options.rewriter_sampling = llm::SamplingFor(config.llm, llm::Role::kRewriter);
+  env_options.reviewer_sampling = llm::SamplingFor(config.llm, llm::Role::kReviewer);
   env::InstructionEnv env(env_options, actions, prompts, *router, ids,
                           std::vector<std::string>(ids.size(), config.env.initial_instruction));
 
