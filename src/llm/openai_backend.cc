@@ -1,8 +1,14 @@
 #include "llm/openai_backend.h"
 
+#include <sys/epoll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "core/rng.h"
@@ -30,7 +36,9 @@ struct OpenAiBackend::Call {
   int64_t rate_tokens = 0;  // charged to the tpm bucket per attempt
   std::string body;
   Clock::time_point submitted;
-  int attempts = 0;
+  int attempts = 0;  // started by us; drives the retry policy
+  int resends = 0;   // extra requests libcurl sent by itself (dead reused connection)
+  int sends = 0;     // requests on the wire in the current attempt (prereq callback)
   CurlEasy easy;
   // Per attempt.
   std::string response;
@@ -69,6 +77,13 @@ bool IsFatalCurlError(CURLcode rc) {
     default:
       return false;
   }
+}
+
+// libcurl calls this right before a request goes on the wire, also when it silently
+// sends a request again because the reused connection it picked had died.
+int OnRequestSent(void* call_sends, char*, char*, int, int) {
+  ++*static_cast<int*>(call_sends);
+  return CURL_PREREQFUNC_OK;
 }
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
@@ -118,8 +133,14 @@ Status OpenAiBackend::Init() {
     if (const char* v = std::getenv(config_.api_key_env.c_str()); v != nullptr) api_key_ = Trim(v);
   }
   EnsureCurlGlobalInit();
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) return Internal(Where() + ": epoll_create1: " + std::strerror(errno));
   multi_.reset(curl_multi_init());
   if (!multi_) return Internal(Where() + ": curl_multi_init failed");
+  curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, OnSocket);
+  curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, OnTimer);
+  curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, this);
   // Keep one idle connection per possible in-flight request, so keep-alive survives.
   curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, static_cast<long>(config_.max_concurrency));
   curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -140,6 +161,39 @@ OpenAiBackend::~OpenAiBackend() {
   for (auto& [ptr, call] : calls_) {
     if (call->easy) curl_multi_remove_handle(multi_.get(), call->easy.get());
   }
+  multi_.reset();  // may still report sockets to OnSocket: the epoll set must be alive
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+int OpenAiBackend::OnSocket(CURL*, curl_socket_t fd, int what, void* self, void* socketp) {
+  auto* b = static_cast<OpenAiBackend*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(b->epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // EBADF: already closed, fine
+    return 0;
+  }
+  epoll_event ev{};
+  ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+  ev.data.fd = fd;
+  // socketp is null until we mark the socket as being in the epoll set (libcurl forgets
+  // the mark when it reports the socket removed).
+  if (socketp != nullptr) {
+    epoll_ctl(b->epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+    return 0;
+  }
+  bool added = epoll_ctl(b->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+  if (!added && errno == EEXIST) added = epoll_ctl(b->epoll_fd_, EPOLL_CTL_MOD, fd, &ev) == 0;
+  if (added) curl_multi_assign(b->multi_.get(), fd, b);
+  return 0;
+}
+
+int OpenAiBackend::OnTimer(CURLM*, long timeout_ms, void* self) {
+  auto* b = static_cast<OpenAiBackend*>(self);
+  if (timeout_ms < 0) {
+    b->curl_timer_at_.reset();
+  } else {
+    b->curl_timer_at_ = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  }
+  return 0;
 }
 
 std::string OpenAiBackend::Where() const {
@@ -226,8 +280,10 @@ Status OpenAiBackend::Start(Call* call) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!config_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_path.c_str());
     curl_easy_setopt(h, CURLOPT_USERAGENT, "teamsrl/" TEAMSRL_VERSION);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, OnRequestSent);
   }
   CURL* h = call->easy.get();
+  curl_easy_setopt(h, CURLOPT_PREREQDATA, &call->sends);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body.data());
   curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(call->body.size()));
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &call->response);
@@ -238,6 +294,7 @@ Status OpenAiBackend::Start(Call* call) {
   call->hints = RetryHints{};
   call->error_buffer[0] = '\0';
   call->http_status = 0;
+  call->sends = 0;
   ++call->attempts;
   ++counters_.attempts;
   if (call->attempts > 1) ++counters_.retries;
@@ -262,6 +319,10 @@ void OpenAiBackend::Harvest() {
     call->http_status = static_cast<int>(code);
     curl_multi_remove_handle(multi_.get(), msg->easy_handle);
     --active_;
+    if (call->sends > 1) {
+      call->resends += call->sends - 1;
+      counters_.resends += call->sends - 1;
+    }
     idle_easy_.push_back(std::move(call->easy));
     Finish(call, rc);
   }
@@ -323,7 +384,8 @@ void OpenAiBackend::Finish(Call* call, CURLcode rc) {
 void OpenAiBackend::Complete(Call* call, Status status, Completion c) {
   c.tag = call->tag;
   c.role = call->role;
-  c.attempts = std::max(1, call->attempts);
+  // Every request the server may have seen, libcurl's silent resends included.
+  c.attempts = std::max(1, call->attempts + call->resends);
   c.http_status = call->http_status;
   c.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - call->submitted).count();
   c.cached = false;
@@ -339,37 +401,53 @@ void OpenAiBackend::Complete(Call* call, Status status, Completion c) {
   calls_.erase(call);
 }
 
+void OpenAiBackend::RunTimer() {
+  if (curl_timer_at_ && *curl_timer_at_ <= Clock::now()) {
+    curl_timer_at_.reset();  // libcurl sets a new one from inside socket_action if needed
+    int running = 0;
+    curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+    Harvest();
+  }
+}
+
+void OpenAiBackend::RunSockets(int wait_ms) {
+  int running = 0;
+  std::array<epoll_event, 256> events;
+  const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_ms);
+  for (int i = 0; i < n; ++i) {
+    const uint32_t e = events[static_cast<size_t>(i)].events;
+    const int flags = ((e & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+                      ((e & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                      ((e & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+    curl_multi_socket_action(multi_.get(), events[static_cast<size_t>(i)].data.fd, flags, &running);
+  }
+  if (n > 0) Harvest();
+}
+
 std::vector<Completion> OpenAiBackend::Poll(std::chrono::milliseconds max_wait) {
   const Clock::time_point deadline = Clock::now() + max_wait;
-  int running = 0;
   for (;;) {
     Dispatch(Clock::now());
-    if (active_ > 0) {
-      curl_multi_perform(multi_.get(), &running);
-      Harvest();
-    }
+    RunTimer();  // starts what Dispatch added (libcurl asks for a 0-ms timer)
     if (!done_.empty()) {
       // Refill the freed slots before returning, so the next requests are already on the wire.
       const size_t before = active_;
       Dispatch(Clock::now());
-      if (active_ > before) {
-        curl_multi_perform(multi_.get(), &running);
-        Harvest();
-      }
+      if (active_ > before) RunTimer();
       break;
     }
     if (calls_.empty()) break;
     const Clock::time_point now = Clock::now();
     if (now >= deadline) break;
     Clock::time_point wake = deadline;
+    if (curl_timer_at_) wake = std::min(wake, *curl_timer_at_);
     if (!backoff_.empty()) wake = std::min(wake, backoff_.begin()->first);
     if (!ready_.empty() && active_ < static_cast<size_t>(config_.max_concurrency)) {
       wake = std::min(wake, std::max(now, limiter_ready_at_));
     }
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now);
-    // Waits on the sockets, or just the timer when none is open; never spins.
-    curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(std::max<int64_t>(0, wait.count())),
-                    nullptr);
+    // Waits on the sockets and the next timer; never spins.
+    RunSockets(static_cast<int>(std::max<int64_t>(0, wait.count())));
   }
   std::vector<Completion> out;
   out.swap(done_);
