@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "llm/http_chat.h"
 #include "llm/http_retry.h"
@@ -37,6 +40,62 @@ TEST(ChatBodyTest, InvalidUtf8IsReplacedNotThrown) {
   Request r;
   r.messages = {{"user", std::string("bad \xff byte")}};
   EXPECT_NO_THROW(nlohmann::json::parse(BuildChatBody("m", r, 16)));
+}
+
+// The hand-written body against nlohmann's serialiser (a second implementation): the
+// same JSON value for texts with quotes, escapes, every control character and 2/3/4-byte
+// UTF-8, and for awkward numbers.
+TEST(ChatBodyTest, MatchesNlohmannOnValidText) {
+  std::string controls;
+  for (int c = 0; c < 0x20; ++c) controls += static_cast<char>(c);
+  const std::vector<std::string> texts = {
+      "",
+      "plain",
+      "quote \" backslash \\ slash /",
+      controls + "\x7f",
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbf \xf4\x8f\xbf\xbf",
+      std::string(3000, 'x') + "\n"};
+  const std::vector<double> numbers = {0.0, 1.0, 0.7, 0.1 + 0.2, 1e-7, 123456.789, 2.0 / 3.0};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Request r;
+    r.messages = {{"system", texts[i]}, {"user", texts[(i + 1) % texts.size()]}};
+    r.sampling.temperature = numbers[i % numbers.size()];
+    r.sampling.top_p = numbers[(i + 3) % numbers.size()];
+    r.sampling.max_tokens = static_cast<int>(i) * 100;
+    if (i % 2 == 1) r.sampling.seed = static_cast<int64_t>(i) * 1000003;
+    nlohmann::json want = {{"model", "m\"x"},
+                           {"messages",
+                            {{{"role", "system"}, {"content", texts[i]}},
+                             {{"role", "user"}, {"content", texts[(i + 1) % texts.size()]}}}},
+                           {"temperature", r.sampling.temperature},
+                           {"top_p", r.sampling.top_p},
+                           {"max_tokens", i == 0 ? 77 : static_cast<int>(i) * 100}};
+    if (r.sampling.seed) want["seed"] = *r.sampling.seed;
+    const std::string body = BuildChatBody("m\"x", r, 77);
+    EXPECT_EQ(nlohmann::json::parse(body), want) << body;
+    // Numbers read back exactly (shortest round-trip text).
+    EXPECT_EQ(nlohmann::json::parse(body)["temperature"].get<double>(), r.sampling.temperature);
+  }
+}
+
+TEST(ChatBodyTest, EachInvalidUtf8ByteBecomesOneReplacementCharacter) {
+  const std::string fffd = "\xef\xbf\xbd";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"a\xff", "a" + fffd},                            // never valid
+      {"\xc0\xaf", fffd + fffd},                        // overlong '/'
+      {"\xe0\x80\xaf", fffd + fffd + fffd},             // overlong, 3 bytes
+      {"\xed\xa0\x80", fffd + fffd + fffd},             // UTF-16 surrogate
+      {"\xf4\x90\x80\x80", fffd + fffd + fffd + fffd},  // above U+10FFFF
+      {"\xe2\x82", fffd + fffd},                        // truncated at the end
+      {"\xe2\x82z", fffd + fffd + "z"},                 // truncated in the middle
+      {"\x80ok", fffd + "ok"},                          // lone continuation byte
+  };
+  for (const auto& [in, want] : cases) {
+    Request r;
+    r.messages = {{"user", in}};
+    const nlohmann::json j = nlohmann::json::parse(BuildChatBody("m", r, 16));
+    EXPECT_EQ(j["messages"][0]["content"].get<std::string>(), want);
+  }
 }
 
 TEST(ChatReplyTest, ParsesContentFinishReasonAndUsage) {
