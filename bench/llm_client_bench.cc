@@ -1,17 +1,24 @@
 // Throughput and CPU cost of the openai backend against the fake OpenAI server
 // (tests/servers/fake_openai_server.py) with a fixed server latency.
 //
-// For each concurrency C: a closed loop keeps C calls in flight for --seconds; reports
-// calls/s as a share of the ideal C / latency, the client's CPU time per call (getrusage
-// of this process; the server is a child process and not counted) and the server's own
-// CPU use, to show the server is not the bottleneck. Then the same workload through a
-// one-call-at-a-time client (blocking curl_easy_perform on one keep-alive handle).
+// For each concurrency C, C callers each keep one call in flight, twice: staggered
+// (independent callers, their requests spread over time) and lockstep (all start
+// together, as a training iteration's actors do). Reports calls/s as a share of the
+// ideal C / latency (rate = C / mean time between a caller's completions), the client's
+// CPU time per call (getrusage of this process; the server is a child process and not
+// counted) and the server's own figures (request-to-reply time, timer lateness, CPU), to
+// show whether the server is the bottleneck. Also printed: the CPU this machine charges
+// for one idle sleep + wake-up, a floor under the CPU per call when replies arrive one
+// at a time. Then the same workload through a one-call-at-a-time client (blocking
+// curl_easy_perform on one keep-alive handle).
 // --rpm-run S: S seconds with `rpm: 600` against a server enforcing 600/min (60-s
 // sliding window); reports the achieved rate and 429s.
 //
 //   llm_client_bench [--latency-ms 100] [--seconds 3] [--levels 1,8,32,128] [--rpm-run 60]
 #include <curl/curl.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -38,6 +45,12 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
          1e-6 * static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+double UserSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec) + 1e-6 * static_cast<double>(ru.ru_utime.tv_usec);
 }
 
 double Since(Clock::time_point t0) {
@@ -80,11 +93,13 @@ ServerStats GetStats(const teamsrl::llm::testing::FakeOpenAiServer& server) {
 }
 
 struct LoopResult {
+  double rate = 0.0;  // calls/s
   int64_t calls = 0;
   int64_t failed = 0;
   double latency_ms_total = 0.0;
   double wall_s = 0.0;
   double cpu_s = 0.0;
+  double user_s = 0.0;
 };
 
 // Keeps `concurrency` calls in flight for `seconds`, then drains.
@@ -105,6 +120,88 @@ LoopResult ClosedLoop(OpenAiBackend& client, int concurrency, double seconds) {
   r.wall_s = Since(t0);
   r.cpu_s = CpuSeconds() - cpu0;
   return r;
+}
+
+struct Window {
+  LoopResult r;
+  ServerStats s0, s1;
+};
+
+// `concurrency` callers, each keeping one call in flight. Staggered: caller i starts at
+// i * latency / C, so requests reach the server spread over time as from independent
+// callers. Lockstep: all start together and stay in step (a training iteration's actors
+// do), so C requests arrive at once every round and queue behind one another in the
+// single-threaded server. Measured over `seconds` after a ramp of two latencies:
+// completions in the window, client CPU and server counters at its edges.
+Window SteadyLoop(OpenAiBackend& client, const teamsrl::llm::testing::FakeOpenAiServer& server,
+                  int concurrency, double latency_s, double seconds, bool stagger) {
+  Window w;
+  int64_t next = 0;
+  int started = 0;
+  bool measuring = false, stopped = false;
+  double cpu0 = 0.0, user0 = 0.0;
+  // Rate = C / mean cycle, a cycle being the time between a caller's consecutive
+  // completions: exact for a closed loop, where counting completions in a window is off
+  // by up to C in lockstep (they come in bursts of C).
+  std::vector<double> last_done(static_cast<size_t>(concurrency), -1.0);
+  double cycle_sum = 0.0;
+  int64_t cycles = 0;
+  auto submit = [&](int caller) {
+    Request r = MakeRequest(next++);
+    r.tag = static_cast<uint64_t>(caller);
+    client.Submit(std::move(r));
+  };
+  const Clock::time_point t0 = Clock::now();
+  Clock::time_point tw0 = t0;
+  const double ramp_s = 2.0 * latency_s;
+  for (;;) {
+    const double t = Since(t0);
+    while (started < concurrency && (!stagger || t >= started * latency_s / concurrency)) {
+      submit(started++);
+    }
+    if (!measuring && t >= ramp_s) {
+      measuring = true;
+      w.s0 = GetStats(server);
+      cpu0 = CpuSeconds();
+      user0 = UserSeconds();
+      tw0 = Clock::now();
+    }
+    if (measuring && !stopped && Since(tw0) >= seconds) {
+      stopped = true;
+      w.r.wall_s = Since(tw0);
+      w.r.cpu_s = CpuSeconds() - cpu0;
+      w.r.user_s = UserSeconds() - user0;
+      w.s1 = GetStats(server);
+    }
+    if (stopped && client.InFlight() == 0) break;
+    double wait_s = 0.2;
+    if (started < concurrency) {
+      wait_s = started * latency_s / concurrency - t;
+    } else if (!measuring) {
+      wait_s = ramp_s - t;
+    } else if (!stopped) {
+      wait_s = seconds - Since(tw0);
+    }
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(std::clamp(wait_s, 0.0, 0.2)));
+    for (const Completion& c : client.Poll(wait)) {
+      const double now = Since(t0);
+      double& last = last_done[static_cast<size_t>(c.tag)];
+      if (measuring && !stopped) {
+        ++w.r.calls;
+        w.r.failed += !c.status.ok();
+        w.r.latency_ms_total += c.latency_ms;
+        if (last >= 0.0) {
+          cycle_sum += now - last;
+          ++cycles;
+        }
+      }
+      last = now;
+      if (!stopped) submit(static_cast<int>(c.tag));
+    }
+  }
+  w.r.rate = cycles > 0 ? concurrency * static_cast<double>(cycles) / cycle_sum : 0.0;
+  return w;
 }
 
 size_t Sink(char*, size_t size, size_t n, void*) { return size * n; }
@@ -149,14 +246,27 @@ teamsrl::EndpointConfig Endpoint(const std::string& base_url, int concurrency) {
 
 void PrintRow(const char* name, int c, double latency_ms, const LoopResult& r,
               const ServerStats& s0, const ServerStats& s1) {
-  const double rate = r.calls / r.wall_s, ideal = c * 1000.0 / latency_ms;
+  const double rate = r.rate > 0.0 ? r.rate : r.calls / r.wall_s, ideal = c * 1000.0 / latency_ms;
   const double served = static_cast<double>(std::max<int64_t>(1, s1.requests - s0.requests));
   std::printf(
-      "%-21s %4d %8.1f %7.1f %5.1f%% %8.1f %7.2f %7.2f %6.1f%% %6lld %6lld\n", name, c, rate, ideal,
-      100.0 * rate / ideal, 1e6 * r.cpu_s / r.calls,
+      "%-21s %4d %8.1f %7.1f %5.1f%% %8.1f %6.1f %7.2f %7.2f %7.2f %6.1f%% %6lld %6lld\n", name, c,
+      rate, ideal, 100.0 * rate / ideal, 1e6 * r.cpu_s / r.calls, 1e6 * r.user_s / r.calls,
       r.latency_ms_total / std::max<double>(1.0, static_cast<double>(r.calls)),
-      (s1.served_ms_total - s0.served_ms_total) / served, 100.0 * (s1.cpu_s - s0.cpu_s) / r.wall_s,
+      (s1.served_ms_total - s0.served_ms_total) / served,
+      (s1.late_ms_total - s0.late_ms_total) / served, 100.0 * (s1.cpu_s - s0.cpu_s) / r.wall_s,
       static_cast<long long>(s1.connections - s0.connections), static_cast<long long>(r.failed));
+}
+
+// CPU time this machine charges a process for one sleep and wake-up (an idle epoll_wait
+// of `ms`): a floor under the CPU per call of any client that sleeps between replies.
+double WakeUpCostUs(int ms, int n) {
+  const int ep = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event ev{};
+  const double cpu0 = CpuSeconds();
+  for (int i = 0; i < n; ++i) epoll_wait(ep, &ev, 1, ms);
+  const double cpu = CpuSeconds() - cpu0;
+  close(ep);
+  return 1e6 * cpu / n;
 }
 
 std::string LoadAverage() {
@@ -211,11 +321,18 @@ int main(int argc, char** argv) {
   }
   std::printf("fake server latency %.0f ms, %.1f s per level; load average %s\n", latency_ms,
               seconds, LoadAverage().c_str());
-  std::printf("%-21s %4s %8s %7s %6s %8s %7s %7s %7s %6s %6s\n", "client", "C", "calls/s", "ideal",
-              "share", "cpu_us", "lat_ms", "srv_ms", "srv_cpu", "conns", "failed");
   std::printf(
-      "  (cpu_us: client CPU per call; lat_ms: client-side mean latency; srv_ms: the\n"
-      "   server's mean request-to-reply time; srv_cpu: server CPU %% of wall time;\n"
+      "CPU charged per idle sleep + wake-up on this machine: %.1f us (1 ms sleeps), "
+      "%.1f us (10 ms)\n",
+      WakeUpCostUs(1, 300), WakeUpCostUs(10, 50));
+  std::printf("%-21s %4s %8s %7s %6s %8s %6s %7s %7s %7s %7s %6s %6s\n", "client", "C", "calls/s",
+              "ideal", "share", "cpu_us", "usr_us", "lat_ms", "srv_ms", "late_ms", "srv_cpu",
+              "conns", "failed");
+  std::printf(
+      "  (cpu_us: client CPU per call, usr_us: its user-mode part; lat_ms: client-side mean "
+      "latency; srv_ms: the\n"
+      "   server's mean request-to-reply time; late_ms: how late the server's latency\n"
+      "   timer fired, mean; srv_cpu: server CPU %% of wall time;\n"
       "   conns: new connections during the measurement, incl. the /stats probe)\n");
   for (int c : levels) {
     auto client = OpenAiBackend::Create("bench", Endpoint(server.base_url(), c));
@@ -224,9 +341,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     ClosedLoop(**client, c, 2.5 * latency_ms / 1000.0);  // warm-up: opens C connections
-    const ServerStats s0 = GetStats(server);
-    const LoopResult r = ClosedLoop(**client, c, seconds);
-    PrintRow("openai (curl multi)", c, latency_ms, r, s0, GetStats(server));
+    const Window w = SteadyLoop(**client, server, c, latency_ms / 1000.0, seconds, true);
+    PrintRow("openai, staggered", c, latency_ms, w.r, w.s0, w.s1);
+    if (c > 1) {
+      const Window l = SteadyLoop(**client, server, c, latency_ms / 1000.0, seconds, false);
+      PrintRow("openai, lockstep", c, latency_ms, l.r, l.s0, l.s1);
+    }
   }
   const ServerStats s0 = GetStats(server);
   const LoopResult b = BlockingLoop(server.base_url(), seconds);
