@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   # analysis and python tests (Debian's interpreter: /usr/bin/python3)
   python3 python3-h5py python3-pandas python3-numpy python3-matplotlib
+  # the fake OpenAI server's HTTPS + HTTP/2 mode (tests): h2 framing, a test certificate
+  python3-h2 openssl
 )
 
 sudo_cmd=()

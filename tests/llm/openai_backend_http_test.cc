@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "../io/test_util.h"
 #include "core/config.h"
 #include "llm/backend_factory.h"
 #include "llm/openai_backend.h"
@@ -355,6 +356,100 @@ TEST_F(OpenAiBackendTest, FactoryBuildsOpenAiAndRejectsBadUrls) {
   ASSERT_FALSE(err.ok());
   EXPECT_EQ(err.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(err.status().message(), HasSubstr("llm.endpoints.gpt.base_url"));
+}
+
+// HTTPS against the fake server with a self-signed certificate made for the test.
+class OpenAiTlsTest : public ::testing::Test {
+ protected:
+  void TearDown() override { server_.Stop(); }
+
+  void StartServer(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--tls-dir", dir_.path(), "--latency-ms", "100"});
+    ASSERT_TRUE(server_.Start(args)) << server_.error();
+  }
+
+  EndpointConfig Endpoint(bool trust) const {
+    EndpointConfig c;
+    c.backend = "openai";
+    c.base_url = server_.base_url();
+    c.model = "fake-1";
+    c.timeout_s = 10.0;
+    c.max_concurrency = 16;
+    if (trust) c.ca_path = server_.ca_file();
+    return c;
+  }
+
+  std::vector<Completion> RunSixteen(const EndpointConfig& c) {
+    Result<std::unique_ptr<OpenAiBackend>> b = OpenAiBackend::Create("tls", c);
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    if (!b.ok()) return {};
+    std::vector<Request> reqs;
+    for (int i = 0; i < 16; ++i) {
+      Request r;
+      r.messages = {{"user", "q" + std::to_string(i)}};
+      r.key.actor = i;
+      reqs.push_back(r);
+    }
+    return RunAll(**b, reqs);
+  }
+
+  nlohmann::json Stats() const { return nlohmann::json::parse(server_.StatsJson()); }
+
+  io::testing::TempDir dir_;
+  testing::FakeOpenAiServer server_;
+};
+
+// The server offers h2 by ALPN: 16 concurrent calls share one TLS connection as HTTP/2
+// streams (the other connection is the /stats probe's).
+TEST_F(OpenAiTlsTest, Http2MultiplexesConcurrentCallsOnOneConnection) {
+  StartServer({});
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<Completion> out = RunSixteen(Endpoint(true));
+  const double ms = Ms(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(out.size(), 16u);
+  for (const Completion& c : out) {
+    ASSERT_TRUE(c.status.ok()) << c.status.ToString();
+    EXPECT_THAT(c.content, HasSubstr("q"));
+    EXPECT_EQ(c.http_status, 200);
+    EXPECT_EQ(c.attempts, 1);
+  }
+  EXPECT_LE(ms, 1000.0);  // concurrent: far below 16 x 100 ms even with the TLS handshake
+  const nlohmann::json s = Stats();
+  EXPECT_EQ(s["requests"].get<int>(), 16);
+  EXPECT_EQ(s["h2_streams"].get<int>(), 17);  // 16 calls + this probe
+  EXPECT_EQ(s["connections"].get<int>(), 2);
+  EXPECT_EQ(s["h2_connections"].get<int>(), 2);
+  EXPECT_GE(s["max_inflight"].get<int>(), 16);
+}
+
+// A TLS server without h2: HTTP/1.1 over TLS, one keep-alive connection per call in flight.
+TEST_F(OpenAiTlsTest, FallsBackToHttp1WhenTheServerOffersNoH2) {
+  StartServer({"--no-h2"});
+  const std::vector<Completion> out = RunSixteen(Endpoint(true));
+  ASSERT_EQ(out.size(), 16u);
+  for (const Completion& c : out) ASSERT_TRUE(c.status.ok()) << c.status.ToString();
+  const nlohmann::json s = Stats();
+  EXPECT_EQ(s["requests"].get<int>(), 16);
+  EXPECT_FALSE(s.contains("h2_connections"));
+  EXPECT_EQ(s["connections"].get<int>(), 17);  // 16 + the probe
+}
+
+// Verification is on: the self-signed certificate is not in the system's CA bundle, so
+// the call fails at once (no retries: another attempt cannot fix it) and nothing is sent.
+TEST_F(OpenAiTlsTest, UntrustedCertificateFailsWithoutRetrying) {
+  StartServer({});
+  EndpointConfig c = Endpoint(false);
+  c.max_retries = 3;
+  Result<std::unique_ptr<OpenAiBackend>> b = OpenAiBackend::Create("tls", c);
+  ASSERT_TRUE(b.ok());
+  Request r;
+  r.messages = {{"user", "hello"}};
+  const std::vector<Completion> out = RunAll(**b, {r});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].status.ok());
+  EXPECT_THAT(out[0].status.message(), HasSubstr("certificate"));
+  EXPECT_EQ(out[0].attempts, 1);
+  EXPECT_EQ(Stats().value("requests", 0), 0);
 }
 
 // The shipped endpoint examples load through the real config loader and build a backend.

@@ -36,7 +36,12 @@ class FakeOpenAiServer {
 
   // Starts the server with extra CLI `args`; false (see error()) when it does not come up
   // within 10 s.
+  // With "--tls-dir DIR" the server speaks HTTPS (and HTTP/2 unless "--no-h2"), and
+  // base_url() / ca_file() say how to reach and trust it.
   bool Start(const std::vector<std::string>& args = {}) {
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--tls-dir") ca_file_ = args[i + 1] + "/cert.pem";
+    }
     int in[2], out[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return Fail("pipe failed");
     std::vector<std::string> argv_s = {"/usr/bin/python3", FakeServerScript()};
@@ -92,7 +97,13 @@ class FakeOpenAiServer {
   }
 
   int port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  std::string base_url() const { return origin() + "/v1"; }
+  std::string origin() const {
+    return (ca_file_.empty() ? "http://" : "https://") + std::string("127.0.0.1:") +
+           std::to_string(port_);
+  }
+  // The self-signed certificate to trust in TLS mode, else "".
+  const std::string& ca_file() const { return ca_file_; }
   const std::string& error() const { return error_; }
 
   // GET /stats: raw JSON text, "" on failure.
@@ -100,8 +111,9 @@ class FakeOpenAiServer {
     std::string body;
     CURL* h = curl_easy_init();
     if (h == nullptr) return body;
-    const std::string url = "http://127.0.0.1:" + std::to_string(port_) + "/stats";
+    const std::string url = origin() + "/stats";
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    if (!ca_file_.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ca_file_.c_str());
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(
@@ -123,6 +135,7 @@ class FakeOpenAiServer {
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
   int port_ = 0;
+  std::string ca_file_;
   std::string error_;
 };
 

@@ -5,11 +5,17 @@ Speaks HTTP/1.1 with keep-alive on 127.0.0.1 (ephemeral port unless --port), pri
 `PORT <n>` on stdout once listening, and stops on SIGTERM/SIGINT or when its stdin (a
 pipe) closes, so a test that dies still takes the server with it.
 
+--tls-dir DIR: HTTPS with a self-signed certificate for 127.0.0.1/localhost, made with
+the openssl tool as DIR/cert.pem + DIR/key.pem unless already there (clients trust
+DIR/cert.pem as their CA). ALPN offers h2 and http/1.1 (HTTP/2 through the h2 package:
+any number of requests multiplexed on one connection), or http/1.1 only with --no-h2.
+
   POST /v1/chat/completions   the real protocol: {model, messages, ...} ->
                               {id, object, created, model, choices[{index, message{role,
                               content}, finish_reason}], usage}; content is a pure
                               function of the request.
-  GET  /stats                 JSON counters (requests, 429s sent, ..., server CPU seconds,
+  GET  /stats                 JSON counters (requests, 429s sent, connections,
+                              h2_connections, h2_streams, ..., server CPU seconds,
                               late_ms_total: summed lateness of the latency timers,
                               served_ms_total: summed request-to-reply time)
   GET  /v1/models             the one model, for clients that probe
@@ -46,7 +52,9 @@ import math
 import os
 import signal
 import socket
+import ssl
 import stat
+import subprocess
 import sys
 import time
 
@@ -107,59 +115,59 @@ class Server:
         return None
 
 
-class Conn(asyncio.Protocol):
+class Accept(asyncio.Protocol):
+    """Counts the connection and hands it to HTTP/2 when TLS negotiated h2, else to
+    HTTP/1.1 (with TLS, connection_made runs after the handshake)."""
+
     def __init__(self, server):
         self.server = server
-        self.buf = bytearray()
-        self.busy = False
-        self.closed = False
-        self.timer = None
-        self.transport = None
+        self.impl = None
 
     def connection_made(self, transport):
-        self.transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.stats["connections"] += 1
-
-    def connection_lost(self, exc):
-        self.closed = True
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.busy:
-            self.server.inflight -= 1
-            self.busy = False
+        tls = transport.get_extra_info("ssl_object")
+        if tls is not None and tls.selected_alpn_protocol() == "h2":
+            self.server.stats["h2_connections"] += 1
+            self.impl = H2Conn(self.server)
+        else:
+            self.impl = Conn(self.server)
+        self.impl.connection_made(transport)
 
     def data_received(self, data):
-        self.buf += data
-        self.next_request()
+        self.impl.data_received(data)
 
-    def next_request(self):
-        if self.busy or self.closed:
-            return
-        end = self.buf.find(b"\r\n\r\n")
-        if end < 0:
-            return
-        head = self.buf[:end].decode("latin-1").split("\r\n")
-        try:
-            method, target, _ = head[0].split(" ", 2)
-        except ValueError:
-            self.transport.close()
-            return
-        headers = {}
-        for line in head[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0") or 0)
-        if len(self.buf) < end + 4 + length:
-            return
-        body = bytes(self.buf[end + 4:end + 4 + length])
-        del self.buf[:end + 4 + length]
+    def connection_lost(self, exc):
+        if self.impl is not None:
+            self.impl.connection_lost(exc)
+
+
+def tls_context(directory, offer_h2):
+    """A server context for a self-signed 127.0.0.1 certificate in `directory`."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    if not (os.path.exists(cert) and os.path.exists(key)):
+        os.makedirs(directory, exist_ok=True)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                        "-keyout", key, "-out", cert],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["h2", "http/1.1"] if offer_h2 else ["http/1.1"])
+    return ctx
+
+
+class Exchange:
+    """One request and its reply. Mixed into Conn (HTTP/1.1) and H2Stream (HTTP/2),
+    which provide server, closed, timer, respond(), finished() and abort()."""
+
+    def start(self, method, target, headers, body):
         self.busy = True
         self.received = time.monotonic()
-        self.keep_alive = headers.get("connection", "").lower() != "close"
         srv = self.server
         srv.inflight += 1
         srv.stats["max_inflight"] = max(srv.stats["max_inflight"], srv.inflight)
@@ -170,23 +178,16 @@ class Conn(asyncio.Protocol):
     def send(self, status, body, content_type="application/json", extra=()):
         if self.closed:
             return
-        lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
-                 f"Content-Type: {content_type}", f"Content-Length: {len(body)}",
-                 "Connection: " + ("keep-alive" if self.keep_alive else "close")]
-        lines.extend(extra)
-        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        self.respond(status, content_type, body, extra)
         self.server.stats[f"status_{status}"] += 1
         # Time from a complete request to its reply leaving: latency + server overhead.
         self.server.stats["served_ms_total"] += (time.monotonic() - self.received) * 1000.0
         self.done()
-        if not self.keep_alive:
-            self.transport.close()
 
     def done(self):
-        self.busy = False
         self.timer = None
         self.server.inflight -= 1
-        asyncio.get_running_loop().call_soon(self.next_request)
+        self.finished()
 
     def error(self, status, message, code=None, extra=()):
         body = {"error": {"message": message, "type": ERROR_TYPES.get(status, "server_error"),
@@ -247,7 +248,7 @@ class Conn(asyncio.Protocol):
             return
         if "drop" in fault:
             srv.stats["dropped"] += 1
-            self.transport.abort()
+            self.abort()
             return
         if "hang" in fault:
             srv.stats["hung"] += 1
@@ -300,6 +301,176 @@ class Conn(asyncio.Protocol):
         self.send(200, body)
 
 
+class Conn(Exchange, asyncio.Protocol):
+    """HTTP/1.1: one exchange at a time per connection, the connection is the exchange."""
+
+    def __init__(self, server):
+        self.server = server
+        self.buf = bytearray()
+        self.busy = False
+        self.closed = False
+        self.timer = None
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def connection_lost(self, exc):
+        self.closed = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.busy:
+            self.server.inflight -= 1
+            self.busy = False
+
+    def data_received(self, data):
+        self.buf += data
+        self.next_request()
+
+    def next_request(self):
+        if self.busy or self.closed:
+            return
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = self.buf[:end].decode("latin-1").split("\r\n")
+        try:
+            method, target, _ = head[0].split(" ", 2)
+        except ValueError:
+            self.transport.close()
+            return
+        headers = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0") or 0)
+        if len(self.buf) < end + 4 + length:
+            return
+        body = bytes(self.buf[end + 4:end + 4 + length])
+        del self.buf[:end + 4 + length]
+        self.busy = True
+        self.keep_alive = headers.get("connection", "").lower() != "close"
+        self.start(method, target, headers, body)
+
+    def respond(self, status, content_type, body, extra):
+        lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
+                 f"Content-Type: {content_type}", f"Content-Length: {len(body)}",
+                 "Connection: " + ("keep-alive" if self.keep_alive else "close")]
+        lines.extend(extra)
+        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+    def finished(self):
+        self.busy = False
+        if not self.keep_alive:
+            self.transport.close()
+        else:
+            asyncio.get_running_loop().call_soon(self.next_request)
+
+    def abort(self):
+        self.transport.abort()
+
+
+class H2Conn(asyncio.Protocol):
+    """HTTP/2 over TLS: each stream is an exchange; any number in flight at once."""
+
+    def __init__(self, server):
+        import h2.config
+        import h2.connection
+        self.server = server
+        self.closed = False
+        self.streams = {}  # stream id -> (headers, body) until the request is complete
+        self.exchanges = {}  # stream id -> H2Stream answering it
+        self.conn = h2.connection.H2Connection(config=h2.config.H2Configuration(
+            client_side=False, header_encoding="utf-8"))
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.conn.initiate_connection()
+        self.flush()
+
+    def flush(self):
+        if not self.closed:
+            self.transport.write(self.conn.data_to_send())
+
+    def connection_lost(self, exc):
+        self.closed = True
+        for ex in list(self.exchanges.values()):
+            ex.lost()
+        self.exchanges.clear()
+
+    def data_received(self, data):
+        import h2.events
+        import h2.exceptions
+        try:
+            events = self.conn.receive_data(data)
+        except h2.exceptions.ProtocolError:
+            self.flush()
+            self.transport.close()
+            return
+        for ev in events:
+            if isinstance(ev, h2.events.RequestReceived):
+                self.streams[ev.stream_id] = (dict(ev.headers), bytearray())
+            elif isinstance(ev, h2.events.DataReceived):
+                self.streams[ev.stream_id][1].extend(ev.data)
+                self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            elif isinstance(ev, h2.events.StreamEnded):
+                headers, body = self.streams.pop(ev.stream_id)
+                ex = H2Stream(self, ev.stream_id)
+                self.exchanges[ev.stream_id] = ex
+                self.server.stats["h2_streams"] += 1
+                ex.start(headers.get(":method", ""), headers.get(":path", "/"),
+                               headers, bytes(body))
+            elif isinstance(ev, h2.events.StreamReset):
+                self.streams.pop(ev.stream_id, None)
+                ex = self.exchanges.pop(ev.stream_id, None)
+                if ex is not None:
+                    ex.lost()
+            elif isinstance(ev, h2.events.ConnectionTerminated):
+                self.transport.close()
+        self.flush()
+
+
+class H2Stream(Exchange):
+    """One HTTP/2 exchange; same surface as Conn for Exchange."""
+
+    def __init__(self, h2conn, stream_id):
+        self.h2 = h2conn
+        self.server = h2conn.server
+        self.stream_id = stream_id
+        self.closed = False
+        self.busy = False
+        self.timer = None
+        self.keep_alive = True
+
+    def lost(self):
+        self.closed = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.busy:
+            self.server.inflight -= 1
+            self.busy = False
+
+    def respond(self, status, content_type, body, extra):
+        headers = [(":status", str(status)), ("content-type", content_type),
+                   ("content-length", str(len(body)))]
+        for line in extra:
+            name, _, value = line.partition(":")
+            headers.append((name.strip().lower(), value.strip()))
+        self.h2.conn.send_headers(self.stream_id, headers)
+        self.h2.conn.send_data(self.stream_id, body, end_stream=True)  # fits the window
+        self.h2.flush()
+
+    def finished(self):
+        self.busy = False
+        self.h2.exchanges.pop(self.stream_id, None)
+
+    def abort(self):
+        self.h2.transport.abort()
+
+
 async def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, default=0)
@@ -307,11 +478,14 @@ async def main():
     ap.add_argument("--fault", default="", help="fault SPEC applied to every request")
     ap.add_argument("--rpm", type=float, default=0.0, help="server-side requests/minute")
     ap.add_argument("--rpm-window-s", type=float, default=60.0)
+    ap.add_argument("--tls-dir", default="", help="serve HTTPS, certificate in this dir")
+    ap.add_argument("--no-h2", action="store_true", help="with --tls-dir: offer http/1.1 only")
     args = ap.parse_args()
     loop = asyncio.get_running_loop()
     server = Server(args)
-    srv = await loop.create_server(lambda: Conn(server), "127.0.0.1", args.port,
-                                   backlog=1024, reuse_address=True)
+    ctx = tls_context(args.tls_dir, not args.no_h2) if args.tls_dir else None
+    srv = await loop.create_server(lambda: Accept(server), "127.0.0.1", args.port,
+                                   backlog=1024, reuse_address=True, ssl=ctx)
     stop = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
