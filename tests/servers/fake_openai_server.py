@@ -165,6 +165,16 @@ class Exchange:
     """One request and its reply. Mixed into Conn (HTTP/1.1) and H2Stream (HTTP/2),
     which provide server, closed, timer, respond(), finished() and abort()."""
 
+    def lost(self):
+        """The peer is gone (connection closed, stream reset): drop this exchange."""
+        self.closed = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.busy:
+            self.server.inflight -= 1
+            self.busy = False
+
     def start(self, method, target, headers, body):
         self.busy = True
         self.received = time.monotonic()
@@ -316,13 +326,7 @@ class Conn(Exchange, asyncio.Protocol):
         self.transport = transport
 
     def connection_lost(self, exc):
-        self.closed = True
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.busy:
-            self.server.inflight -= 1
-            self.busy = False
+        self.lost()
 
     def data_received(self, data):
         self.buf += data
@@ -443,15 +447,6 @@ class H2Stream(Exchange):
         self.busy = False
         self.timer = None
         self.keep_alive = True
-
-    def lost(self):
-        self.closed = True
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.busy:
-            self.server.inflight -= 1
-            self.busy = False
 
     def respond(self, status, content_type, body, extra):
         headers = [(":status", str(status)), ("content-type", content_type),
