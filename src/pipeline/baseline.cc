@@ -69,15 +69,8 @@ Result<ChunkedOutcome> RunBaseline(const Config& config, const BaselineOptions& 
   TEAMSRL_ASSIGN_OR_RETURN(evol::ActionSet actions, evol::ActionSet::FromNames(config.env.actions));
   TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts,
                            evol::PromptSet::Load(config.env.prompts_dir, actions));
-  EvolveContext context;
-  context.prompts = &prompts;
-  TEAMSRL_ASSIGN_OR_RETURN(context.match, evol::MatchModeFromName(config.env.reward.match));
-  TEAMSRL_ASSIGN_OR_RETURN(context.rules,
-                           evol::EliminationRules::FromNames(config.baseline.eliminate));
-  context.review = context.rules.equal;
-  context.rewriter = llm::SamplingFor(config.llm, llm::Role::kRewriter);
-  context.reviewer = llm::SamplingFor(config.llm, llm::Role::kReviewer);
-  context.responder = llm::SamplingFor(config.llm, llm::Role::kResponder);
+  TEAMSRL_ASSIGN_OR_RETURN(const EvolveContext context,
+                           EvolveContext::Make(config, prompts, config.baseline.eliminate));
   TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<llm::Router> router,
                            llm::MakeRouter(config.llm, config.run.seed));
   BaselineEvolver evolver(config, actions, context, *router);

@@ -173,15 +173,8 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
   TEAMSRL_ASSIGN_OR_RETURN(GenerateSchedule schedule,
                            GenerateSchedule::Make(config.generate, policy.actions));
   TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts, evol::PromptSet::Load(config.env.prompts_dir));
-  EvolveContext context;
-  context.prompts = &prompts;
-  TEAMSRL_ASSIGN_OR_RETURN(context.match, evol::MatchModeFromName(config.env.reward.match));
-  TEAMSRL_ASSIGN_OR_RETURN(context.rules,
-                           evol::EliminationRules::FromNames(config.generate.eliminate));
-  context.review = context.rules.equal;
-  context.rewriter = llm::SamplingFor(config.llm, llm::Role::kRewriter);
-  context.reviewer = llm::SamplingFor(config.llm, llm::Role::kReviewer);
-  context.responder = llm::SamplingFor(config.llm, llm::Role::kResponder);
+  TEAMSRL_ASSIGN_OR_RETURN(const EvolveContext context,
+                           EvolveContext::Make(config, prompts, config.generate.eliminate));
   TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<llm::Router> router,
                            llm::MakeRouter(config.llm, config.run.seed));
   Generator generator(config, policy, schedule, context, *router);

@@ -33,6 +33,19 @@ llm::Request MakeRequest(llm::Role role, size_t i, const EvolveItem& item,
 
 }  // namespace
 
+Result<EvolveContext> EvolveContext::Make(const Config& config, const evol::PromptSet& prompts,
+                                          const std::vector<std::string>& eliminate) {
+  EvolveContext context;
+  context.prompts = &prompts;
+  TEAMSRL_ASSIGN_OR_RETURN(context.match, evol::MatchModeFromName(config.env.reward.match));
+  TEAMSRL_ASSIGN_OR_RETURN(context.rules, evol::EliminationRules::FromNames(eliminate));
+  context.review = context.rules.equal;
+  context.rewriter = llm::SamplingFor(config.llm, llm::Role::kRewriter);
+  context.reviewer = llm::SamplingFor(config.llm, llm::Role::kReviewer);
+  context.responder = llm::SamplingFor(config.llm, llm::Role::kResponder);
+  return context;
+}
+
 std::vector<EvolveOutcome> EvolveBatch(llm::Client& client, const EvolveContext& context,
                                        const std::vector<EvolveItem>& items) {
   TEAMSRL_CHECK(context.prompts != nullptr);

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+#include "core/status.h"
 #include "evol/actions.h"
 #include "evol/elimination.h"
 #include "evol/prompts.h"
@@ -20,6 +22,12 @@
 namespace teamsrl::pipeline {
 
 struct EvolveContext {
+  // From the config: env.reward.match, the elimination rules named by `eliminate`
+  // (generate.eliminate or baseline.eliminate), each role's sampling parameters.
+  // InvalidArgument naming the key for an unknown match mode or rule.
+  static Result<EvolveContext> Make(const Config& config, const evol::PromptSet& prompts,
+                                    const std::vector<std::string>& eliminate);
+
   const evol::PromptSet* prompts = nullptr;
   evol::MatchMode match = evol::MatchMode::kExact;
   bool review = false;  // ask the reviewer (needed by the `equal` rule)
