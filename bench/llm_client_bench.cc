@@ -47,12 +47,6 @@ double CpuSeconds() {
          1e-6 * static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-double UserSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec) + 1e-6 * static_cast<double>(ru.ru_utime.tv_usec);
-}
-
 double Since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
@@ -99,7 +93,6 @@ struct LoopResult {
   double latency_ms_total = 0.0;
   double wall_s = 0.0;
   double cpu_s = 0.0;
-  double user_s = 0.0;
 };
 
 // Keeps `concurrency` calls in flight for `seconds`, then drains.
@@ -139,7 +132,7 @@ Window SteadyLoop(OpenAiBackend& client, const teamsrl::llm::testing::FakeOpenAi
   int64_t next = 0;
   int started = 0;
   bool measuring = false, stopped = false;
-  double cpu0 = 0.0, user0 = 0.0;
+  double cpu0 = 0.0;
   // Rate = C / mean cycle, a cycle being the time between a caller's consecutive
   // completions: exact for a closed loop, where counting completions in a window is off
   // by up to C in lockstep (they come in bursts of C).
@@ -163,14 +156,12 @@ Window SteadyLoop(OpenAiBackend& client, const teamsrl::llm::testing::FakeOpenAi
       measuring = true;
       w.s0 = GetStats(server);
       cpu0 = CpuSeconds();
-      user0 = UserSeconds();
       tw0 = Clock::now();
     }
     if (measuring && !stopped && Since(tw0) >= seconds) {
       stopped = true;
       w.r.wall_s = Since(tw0);
       w.r.cpu_s = CpuSeconds() - cpu0;
-      w.r.user_s = UserSeconds() - user0;
       w.s1 = GetStats(server);
     }
     if (stopped && client.InFlight() == 0) break;
@@ -250,7 +241,8 @@ void PrintRow(const char* name, int c, double latency_ms, const LoopResult& r,
   const double served = static_cast<double>(std::max<int64_t>(1, s1.requests - s0.requests));
   std::printf(
       "%-21s %4d %8.1f %7.1f %5.1f%% %8.1f %6.1f %7.2f %7.2f %7.2f %6.1f%% %6lld %6lld\n", name, c,
-      rate, ideal, 100.0 * rate / ideal, 1e6 * r.cpu_s / r.calls, 1e6 * r.user_s / r.calls,
+      rate, ideal, 100.0 * rate / ideal, 1e6 * r.cpu_s / r.calls,
+      1e6 * (s1.cpu_s - s0.cpu_s) / served,
       r.latency_ms_total / std::max<double>(1.0, static_cast<double>(r.calls)),
       (s1.served_ms_total - s0.served_ms_total) / served,
       (s1.late_ms_total - s0.late_ms_total) / served, 100.0 * (s1.cpu_s - s0.cpu_s) / r.wall_s,
@@ -326,13 +318,13 @@ int main(int argc, char** argv) {
       "%.1f us (10 ms)\n",
       WakeUpCostUs(1, 300), WakeUpCostUs(10, 50));
   std::printf("%-21s %4s %8s %7s %6s %8s %6s %7s %7s %7s %7s %6s %6s\n", "client", "C", "calls/s",
-              "ideal", "share", "cpu_us", "usr_us", "lat_ms", "srv_ms", "late_ms", "srv_cpu",
+              "ideal", "share", "cpu_us", "srv_us", "lat_ms", "srv_ms", "late_ms", "srv_cpu",
               "conns", "failed");
   std::printf(
-      "  (cpu_us: client CPU per call, usr_us: its user-mode part; lat_ms: client-side mean "
-      "latency; srv_ms: the\n"
-      "   server's mean request-to-reply time; late_ms: how late the server's latency\n"
-      "   timer fired, mean; srv_cpu: server CPU %% of wall time;\n"
+      "  (cpu_us: client CPU per call; srv_us: server CPU per request (in lockstep, C x srv_us\n"
+      "   is how long the single-threaded server needs for each round's burst); lat_ms:\n"
+      "   client-side mean latency; srv_ms: the server's mean request-to-reply time; late_ms:\n"
+      "   how late the server's latency timer fired, mean; srv_cpu: server CPU %% of wall time;\n"
       "   conns: new connections during the measurement, incl. the /stats probe)\n");
   for (int c : levels) {
     auto client = OpenAiBackend::Create("bench", Endpoint(server.base_url(), c));
