@@ -9,6 +9,23 @@ namespace teamsrl::rl {
 
 Learner::~Learner() = default;
 
+AdamLearner::AdamLearner(const AlgoConfig& config, const std::vector<int>& value_hidden,
+                         int obs_dim, uint64_t seed)
+    : config_(config),
+      value_(obs_dim, value_hidden, seed),
+      value_adam_(value_.NumParameters(),
+                  AdamOptions{.learning_rate = config.value_learning_rate}) {}
+
+Adam& AdamLearner::PolicyAdam(const Policy& policy, const char* algo) {
+  if (policy_adam_ == nullptr) {
+    policy_adam_ = std::make_unique<Adam>(policy.NumParameters(),
+                                          AdamOptions{.learning_rate = config_.learning_rate});
+  }
+  TEAMSRL_CHECK(policy_adam_->dim() == policy.NumParameters())
+      << algo << " learner used with policies of different sizes";
+  return *policy_adam_;
+}
+
 std::unique_ptr<Learner> MakeLearner(const AlgoConfig& algo, const PolicyConfig& policy,
                                      int obs_dim, uint64_t seed) {
   if (algo.type == "trpo") return std::make_unique<TrpoLearner>(algo, policy.hidden, obs_dim, seed);

@@ -19,7 +19,9 @@
 #include <vector>
 
 #include "core/config.h"
+#include "rl/adam.h"
 #include "rl/policy.h"
+#include "rl/value_function.h"
 
 namespace teamsrl::rl {
 
@@ -49,6 +51,29 @@ class Learner {
   virtual UpdateStats Update(Policy& policy, const Batch& batch) = 0;
   virtual Eigen::VectorXd ValueParameters() const = 0;
   virtual void SetValueParameters(const Eigen::VectorXd& params) = 0;
+};
+
+// What PPO and REINFORCE share: a value net fitted by Adam (value_learning_rate), and an
+// Adam optimiser for the policy (learning_rate), made on the first update because only
+// then is the policy's size known; its moments persist across updates.
+class AdamLearner : public Learner {
+ public:
+  Eigen::VectorXd ValueParameters() const override { return value_.Parameters(); }
+  void SetValueParameters(const Eigen::VectorXd& params) override { value_.SetParameters(params); }
+
+ protected:
+  AdamLearner(const AlgoConfig& config, const std::vector<int>& value_hidden, int obs_dim,
+              uint64_t seed);
+  // The policy's optimiser; a policy of another size than the first is a checked error
+  // naming `algo`.
+  Adam& PolicyAdam(const Policy& policy, const char* algo);
+
+  AlgoConfig config_;
+  ValueFunction value_;
+  Adam value_adam_;
+
+ private:
+  std::unique_ptr<Adam> policy_adam_;
 };
 
 // algo.type: trpo | ppo | reinforce (checked). The value net has policy.hidden layers and

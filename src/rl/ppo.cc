@@ -7,23 +7,11 @@
 
 namespace teamsrl::rl {
 
-PpoLearner::PpoLearner(const AlgoConfig& config, const std::vector<int>& value_hidden, int obs_dim,
-                       uint64_t seed)
-    : config_(config),
-      value_(obs_dim, value_hidden, seed),
-      value_adam_(value_.NumParameters(),
-                  AdamOptions{.learning_rate = config.value_learning_rate}) {}
-
 UpdateStats PpoLearner::Update(Policy& policy, const Batch& batch) {
   internal::CheckBatch(batch, policy);
   UpdateStats stats;
   if (policy.NumParameters() == 0) return stats;
-  if (policy_adam_ == nullptr) {
-    policy_adam_ = std::make_unique<Adam>(policy.NumParameters(),
-                                          AdamOptions{.learning_rate = config_.learning_rate});
-  }
-  TEAMSRL_CHECK(policy_adam_->dim() == policy.NumParameters())
-      << "PPO learner used with policies of different sizes";
+  Adam& policy_adam = PolicyAdam(policy, "PPO");
 
   const Eigen::VectorXd values = value_.Predict(batch.obs);
   const GaeResult gae =
@@ -49,7 +37,7 @@ UpdateStats PpoLearner::Update(Policy& policy, const Batch& batch) {
     if (config_.entropy_coef != 0.0) {
       grad -= config_.entropy_coef * policy.MeanEntropyGradient(batch.obs);
     }
-    policy_adam_->Step(grad, &params);
+    policy_adam.Step(grad, &params);
     policy.SetParameters(params);
   }
   stats.policy_loss = internal::Surrogate(policy, batch, advantages, nullptr);

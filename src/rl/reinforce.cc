@@ -5,23 +5,11 @@
 
 namespace teamsrl::rl {
 
-ReinforceLearner::ReinforceLearner(const AlgoConfig& config, const std::vector<int>& value_hidden,
-                                   int obs_dim, uint64_t seed)
-    : config_(config),
-      value_(obs_dim, value_hidden, seed),
-      value_adam_(value_.NumParameters(),
-                  AdamOptions{.learning_rate = config.value_learning_rate}) {}
-
 UpdateStats ReinforceLearner::Update(Policy& policy, const Batch& batch) {
   internal::CheckBatch(batch, policy);
   UpdateStats stats;
   if (policy.NumParameters() == 0) return stats;
-  if (policy_adam_ == nullptr) {
-    policy_adam_ = std::make_unique<Adam>(policy.NumParameters(),
-                                          AdamOptions{.learning_rate = config_.learning_rate});
-  }
-  TEAMSRL_CHECK(policy_adam_->dim() == policy.NumParameters())
-      << "REINFORCE learner used with policies of different sizes";
+  Adam& policy_adam = PolicyAdam(policy, "REINFORCE");
 
   const Eigen::VectorXd values = value_.Predict(batch.obs);
   // gamma-discounted returns (the GAE recursion's return column).
@@ -37,7 +25,7 @@ UpdateStats ReinforceLearner::Update(Policy& policy, const Batch& batch) {
     grad -= config_.entropy_coef * policy.MeanEntropyGradient(batch.obs);
   }
   Eigen::VectorXd params = policy.Parameters();
-  policy_adam_->Step(grad, &params);
+  policy_adam.Step(grad, &params);
   policy.SetParameters(params);
 
   stats.policy_loss = -policy.LogProb(batch.obs, batch.actions).dot(advantages) / n;

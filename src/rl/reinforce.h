@@ -4,30 +4,20 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "core/config.h"
-#include "rl/adam.h"
 #include "rl/learner.h"
-#include "rl/value_function.h"
 
 namespace teamsrl::rl {
 
-class ReinforceLearner final : public Learner {
+class ReinforceLearner final : public AdamLearner {
  public:
   ReinforceLearner(const AlgoConfig& config, const std::vector<int>& value_hidden, int obs_dim,
-                   uint64_t seed);
+                   uint64_t seed)
+      : AdamLearner(config, value_hidden, obs_dim, seed) {}
 
   UpdateStats Update(Policy& policy, const Batch& batch) override;
-  Eigen::VectorXd ValueParameters() const override { return value_.Parameters(); }
-  void SetValueParameters(const Eigen::VectorXd& params) override { value_.SetParameters(params); }
-
- private:
-  AlgoConfig config_;
-  ValueFunction value_;
-  Adam value_adam_;
-  std::unique_ptr<Adam> policy_adam_;
 };
 
 }  // namespace teamsrl::rl
