@@ -14,7 +14,11 @@
 // --rpm-run S: S seconds with `rpm: 600` against a server enforcing 600/min (60-s
 // sliding window); reports the achieved rate and 429s.
 //
+// --tls DIR: the server speaks HTTPS with a certificate in DIR and offers HTTP/2, so all
+// calls share one multiplexed connection.
+//
 //   llm_client_bench [--latency-ms 100] [--seconds 3] [--levels 1,8,32,128] [--rpm-run 60]
+//                    [--tls DIR]
 #include <curl/curl.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -39,6 +43,8 @@ using teamsrl::llm::Completion;
 using teamsrl::llm::OpenAiBackend;
 using teamsrl::llm::Request;
 using Clock = std::chrono::steady_clock;
+
+std::string g_ca_file;  // --tls: the fake server's self-signed certificate
 
 double CpuSeconds() {
   rusage ru{};
@@ -206,6 +212,7 @@ LoopResult BlockingLoop(const std::string& base_url, double seconds) {
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Sink);
+  if (!g_ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, g_ca_file.c_str());
   const double cpu0 = CpuSeconds();
   const Clock::time_point t0 = Clock::now();
   for (int64_t i = 0; Since(t0) < seconds; ++i) {
@@ -227,6 +234,7 @@ LoopResult BlockingLoop(const std::string& base_url, double seconds) {
 
 teamsrl::EndpointConfig Endpoint(const std::string& base_url, int concurrency) {
   teamsrl::EndpointConfig c;
+  c.ca_path = g_ca_file;
   c.backend = "openai";
   c.base_url = base_url;
   c.model = "fake-1";
@@ -294,12 +302,14 @@ int RpmRun(double seconds) {
 
 int main(int argc, char** argv) {
   double latency_ms = 100.0, seconds = 3.0, rpm_run = 0.0;
+  std::string tls_dir;
   std::vector<int> levels = {1, 8, 32, 128};
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a == "--latency-ms") latency_ms = std::atof(v.c_str());
     if (a == "--seconds") seconds = std::atof(v.c_str());
     if (a == "--rpm-run") rpm_run = std::atof(v.c_str());
+    if (a == "--tls") tls_dir = v;
     if (a == "--levels") {
       levels.clear();
       for (const std::string& s : teamsrl::Split(v, ',')) levels.push_back(std::atoi(s.c_str()));
@@ -307,12 +317,16 @@ int main(int argc, char** argv) {
   }
   teamsrl::llm::EnsureCurlGlobalInit();
   teamsrl::llm::testing::FakeOpenAiServer server;
-  if (!server.Start({"--latency-ms", std::to_string(latency_ms)})) {
+  std::vector<std::string> args = {"--latency-ms", std::to_string(latency_ms)};
+  if (!tls_dir.empty()) args.insert(args.end(), {"--tls-dir", tls_dir});
+  if (!server.Start(args)) {
     std::fprintf(stderr, "server: %s\n", server.error().c_str());
     return 1;
   }
-  std::printf("fake server latency %.0f ms, %.1f s per level; load average %s\n", latency_ms,
-              seconds, LoadAverage().c_str());
+  g_ca_file = server.ca_file();
+  std::printf("fake server latency %.0f ms, %.1f s per level, %s; load average %s\n", latency_ms,
+              seconds, tls_dir.empty() ? "HTTP/1.1" : "HTTPS, HTTP/2 offered",
+              LoadAverage().c_str());
   std::printf(
       "CPU charged per idle sleep + wake-up on this machine: %.1f us (1 ms sleeps), "
       "%.1f us (10 ms)\n",
