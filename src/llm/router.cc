@@ -93,8 +93,8 @@ std::string CacheIdentity(const EndpointConfig& e, uint64_t run_seed) {
 Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run_seed) {
   std::map<std::string, EndpointConfig> endpoints = config.endpoints;
   if (endpoints.empty()) endpoints.emplace("sim", EndpointConfig{});
-  const std::array<std::string, kNumRoles> role_endpoints = {config.rewriter, config.reviewer,
-                                                             config.responder};
+  std::array<std::string, kNumRoles> role_endpoints;
+  for (int r = 0; r < kNumRoles; ++r) role_endpoints[r] = EndpointFor(config, static_cast<Role>(r));
   TEAMSRL_ASSIGN_OR_RETURN(const CacheMode cache_mode, CacheModeFromName(config.cache_mode));
   std::shared_ptr<ResponseCache> cache;  // one per process, shared by its endpoints
   if (cache_mode != CacheMode::kOff) {

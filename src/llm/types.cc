@@ -11,11 +11,27 @@ const std::vector<std::string>& RoleNames() {
 
 std::string_view RoleName(Role role) { return RoleNames().at(static_cast<int>(role)); }
 
+const std::string& EndpointFor(const LlmConfig& config, Role role) {
+  switch (role) {
+    case Role::kRewriter:
+      return config.rewriter;
+    case Role::kReviewer:
+      return config.reviewer;
+    case Role::kResponder:
+      break;
+  }
+  return config.responder;
+}
+
+std::vector<std::string> EndpointNamesByRole(const LlmConfig& config) {
+  std::vector<std::string> names;
+  names.reserve(kNumRoles);
+  for (int r = 0; r < kNumRoles; ++r) names.push_back(EndpointFor(config, static_cast<Role>(r)));
+  return names;
+}
+
 SamplingParams SamplingFor(const LlmConfig& config, Role role) {
-  const std::string& name = role == Role::kRewriter   ? config.rewriter
-                            : role == Role::kReviewer ? config.reviewer
-                                                      : config.responder;
-  const EndpointConfig& e = config.endpoints.at(name);
+  const EndpointConfig& e = config.endpoints.at(EndpointFor(config, role));
   SamplingParams p;
   p.temperature = e.temperature;
   p.top_p = e.top_p;

@@ -31,11 +31,15 @@ struct SamplingParams {
   std::optional<int64_t> seed;
 };
 
-// The deterministic identity of a request (ARCHITECTURE.md s.3): the sim backend derives
-// its randomness from it, the cache keys on it plus the content.
+// The name of the endpoint `llm.roles` binds `role` to.
+const std::string& EndpointFor(const LlmConfig& config, Role role);
+// Those names in role order (rewriter, reviewer, responder).
+std::vector<std::string> EndpointNamesByRole(const LlmConfig& config);
 // The sampling parameters of the endpoint `llm.roles` binds `role` to.
 SamplingParams SamplingFor(const LlmConfig& config, Role role);
 
+// The deterministic identity of a request (ARCHITECTURE.md s.3): the sim backend derives
+// its randomness from it, the cache keys on it plus the content.
 struct RequestKey {
   int64_t actor = 0;
   int64_t episode = 0;  // or seed index during generation

@@ -36,13 +36,12 @@ std::string Reached(const std::string& key, const io::BudgetRow& row) {
 }  // namespace
 
 std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& t) {
-  const std::string endpoints[llm::kNumRoles] = {config.llm.rewriter, config.llm.reviewer,
-                                                 config.llm.responder};
   std::vector<io::BudgetRow> rows;
   io::BudgetRow total;
   total.role = llm::kNumRoles;
   for (int r = 0; r < llm::kNumRoles; ++r) {
-    const EndpointConfig& e = config.llm.endpoints.at(endpoints[r]);
+    const EndpointConfig& e =
+        config.llm.endpoints.at(llm::EndpointFor(config.llm, static_cast<llm::Role>(r)));
     const RoleBudget& caps = RoleCaps(config.budget, r);
     io::BudgetRow row;
     row.role = r;

@@ -110,7 +110,7 @@ io::RootAttributes Attributes(const Config& config, const ChunkedRunSpec& spec,
   a.slurm_array_task_id = EnvOr("SLURM_ARRAY_TASK_ID");
   a.started_at = UtcNow();
   a.action_names = evol::ActionNames();
-  a.endpoint_names = {config.llm.rewriter, config.llm.reviewer, config.llm.responder};
+  a.endpoint_names = llm::EndpointNamesByRole(config.llm);
   a.reason_names = evol::EliminationReasonNames();
   return a;
 }

@@ -320,7 +320,7 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
     attrs.slurm_array_task_id = EnvOr("SLURM_ARRAY_TASK_ID");
     attrs.started_at = UtcNow();
     attrs.action_names = evol::ActionNames();
-    attrs.endpoint_names = {config.llm.rewriter, config.llm.reviewer, config.llm.responder};
+    attrs.endpoint_names = llm::EndpointNamesByRole(config.llm);
     Result<io::RunFile> created = io::RunFile::Create(run_path, attrs);
     if (created.ok()) {
       file.emplace(std::move(created).value());

@@ -1,0 +1,59 @@
+// Roles, their endpoint bindings and request keys (llm/types.h).
+#include "llm/types.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace teamsrl::llm {
+namespace {
+
+LlmConfig ThreeEndpoints() {
+  LlmConfig c;
+  c.endpoints["local"].temperature = 0.2;
+  c.endpoints["local"].max_tokens = 64;
+  c.endpoints["judge"].top_p = 0.5;
+  c.endpoints["gpt"].temperature = 0.9;
+  c.rewriter = "local";
+  c.reviewer = "judge";
+  c.responder = "gpt";
+  return c;
+}
+
+TEST(RoleTest, NamesInRoleOrder) {
+  EXPECT_EQ(RoleNames(), (std::vector<std::string>{"rewriter", "reviewer", "responder"}));
+  EXPECT_EQ(RoleName(Role::kReviewer), "reviewer");
+}
+
+TEST(RoleTest, EachRoleResolvesToItsOwnEndpoint) {
+  const LlmConfig c = ThreeEndpoints();
+  EXPECT_EQ(EndpointFor(c, Role::kRewriter), "local");
+  EXPECT_EQ(EndpointFor(c, Role::kReviewer), "judge");
+  EXPECT_EQ(EndpointFor(c, Role::kResponder), "gpt");
+  EXPECT_EQ(EndpointNamesByRole(c), (std::vector<std::string>{"local", "judge", "gpt"}));
+  EXPECT_EQ(SamplingFor(c, Role::kRewriter).temperature, 0.2);
+  EXPECT_EQ(SamplingFor(c, Role::kRewriter).max_tokens, 64);
+  EXPECT_EQ(SamplingFor(c, Role::kReviewer).top_p, 0.5);
+  EXPECT_EQ(SamplingFor(c, Role::kResponder).temperature, 0.9);
+  EXPECT_FALSE(SamplingFor(c, Role::kResponder).seed.has_value());
+}
+
+// Every field of the key and the role change the hash (the simulator's randomness and
+// the cache key depend on it).
+TEST(RequestKeyTest, HashSeparatesEveryFieldAndRole) {
+  std::set<uint64_t> seen;
+  const RequestKey base{1, 2, 3, 4};
+  for (int r = 0; r < kNumRoles; ++r) {
+    const Role role = static_cast<Role>(r);
+    EXPECT_EQ(base.Hash(role), (RequestKey{1, 2, 3, 4}.Hash(role)));
+    seen.insert(base.Hash(role));
+    seen.insert(RequestKey{9, 2, 3, 4}.Hash(role));
+    seen.insert(RequestKey{1, 9, 3, 4}.Hash(role));
+    seen.insert(RequestKey{1, 2, 9, 4}.Hash(role));
+    seen.insert(RequestKey{1, 2, 3, 9}.Hash(role));
+  }
+  EXPECT_EQ(seen.size(), 15u);
+}
+
+}  // namespace
+}  // namespace teamsrl::llm
