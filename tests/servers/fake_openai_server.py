@@ -58,6 +58,14 @@ import subprocess
 import sys
 import time
 
+try:  # HTTP/2 (--tls-dir without --no-h2) only; Debian's python3-h2
+    import h2.config
+    import h2.connection
+    import h2.events
+    import h2.exceptions
+except ImportError:
+    h2 = None
+
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
            404: "Not Found", 408: "Request Timeout", 409: "Conflict",
            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
@@ -146,6 +154,9 @@ class Accept(asyncio.Protocol):
 
 def tls_context(directory, offer_h2):
     """A server context for a self-signed 127.0.0.1 certificate in `directory`."""
+    if offer_h2 and h2 is None:
+        sys.exit("--tls-dir offers HTTP/2, which needs the h2 package (python3-h2); "
+                 "install it or pass --no-h2")
     cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
     if not (os.path.exists(cert) and os.path.exists(key)):
         os.makedirs(directory, exist_ok=True)
@@ -353,7 +364,6 @@ class Conn(Exchange, asyncio.Protocol):
             return
         body = bytes(self.buf[end + 4:end + 4 + length])
         del self.buf[:end + 4 + length]
-        self.busy = True
         self.keep_alive = headers.get("connection", "").lower() != "close"
         self.start(method, target, headers, body)
 
@@ -379,8 +389,6 @@ class H2Conn(asyncio.Protocol):
     """HTTP/2 over TLS: each stream is an exchange; any number in flight at once."""
 
     def __init__(self, server):
-        import h2.config
-        import h2.connection
         self.server = server
         self.closed = False
         self.streams = {}  # stream id -> (headers, body) until the request is complete
@@ -405,8 +413,6 @@ class H2Conn(asyncio.Protocol):
         self.exchanges.clear()
 
     def data_received(self, data):
-        import h2.events
-        import h2.exceptions
         try:
             events = self.conn.receive_data(data)
         except h2.exceptions.ProtocolError:
@@ -424,8 +430,8 @@ class H2Conn(asyncio.Protocol):
                 ex = H2Stream(self, ev.stream_id)
                 self.exchanges[ev.stream_id] = ex
                 self.server.stats["h2_streams"] += 1
-                ex.start(headers.get(":method", ""), headers.get(":path", "/"),
-                               headers, bytes(body))
+                ex.start(headers.get(":method", ""), headers.get(":path", "/"), headers,
+                         bytes(body))
             elif isinstance(ev, h2.events.StreamReset):
                 self.streams.pop(ev.stream_id, None)
                 ex = self.exchanges.pop(ev.stream_id, None)
@@ -440,13 +446,12 @@ class H2Stream(Exchange):
     """One HTTP/2 exchange; same surface as Conn for Exchange."""
 
     def __init__(self, h2conn, stream_id):
-        self.h2 = h2conn
+        self.h2conn = h2conn
         self.server = h2conn.server
         self.stream_id = stream_id
         self.closed = False
         self.busy = False
         self.timer = None
-        self.keep_alive = True
 
     def respond(self, status, content_type, body, extra):
         headers = [(":status", str(status)), ("content-type", content_type),
@@ -454,16 +459,16 @@ class H2Stream(Exchange):
         for line in extra:
             name, _, value = line.partition(":")
             headers.append((name.strip().lower(), value.strip()))
-        self.h2.conn.send_headers(self.stream_id, headers)
-        self.h2.conn.send_data(self.stream_id, body, end_stream=True)  # fits the window
-        self.h2.flush()
+        self.h2conn.conn.send_headers(self.stream_id, headers)
+        self.h2conn.conn.send_data(self.stream_id, body, end_stream=True)  # fits the window
+        self.h2conn.flush()
 
     def finished(self):
         self.busy = False
-        self.h2.exchanges.pop(self.stream_id, None)
+        self.h2conn.exchanges.pop(self.stream_id, None)
 
     def abort(self):
-        self.h2.transport.abort()
+        self.h2conn.transport.abort()
 
 
 async def main():
