@@ -2,12 +2,12 @@
 // server, Ollama) on libcurl's multi interface (ARCHITECTURE.md s.4).
 //
 // One event loop, driven by Poll(): up to `max_concurrency` requests in flight, the rest
-// queued in submission order. The loop is libcurl's socket interface on an epoll set:
-// each wake-up touches only the connections that have data (curl_multi_perform would
-// walk every in-flight transfer, which costs more CPU than the call itself at C = 128); keep-alive
-// connections (one per in-flight request over HTTP/1.1, multiplexed over HTTP/2 when a TLS server
-// offers it); TLS verification on, `ca_path` overrides the CA bundle; TCP_NODELAY on (no 40-ms
-// Nagle stall); no `Expect: 100-continue` round trip.
+// queued in submission order. The loop is libcurl's socket interface on an epoll set, so
+// a wake-up touches only the connections that have data (curl_multi_perform walks every
+// transfer in flight, which at C = 128 cost more CPU than the calls themselves).
+// Keep-alive connections: one per in-flight request over HTTP/1.1, multiplexed over
+// HTTP/2 when a TLS server offers it. TLS verification on, `ca_path` overrides the CA
+// bundle; TCP_NODELAY on (no 40-ms Nagle stall); no `Expect: 100-continue` round trip.
 //
 // Retries: 408, 409, 429, 5xx, timeouts, dropped connections and replies that are not a
 // chat completion (bad JSON, no choices) are retried up to `max_retries` times, after the
