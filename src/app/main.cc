@@ -72,10 +72,9 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   }
   teamsrl::Result<teamsrl::pipeline::TrainOutcome> outcome =
       teamsrl::pipeline::RunTrain(*config, options, comm);
-  if (!outcome.ok()) {
-    return CollectiveError(
-        comm, outcome.status(),
-        outcome.status().code() == teamsrl::StatusCode::kInternal ? kExitRunFailed : kExitUsage);
+  if (!outcome.ok()) return CollectiveError(comm, outcome.status(), kExitUsage);
+  if (outcome->status == teamsrl::io::RunStatus::kFailed) {
+    return CollectiveError(comm, outcome->error, kExitRunFailed);
   }
   if (comm.is_root()) std::printf("run file: %s\n", outcome->run_file.c_str());
   return kExitOk;
@@ -98,22 +97,22 @@ int Dataset(bool generate, const std::string& config_path,
     b.command = options.command;
     b.overwrite = options.overwrite;
     b.quiet = options.quiet;
+    b.hooks = options.hooks;
     return teamsrl::pipeline::RunBaseline(*config, b, comm);
   }();
-  if (!outcome.ok()) {
-    return CollectiveError(
-        comm, outcome.status(),
-        outcome.status().code() == teamsrl::StatusCode::kInternal ? kExitRunFailed : kExitUsage);
+  if (!outcome.ok()) return CollectiveError(comm, outcome.status(), kExitUsage);
+  if (outcome->status == teamsrl::io::RunStatus::kFailed) {
+    return CollectiveError(comm, outcome->error, kExitRunFailed);
   }
   if (comm.is_root()) {
     const auto& o = *outcome;
     std::printf(
         "%s: %lld seeds, %lld samples (%lld eliminated) in %.1f s; queries rewriter %lld, "
         "reviewer %lld, responder %lld\n%s\n%s\n",
-        o.status.c_str(), static_cast<long long>(o.seeds), static_cast<long long>(o.samples),
-        static_cast<long long>(o.eliminated), o.wall_s, static_cast<long long>(o.queries[0]),
-        static_cast<long long>(o.queries[1]), static_cast<long long>(o.queries[2]),
-        o.dataset_path.c_str(), o.h5_path.c_str());
+        std::string(teamsrl::io::RunStatusName(o.status)).c_str(), static_cast<long long>(o.seeds),
+        static_cast<long long>(o.samples), static_cast<long long>(o.eliminated), o.wall_s,
+        static_cast<long long>(o.queries[0]), static_cast<long long>(o.queries[1]),
+        static_cast<long long>(o.queries[2]), o.dataset_path.c_str(), o.h5_path.c_str());
   }
   return kExitOk;
 }
@@ -198,6 +197,17 @@ void AddFieldOptions(CLI::App* command, teamsrl::io::DatasetFields* fields) {
       ->capture_default_str();
 }
 
+// `teamsrl` alone: what it can do, one line per command (as git does).
+int PrintCommands(const CLI::App& app) {
+  std::fprintf(stderr, "usage: teamsrl <command> [options]  (teamsrl <command> --help)\n\n");
+  std::fprintf(stderr, "commands:\n");
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    std::fprintf(stderr, "  %-10s %s\n", sub->get_name().c_str(), sub->get_description().c_str());
+  }
+  std::fprintf(stderr, "\n  --version  print the version\n");
+  return kExitUsage;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -279,6 +289,7 @@ int Main(int argc, char** argv) {
                        "keep samples marked eliminated (left out by default)");
   AddFieldOptions(export_cmd, &fields);
 
+  if (argc == 1) return PrintCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

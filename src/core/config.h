@@ -42,6 +42,9 @@ struct LlmConfig {
   std::string responder = "sim";
   std::string cache_path;
   std::string cache_mode = "off";  // off | read_write | replay
+  // Share of an iteration's (or chunk's) calls that may fail after their retries before
+  // the run stops; calls no retry can fix (HTTP 400/401/403/404) stop it at once.
+  double max_failed_share = 0.5;
 
   bool operator==(const LlmConfig&) const = default;
 };

@@ -105,6 +105,11 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_KEY("llm.cache.mode", llm.cache_mode, OneOf("off|read_write|replay"),
                   "`read_write` uses and fills the cache; `replay` answers only from it (a "
                   "miss is an error)."),
+      TEAMSRL_KEY("llm.max_failed_share", llm.max_failed_share, Unit(),
+                  "Largest share of an iteration's (train) or chunk's (generate, baseline) LLM "
+                  "calls that may fail after their retries; above it the run stops as "
+                  "`failed`. 1 = never stop. A call no retry can fix (HTTP 400, 401, 403, "
+                  "404) stops the run at once."),
       TEAMSRL_KEY("budget.max_queries", budget.max_queries, AtLeast(0),
                   "Cap on LLM queries for the run; 0 = unlimited."),
       TEAMSRL_KEY("budget.max_tokens", budget.max_tokens, AtLeast(0),

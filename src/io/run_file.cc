@@ -20,11 +20,6 @@ std::string EnvOrEmpty(const char* name) {
   return value != nullptr ? value : "";
 }
 
-bool IsRunStatus(const std::string& status) {
-  return std::any_of(std::begin(kRunStatuses), std::end(kRunStatuses),
-                     [&](const char* s) { return status == s; });
-}
-
 // Access properties shared by the writer; see the header comment for why.
 Result<PlistId> WriterAccessProperties(const std::string& path) {
   PlistId fapl(H5Pcreate(H5P_FILE_ACCESS));
@@ -132,7 +127,7 @@ Result<RunFile> RunFile::Create(const std::string& path, const RootAttributes& a
   TEAMSRL_RETURN_IF_ERROR(WriteInt64Attribute(file, "world_size", a.world_size));
   TEAMSRL_RETURN_IF_ERROR(WriteInt64Attribute(file, "actors", a.actors));
   TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(file, "finished_at", ""));
-  TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(file, "status", "running"));
+  TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(file, "status", RunStatusName(RunStatus::kRunning)));
 
   TEAMSRL_ASSIGN_OR_RETURN(state->iterations, Table::Create(file, IterationSchema()));
   TEAMSRL_ASSIGN_OR_RETURN(state->episodes, Table::Create(file, EpisodeSchema()));
@@ -257,12 +252,10 @@ Status RunFile::Flush() {
   return CheckHdf5(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flushing run file " + path_);
 }
 
-Status RunFile::SetStatus(const std::string& status) {
+Status RunFile::SetStatus(RunStatus status) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
-  if (!IsRunStatus(status)) {
-    return InvalidArgument("unknown run status '" + status + "' for run file " + path_);
-  }
-  TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(state_->file.get(), "status", status));
+  TEAMSRL_RETURN_IF_ERROR(
+      WriteStringAttribute(state_->file.get(), "status", RunStatusName(status)));
   return Flush();
 }
 
@@ -281,11 +274,8 @@ Status RunFile::SetAttribute(const std::string& name, double value) {
   return WriteFloat64Attribute(state_->file.get(), name, value);
 }
 
-Status RunFile::Finish(const std::string& status) {
+Status RunFile::Finish(RunStatus status) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
-  if (!IsRunStatus(status)) {
-    return InvalidArgument("unknown run status '" + status + "' for run file " + path_);
-  }
   TEAMSRL_RETURN_IF_ERROR(
       WriteStringAttribute(state_->file.get(), "finished_at", CurrentTimeIso8601()));
   TEAMSRL_RETURN_IF_ERROR(SetStatus(status));

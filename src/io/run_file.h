@@ -38,6 +38,7 @@
 
 #include "core/status.h"
 #include "io/run_schema.h"
+#include "io/run_status.h"
 
 namespace teamsrl::io {
 
@@ -67,10 +68,6 @@ struct RootAttributes {
   // SLURM_ARRAY_TASK_ID and started_at = now.
   static RootAttributes FromEnvironment();
 };
-
-// The values of the root attribute `status`.
-inline constexpr const char* kRunStatuses[] = {"running", "completed", "failed", "budget_exhausted",
-                                               "preempted"};
 
 // "2024-05-01T12:34:56Z"
 std::string CurrentTimeIso8601();
@@ -104,8 +101,8 @@ class RunFile {
   // Writes buffered texts and rows, then H5Fflush: after it returns, a killed process
   // leaves a readable file containing everything appended so far.
   Status Flush();
-  // Sets the root attribute `status` (one of kRunStatuses) and flushes.
-  Status SetStatus(const std::string& status);
+  // Sets the root attribute `status` and flushes.
+  Status SetStatus(RunStatus status);
   // Sets (or replaces) a root attribute.
   Status SetAttribute(const std::string& name, std::string_view value);
   Status SetAttribute(const std::string& name, const char* value) {
@@ -117,7 +114,7 @@ class RunFile {
   }
   Status SetAttribute(const std::string& name, double value);
   // Sets finished_at = now and `status`, flushes and closes the file.
-  Status Finish(const std::string& status);
+  Status Finish(RunStatus status);
 
   bool is_open() const;
   const std::string& path() const { return path_; }

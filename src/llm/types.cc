@@ -1,5 +1,7 @@
 #include "llm/types.h"
 
+#include <algorithm>
+
 #include "core/rng.h"
 
 namespace teamsrl::llm {
@@ -23,11 +25,18 @@ const std::string& EndpointFor(const LlmConfig& config, Role role) {
   return config.responder;
 }
 
-std::vector<std::string> EndpointNamesByRole(const LlmConfig& config) {
+std::vector<std::string> EndpointTable(const LlmConfig& config) {
   std::vector<std::string> names;
-  names.reserve(kNumRoles);
   for (int r = 0; r < kNumRoles; ++r) names.push_back(EndpointFor(config, static_cast<Role>(r)));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
+}
+
+int EndpointIndex(const LlmConfig& config, Role role) {
+  const std::vector<std::string> table = EndpointTable(config);
+  const auto it = std::find(table.begin(), table.end(), EndpointFor(config, role));
+  return static_cast<int>(it - table.begin());
 }
 
 SamplingParams SamplingFor(const LlmConfig& config, Role role) {

@@ -33,8 +33,11 @@ struct SamplingParams {
 
 // The name of the endpoint `llm.roles` binds `role` to.
 const std::string& EndpointFor(const LlmConfig& config, Role role);
-// Those names in role order (rewriter, reviewer, responder).
-std::vector<std::string> EndpointNamesByRole(const LlmConfig& config);
+// The run file's endpoint table (the `endpoint_names` of /llm/calls): each endpoint that
+// `llm.roles` names, once, in name order.
+std::vector<std::string> EndpointTable(const LlmConfig& config);
+// The index of `role`'s endpoint in EndpointTable(config).
+int EndpointIndex(const LlmConfig& config, Role role);
 // The sampling parameters of the endpoint `llm.roles` binds `role` to.
 SamplingParams SamplingFor(const LlmConfig& config, Role role);
 

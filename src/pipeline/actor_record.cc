@@ -18,9 +18,34 @@ CallRecord ToCallRecord(const llm::Completion& c) {
   return r;
 }
 
-std::string EncodeRankResult(const std::string& error, const std::vector<ActorRecord>& actors) {
+void PutCallRecord(ByteWriter& w, const CallRecord& c) {
+  w.Put(c.role);
+  w.Put(c.status);
+  w.Put(c.http_status);
+  w.Put(c.attempts);
+  w.Put(c.cached);
+  w.Put(c.latency_ms);
+  w.Put(c.prompt_tokens);
+  w.Put(c.completion_tokens);
+  w.PutString(c.error);
+}
+
+CallRecord GetCallRecord(ByteReader& r) {
+  CallRecord c;
+  c.role = r.Get<int32_t>();
+  c.status = r.Get<int32_t>();
+  c.http_status = r.Get<int32_t>();
+  c.attempts = r.Get<int32_t>();
+  c.cached = r.Get<int8_t>();
+  c.latency_ms = r.Get<double>();
+  c.prompt_tokens = r.Get<int64_t>();
+  c.completion_tokens = r.Get<int64_t>();
+  c.error = r.GetString();
+  return c;
+}
+
+std::string EncodeActors(const std::vector<ActorRecord>& actors) {
   ByteWriter w;
-  w.PutString(error);
   w.Put<uint64_t>(actors.size());
   for (const ActorRecord& a : actors) {
     w.Put(a.actor);
@@ -39,24 +64,13 @@ std::string EncodeRankResult(const std::string& error, const std::vector<ActorRe
       w.PutString(s.reply);
     }
     w.Put<uint64_t>(a.calls.size());
-    for (const CallRecord& c : a.calls) {
-      w.Put(c.role);
-      w.Put(c.status);
-      w.Put(c.http_status);
-      w.Put(c.attempts);
-      w.Put(c.cached);
-      w.Put(c.latency_ms);
-      w.Put(c.prompt_tokens);
-      w.Put(c.completion_tokens);
-      w.PutString(c.error);
-    }
+    for (const CallRecord& c : a.calls) PutCallRecord(w, c);
   }
   return w.Take();
 }
 
-std::string DecodeRankResult(const std::string& bytes, std::vector<ActorRecord>* out) {
+void DecodeActors(const std::string& bytes, std::vector<ActorRecord>* out) {
   ByteReader r(bytes);
-  std::string error = r.GetString();
   const auto n = r.Get<uint64_t>();
   for (uint64_t i = 0; i < n; ++i) {
     ActorRecord a;
@@ -76,21 +90,10 @@ std::string DecodeRankResult(const std::string& bytes, std::vector<ActorRecord>*
       s.reply = r.GetString();
     }
     a.calls.resize(r.Get<uint64_t>());
-    for (CallRecord& c : a.calls) {
-      c.role = r.Get<int32_t>();
-      c.status = r.Get<int32_t>();
-      c.http_status = r.Get<int32_t>();
-      c.attempts = r.Get<int32_t>();
-      c.cached = r.Get<int8_t>();
-      c.latency_ms = r.Get<double>();
-      c.prompt_tokens = r.Get<int64_t>();
-      c.completion_tokens = r.Get<int64_t>();
-      c.error = r.GetString();
-    }
+    for (CallRecord& c : a.calls) c = GetCallRecord(r);
     out->push_back(std::move(a));
   }
   TEAMSRL_CHECK(r.done()) << "trailing bytes in a rank result";
-  return error;
 }
 
 }  // namespace teamsrl::pipeline

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bytes.h"
 #include "llm/types.h"
 
 namespace teamsrl::pipeline {
@@ -43,9 +44,13 @@ struct ActorRecord {
 
 CallRecord ToCallRecord(const llm::Completion& c);
 
-// Serialises a rank's actors (in actor order) plus an error flag for the gather.
-std::string EncodeRankResult(const std::string& error, const std::vector<ActorRecord>& actors);
-// Inverse of EncodeRankResult; appends the actors to `out`, returns the error ("" if none).
-std::string DecodeRankResult(const std::string& bytes, std::vector<ActorRecord>* out);
+// A call's bytes, as the gather and the call journal carry them.
+void PutCallRecord(ByteWriter& w, const CallRecord& c);
+CallRecord GetCallRecord(ByteReader& r);
+
+// Serialises a rank's actors (in actor order) for the gather.
+std::string EncodeActors(const std::vector<ActorRecord>& actors);
+// Inverse of EncodeActors; appends the actors to `out`.
+void DecodeActors(const std::string& bytes, std::vector<ActorRecord>* out);
 
 }  // namespace teamsrl::pipeline

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/rng.h"
+#include "dist/protocol.h"
 #include "llm/router.h"
 #include "pipeline/generate.h"
 
@@ -18,7 +19,8 @@ BaselineEvolver::BaselineEvolver(const Config& config, const evol::ActionSet& ac
                                  const EvolveContext& context, llm::Client& client)
     : config_(config), actions_(actions), context_(context), client_(client) {}
 
-ChunkPart BaselineEvolver::Run(const std::vector<io::Seed>& seeds) const {
+Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
+                                       const StepHook& before_step) const {
   const int rounds = config_.baseline.rounds;
   std::vector<int64_t> parents(seeds.size(), -1);
   std::vector<std::string> pool;  // each seed's current instruction
@@ -27,12 +29,14 @@ ChunkPart BaselineEvolver::Run(const std::vector<io::Seed>& seeds) const {
   std::vector<std::vector<SampleLine>> lines(seeds.size());
   std::vector<std::vector<ChunkCall>> calls(seeds.size());
   for (int r = 0; r < rounds; ++r) {
+    if (before_step) TEAMSRL_RETURN_IF_ERROR(before_step(r));
     std::vector<EvolveItem> items;
     for (size_t i = 0; i < seeds.size(); ++i) {
       const int a = BaselineAction(config_.run.seed, seeds[i].index, r, actions_.size());
       items.push_back({seeds[i].index, r, actions_.at(a), pool[i]});
     }
     std::vector<EvolveOutcome> outcomes = EvolveBatch(client_, context_, items);
+    TEAMSRL_RETURN_IF_ERROR(FirstUnrecoverable(outcomes));
     for (size_t i = 0; i < seeds.size(); ++i) {
       EvolveOutcome& o = outcomes[i];
       SampleLine s;
@@ -64,16 +68,34 @@ ChunkPart BaselineEvolver::Run(const std::vector<io::Seed>& seeds) const {
   return part;
 }
 
+namespace {
+
+// The per-rank setup of the baseline; every rank must succeed before the first chunk.
+struct BaselineSetup {
+  std::optional<evol::ActionSet> actions;
+  std::optional<evol::PromptSet> prompts;
+  std::optional<EvolveContext> context;
+  std::unique_ptr<llm::Router> router;
+
+  Status Make(const Config& config, const dist::Comm& comm, DriverHooks& hooks) {
+    TEAMSRL_ASSIGN_OR_RETURN(actions, evol::ActionSet::FromNames(config.env.actions));
+    TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions));
+    TEAMSRL_ASSIGN_OR_RETURN(context,
+                             EvolveContext::Make(config, *prompts, config.baseline.eliminate));
+    TEAMSRL_ASSIGN_OR_RETURN(router, llm::MakeRouter(config.llm, config.run.seed));
+    return hooks.AfterSetup(comm.rank());
+  }
+};
+
+}  // namespace
+
 Result<ChunkedOutcome> RunBaseline(const Config& config, const BaselineOptions& options,
                                    const dist::Comm& comm) {
-  TEAMSRL_ASSIGN_OR_RETURN(evol::ActionSet actions, evol::ActionSet::FromNames(config.env.actions));
-  TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts,
-                           evol::PromptSet::Load(config.env.prompts_dir, actions));
-  TEAMSRL_ASSIGN_OR_RETURN(const EvolveContext context,
-                           EvolveContext::Make(config, prompts, config.baseline.eliminate));
-  TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<llm::Router> router,
-                           llm::MakeRouter(config.llm, config.run.seed));
-  BaselineEvolver evolver(config, actions, context, *router);
+  DriverHooks no_hooks;
+  DriverHooks& hooks = options.hooks != nullptr ? *options.hooks : no_hooks;
+  BaselineSetup setup;
+  TEAMSRL_RETURN_IF_ERROR(dist::AgreeOnStatus(comm, setup.Make(config, comm, hooks)));
+  BaselineEvolver evolver(config, *setup.actions, *setup.context, *setup.router);
 
   ChunkedRunSpec spec;
   spec.kind = "baseline";
@@ -84,8 +106,11 @@ Result<ChunkedOutcome> RunBaseline(const Config& config, const BaselineOptions& 
   spec.command = options.command;
   spec.overwrite = options.overwrite;
   spec.quiet = options.quiet;
-  return RunChunked(config, spec, comm,
-                    [&](const std::vector<io::Seed>& seeds) { return evolver.Run(seeds); });
+  spec.options = fmt::format("baseline --overwrite {}", options.overwrite);
+  return RunChunked(config, spec, comm, [&](int64_t chunk, const std::vector<io::Seed>& seeds) {
+    return evolver.Run(seeds,
+                       [&](int round) { return hooks.BeforeStep(comm.rank(), chunk, round); });
+  });
 }
 
 }  // namespace teamsrl::pipeline

@@ -15,6 +15,7 @@
 #include "dist/comm.h"
 #include "evol/actions.h"
 #include "llm/client.h"
+#include "pipeline/driver_hooks.h"
 #include "pipeline/generate_chunks.h"
 #include "pipeline/generate_evolve.h"
 
@@ -25,6 +26,7 @@ struct BaselineOptions {
   std::string command;
   bool overwrite = false;
   bool quiet = false;
+  DriverHooks* hooks = nullptr;  // tests only: faults on a chosen rank
 };
 
 // The operation seed `seed_index` gets in `round`: uniform over the set, a pure function
@@ -36,7 +38,8 @@ class BaselineEvolver {
  public:
   BaselineEvolver(const Config& config, const evol::ActionSet& actions,
                   const EvolveContext& context, llm::Client& client);
-  ChunkPart Run(const std::vector<io::Seed>& seeds) const;
+  // Evolves the seeds through every step; stops at the first call no retry can fix.
+  Result<ChunkPart> Run(const std::vector<io::Seed>& seeds, const StepHook& before_step = {}) const;
 
  private:
   const Config& config_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/rng.h"
+#include "dist/protocol.h"
 #include "io/run_reader.h"
 #include "llm/router.h"
 
@@ -91,7 +92,8 @@ Generator::Generator(const Config& config, const GenerationPolicy& policy,
                      llm::Client& client)
     : config_(config), policy_(policy), schedule_(schedule), context_(context), client_(client) {}
 
-ChunkPart Generator::Run(const std::vector<io::Seed>& seeds) const {
+Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds,
+                                 const StepHook& before_step) const {
   const int steps = config_.generate.steps;
   const evol::ActionSet& actions = policy_.actions;
   const std::optional<int> breadth = actions.IndexOf(evol::Action::kBreadth);
@@ -112,6 +114,7 @@ ChunkPart Generator::Run(const std::vector<io::Seed>& seeds) const {
     return cap > 0 ? std::clamp<int64_t>(cap - index * steps, 0, steps) : steps;
   };
   for (int t = 0; t < steps; ++t) {
+    if (before_step) TEAMSRL_RETURN_IF_ERROR(before_step(t));
     std::vector<EvolveItem> items;
     std::vector<int> chosen;
     std::vector<size_t> live;  // chains that take step t
@@ -132,6 +135,7 @@ ChunkPart Generator::Run(const std::vector<io::Seed>& seeds) const {
     }
     if (items.empty()) break;
     std::vector<EvolveOutcome> outcomes = EvolveBatch(client_, context_, items);
+    TEAMSRL_RETURN_IF_ERROR(FirstUnrecoverable(outcomes));
     for (size_t j = 0; j < live.size(); ++j) {
       const size_t i = live[j];
       Chain& c = chains[i];
@@ -165,19 +169,37 @@ ChunkPart Generator::Run(const std::vector<io::Seed>& seeds) const {
   return part;
 }
 
+namespace {
+
+// The per-rank setup of generate; every rank must succeed before the first chunk.
+struct GenerateSetup {
+  GenerationPolicy policy;
+  GenerateSchedule schedule;
+  std::optional<evol::PromptSet> prompts;
+  std::optional<EvolveContext> context;
+  std::unique_ptr<llm::Router> router;
+
+  Status Make(const Config& config, const GenerateOptions& options, const dist::Comm& comm,
+              DriverHooks& hooks) {
+    TEAMSRL_ASSIGN_OR_RETURN(policy, LoadGenerationPolicy(options.policy_path, options.snapshot));
+    TEAMSRL_ASSIGN_OR_RETURN(schedule, GenerateSchedule::Make(config.generate, policy.actions));
+    TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir));
+    TEAMSRL_ASSIGN_OR_RETURN(context,
+                             EvolveContext::Make(config, *prompts, config.generate.eliminate));
+    TEAMSRL_ASSIGN_OR_RETURN(router, llm::MakeRouter(config.llm, config.run.seed));
+    return hooks.AfterSetup(comm.rank());
+  }
+};
+
+}  // namespace
+
 Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& options,
                                    const dist::Comm& comm) {
-  // Every rank reads the policy file: a bad path fails on every rank alike.
-  TEAMSRL_ASSIGN_OR_RETURN(GenerationPolicy policy,
-                           LoadGenerationPolicy(options.policy_path, options.snapshot));
-  TEAMSRL_ASSIGN_OR_RETURN(GenerateSchedule schedule,
-                           GenerateSchedule::Make(config.generate, policy.actions));
-  TEAMSRL_ASSIGN_OR_RETURN(evol::PromptSet prompts, evol::PromptSet::Load(config.env.prompts_dir));
-  TEAMSRL_ASSIGN_OR_RETURN(const EvolveContext context,
-                           EvolveContext::Make(config, prompts, config.generate.eliminate));
-  TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<llm::Router> router,
-                           llm::MakeRouter(config.llm, config.run.seed));
-  Generator generator(config, policy, schedule, context, *router);
+  DriverHooks no_hooks;
+  DriverHooks& hooks = options.hooks != nullptr ? *options.hooks : no_hooks;
+  GenerateSetup setup;
+  TEAMSRL_RETURN_IF_ERROR(dist::AgreeOnStatus(comm, setup.Make(config, options, comm, hooks)));
+  Generator generator(config, setup.policy, setup.schedule, *setup.context, *setup.router);
 
   ChunkedRunSpec spec;
   spec.kind = "generate";
@@ -188,14 +210,19 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
         (config.generate.max_samples + config.generate.steps - 1) / config.generate.steps;
   }
   spec.fingerprint =
-      Fingerprint(config, fmt::format("generate|{}|{}", options.policy_path, policy.name));
+      Fingerprint(config, fmt::format("generate|{}|{}", options.policy_path, setup.policy.name));
   spec.out_dir = options.out_dir;
   spec.command = options.command;
   spec.overwrite = options.overwrite;
   spec.quiet = options.quiet;
-  spec.attributes = {{"policy_file", options.policy_path}, {"policy_name", policy.name}};
-  return RunChunked(config, spec, comm,
-                    [&](const std::vector<io::Seed>& seeds) { return generator.Run(seeds); });
+  spec.attributes = {{"policy_file", options.policy_path}, {"policy_name", setup.policy.name}};
+  spec.inputs = {{"policy file", options.policy_path}};
+  spec.options = fmt::format("generate --policy {} --snapshot {} --overwrite {}",
+                             options.policy_path, options.snapshot, options.overwrite);
+  return RunChunked(config, spec, comm, [&](int64_t chunk, const std::vector<io::Seed>& seeds) {
+    return generator.Run(seeds,
+                         [&](int step) { return hooks.BeforeStep(comm.rank(), chunk, step); });
+  });
 }
 
 }  // namespace teamsrl::pipeline

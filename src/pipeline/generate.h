@@ -30,6 +30,7 @@
 #include "evol/actions.h"
 #include "evol/prompts.h"
 #include "llm/client.h"
+#include "pipeline/driver_hooks.h"
 #include "pipeline/generate_chunks.h"
 #include "pipeline/generate_evolve.h"
 #include "rl/policy.h"
@@ -44,6 +45,7 @@ struct GenerateOptions {
   std::string command;
   bool overwrite = false;
   bool quiet = false;
+  DriverHooks* hooks = nullptr;  // tests only: faults on a chosen rank
 };
 
 // The trained policy as generation uses it.
@@ -74,7 +76,8 @@ class Generator {
  public:
   Generator(const Config& config, const GenerationPolicy& policy, const GenerateSchedule& schedule,
             const EvolveContext& context, llm::Client& client);
-  ChunkPart Run(const std::vector<io::Seed>& seeds) const;
+  // Evolves the seeds through every step; stops at the first call no retry can fix.
+  Result<ChunkPart> Run(const std::vector<io::Seed>& seeds, const StepHook& before_step = {}) const;
 
  private:
   const Config& config_;

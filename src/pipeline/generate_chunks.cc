@@ -9,16 +9,15 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 
 #include "core/bytes.h"
 #include "core/rng.h"
 #include "dist/layout.h"
-#include "evol/actions.h"
-#include "evol/elimination.h"
+#include "dist/protocol.h"
 #include "io/run_file.h"
+#include "pipeline/call_checks.h"
 #include "pipeline/progress.h"
-#include "pipeline/run_info.h"
+#include "pipeline/recorder.h"
 
 namespace teamsrl::pipeline {
 namespace {
@@ -69,62 +68,18 @@ std::string Fingerprint(const Config& config, const std::string& extra) {
 
 namespace {
 
-// What root tells every rank after a chunk.
-struct Control {
-  bool stop = false;
-  bool done = false;    // every seed is processed
-  bool budget = false;  // a budget cap was reached
-  std::string error;
-};
-
-std::string EncodeControl(const Control& c) {
-  ByteWriter w;
-  w.Put<int8_t>(c.stop ? 1 : 0);
-  w.Put<int8_t>(c.done ? 1 : 0);
-  w.Put<int8_t>(c.budget ? 1 : 0);
-  w.PutString(c.error);
-  return w.Take();
-}
-
-Control DecodeControl(const std::string& bytes) {
-  ByteReader r(bytes);
-  Control c;
-  c.stop = r.Get<int8_t>() != 0;
-  c.done = r.Get<int8_t>() != 0;
-  c.budget = r.Get<int8_t>() != 0;
-  c.error = r.GetString();
-  return c;
-}
-
-io::RootAttributes Attributes(const Config& config, const ChunkedRunSpec& spec,
-                              const dist::Comm& comm, const std::vector<std::string>& hosts) {
-  io::RootAttributes a;
-  a.command = spec.command;
-  a.config_yaml = config.resolved_yaml;
-  a.run_name = config.run.name;
-  a.seed = config.run.seed;
-  a.world_size = comm.size();
-  a.actors = spec.chunk_size;  // seeds in flight per chunk (the logical actors)
-  for (const std::string& h : hosts) a.hostnames += (a.hostnames.empty() ? "" : ",") + h;
-  a.slurm_job_id = EnvOr("SLURM_JOB_ID");
-  a.slurm_array_task_id = EnvOr("SLURM_ARRAY_TASK_ID");
-  a.started_at = UtcNow();
-  a.action_names = evol::ActionNames();
-  a.endpoint_names = llm::EndpointNamesByRole(config.llm);
-  a.reason_names = evol::EliminationReasonNames();
-  return a;
-}
-
 // Root: opens the output directory and the h5 file, replaying a committed prefix.
-Status OpenOutputs(const Config& config, const ChunkedRunSpec& spec, const dist::Comm& comm,
+Status OpenOutputs(const Config& config, const ChunkedRunSpec& spec,
                    const std::vector<std::string>& hosts, const std::string& out_dir,
                    std::optional<DatasetWriter>* writer, std::optional<Recorder>* rec) {
   TEAMSRL_ASSIGN_OR_RETURN(DatasetWriter w,
                            DatasetWriter::Open(out_dir, spec.fingerprint, spec.overwrite));
   writer->emplace(std::move(w));
   const std::string h5 = (std::filesystem::path(out_dir) / (spec.kind + ".h5")).string();
+  // seeds in flight per chunk are the logical actors
+  const RunContext context{spec.command, hosts, spec.chunk_size};
   TEAMSRL_ASSIGN_OR_RETURN(io::RunFile file,
-                           io::RunFile::Create(h5, Attributes(config, spec, comm, hosts)));
+                           io::RunFile::Create(h5, MakeRootAttributes(config, context)));
   for (const auto& [name, value] : spec.attributes) {
     TEAMSRL_RETURN_IF_ERROR(file.SetAttribute(name, value));
   }
@@ -147,6 +102,68 @@ int64_t CountSeeds(const Config& config, int64_t max_seeds) {
   return n;
 }
 
+// Root: commits one gathered chunk (dataset, journal, h5 rows) and decides what every
+// rank does next. The payload says why the run stops: 'd' every seed done, 'b' a budget
+// cap reached.
+dist::Decision CommitChunk(const Config& config, const ChunkedRunSpec& spec,
+                           const dist::Gathered& gathered, const std::vector<io::Seed>& chunk,
+                           DatasetWriter& writer, Recorder& rec, Progress* progress,
+                           int64_t* done_seeds) {
+  dist::Decision d;
+  d.status = gathered.status;
+  if (!d.status.ok()) return d;
+  if (chunk.empty()) {
+    d.stop = true;
+    d.payload = "d";
+    return d;
+  }
+  ChunkPart all;
+  for (const std::string& bytes : gathered.payloads) DecodePart(bytes, &all);
+  std::string lines;
+  for (const SampleLine& s : all.samples) lines += SampleLineJson(s, spec.step_key);
+  ByteWriter cw;
+  for (const ChunkCall& c : all.calls) PutCall(cw, c);
+  Status st = writer.Commit(lines, cw.Take(), chunk.back().index + 1,
+                            static_cast<int64_t>(all.samples.size()));
+  CallTally tally;
+  if (st.ok()) {
+    rec.AddSamples(all.samples);
+    for (const ChunkCall& c : all.calls) {
+      rec.AddCall(c.step, c.seed_index, c.call);
+      tally.Add({c.call});
+    }
+    st = rec.Flush();
+  }
+  if (!st.ok()) {
+    d.status = dist::NameRank(st, 0);
+    return d;
+  }
+  *done_seeds = chunk.back().index + 1;
+  d.status = CheckFailedShare(tally, config.llm.max_failed_share);
+  const std::string note = BudgetReached(config, rec.totals());
+  if (!note.empty()) {
+    spdlog::warn("stopping after seed {}: {}", *done_seeds, note);
+    d.stop = true;
+    d.payload = "b";
+  }
+  if (progress) {
+    progress->Update(*done_seeds, fmt::format("samples {} | queries {}", rec.samples(),
+                                              rec.totals().all_queries()));
+  }
+  return d;
+}
+
+// This rank's block of the next chunk, read from every rank's own seed stream.
+Status NextChunk(SeedStream& seeds, int chunk_size, std::vector<io::Seed>* chunk) {
+  io::Seed seed;
+  for (int k = 0; k < chunk_size; ++k) {
+    TEAMSRL_ASSIGN_OR_RETURN(bool got, seeds.Next(&seed));
+    if (!got) break;
+    chunk->push_back(seed);
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<ChunkedOutcome> RunChunked(const Config& config, const ChunkedRunSpec& spec,
@@ -157,25 +174,24 @@ Result<ChunkedOutcome> RunChunked(const Config& config, const ChunkedRunSpec& sp
   outcome.dataset_path = (std::filesystem::path(out_dir) / DatasetWriter::kDatasetFile).string();
   outcome.h5_path = (std::filesystem::path(out_dir) / (spec.kind + ".h5")).string();
   // Every rank reads the seed stream: a bad seed file fails everywhere alike.
-  TEAMSRL_ASSIGN_OR_RETURN(SeedStream seeds, SeedStream::Open(config, spec.max_seeds));
+  Result<SeedStream> seeds_or = SeedStream::Open(config, spec.max_seeds);
+  TEAMSRL_RETURN_IF_ERROR(dist::AgreeOnStatus(comm, seeds_or.status()));
+  SeedStream seeds = std::move(seeds_or).value();
+  TEAMSRL_RETURN_IF_ERROR(
+      AgreeOnRunInputs(comm, config, spec.options + " --out " + out_dir, spec.inputs));
   const std::vector<std::string> hosts = comm.HostNames();
   std::optional<DatasetWriter> writer;
   std::optional<Recorder> rec;
-  std::string opened;  // root's verdict: error message and the seed to start from
+  dist::Decision opened;  // root's verdict and the seed to start from
   if (comm.is_root()) {
-    Status st = OpenOutputs(config, spec, comm, hosts, out_dir, &writer, &rec);
+    opened.status = OpenOutputs(config, spec, hosts, out_dir, &writer, &rec);
     ByteWriter w;
-    w.Put<int32_t>(static_cast<int32_t>(st.code()));
-    w.PutString(st.message());
-    w.Put<int64_t>(st.ok() ? writer->committed().next_seed : 0);
-    opened = w.Take();
+    w.Put<int64_t>(opened.status.ok() ? writer->committed().next_seed : 0);
+    opened.payload = w.Take();
   }
-  comm.Broadcast(opened);
-  ByteReader opened_reader(opened);
-  const auto code = static_cast<StatusCode>(opened_reader.Get<int32_t>());
-  const std::string open_error = opened_reader.GetString();
-  const auto next_seed = opened_reader.Get<int64_t>();
-  if (code != StatusCode::kOk) return Status(code, open_error);
+  opened = dist::Follow(comm, opened);
+  TEAMSRL_RETURN_IF_ERROR(opened.status);
+  const auto next_seed = ByteReader(opened.payload).Get<int64_t>();
   outcome.resumed = next_seed > 0;
   io::Seed seed;
   for (int64_t i = 0; i < next_seed; ++i) {  // skip what is committed
@@ -190,90 +206,51 @@ Result<ChunkedOutcome> RunChunked(const Config& config, const ChunkedRunSpec& sp
     if (outcome.resumed) spdlog::info("resuming {} at seed {}", out_dir, next_seed);
   }
   int64_t done_seeds = next_seed;
-  Control control;
-  while (!control.stop) {
+  dist::Decision d;
+  for (int64_t chunk_index = 0; d.status.ok() && !d.stop; ++chunk_index) {
     std::vector<io::Seed> chunk;
-    std::string local_error;
-    for (int k = 0; k < spec.chunk_size; ++k) {
-      Result<bool> got = seeds.Next(&seed);
-      if (!got.ok()) {
-        local_error = fmt::format("rank {}: {}", comm.rank(), got.status().ToString());
-        break;
-      }
-      if (!*got) break;
-      chunk.push_back(seed);
-    }
-    ChunkPart part;
-    if (local_error.empty() && !chunk.empty()) {
+    Status local = NextChunk(seeds, spec.chunk_size, &chunk);
+    Result<ChunkPart> part = ChunkPart{};
+    if (local.ok() && !chunk.empty()) {
       const dist::ActorRange range =
           dist::LocalActors(static_cast<int>(chunk.size()), comm.size(), comm.rank());
       std::vector<io::Seed> mine(chunk.begin() + range.begin, chunk.begin() + range.end);
-      try {
-        if (!mine.empty()) part = worker(mine);
-      } catch (const std::exception& e) {
-        local_error = fmt::format("rank {}: {}", comm.rank(), e.what());
-        part = ChunkPart{};
-      }
+      part = worker(chunk_index, mine);
+      local = part.status();
     }
-    std::vector<std::string> gathered = comm.Gather(EncodePart(local_error, part));
+    const dist::Gathered gathered =
+        dist::GatherWithStatus(comm, local, local.ok() ? EncodePart(*part) : std::string());
     if (comm.is_root()) {
-      control = Control{};
-      ChunkPart all;
-      for (const std::string& bytes : gathered) {
-        std::string err = DecodePart(bytes, &all);
-        if (!err.empty() && control.error.empty()) control.error = err;
-      }
-      if (control.error.empty() && chunk.empty()) control.done = true;
-      if (control.error.empty() && !chunk.empty()) {
-        std::string lines, calls;
-        for (const SampleLine& s : all.samples) lines += SampleLineJson(s, spec.step_key);
-        ByteWriter cw;
-        for (const ChunkCall& c : all.calls) PutCall(cw, c);
-        calls = cw.Take();
-        Status st = writer->Commit(lines, calls, chunk.back().index + 1,
-                                   static_cast<int64_t>(all.samples.size()));
-        if (st.ok()) {
-          rec->AddSamples(all.samples);
-          rec->AddCalls(all.calls);
-          st = rec->Flush();
-        }
-        if (!st.ok()) control.error = "rank 0: " + st.ToString();
-        done_seeds = chunk.back().index + 1;
-        const std::string note = BudgetReached(config, rec->totals());
-        control.budget = !note.empty();
-        if (control.budget) spdlog::warn("stopping after seed {}: {}", done_seeds, note);
-        if (progress) {
-          const Totals& t = rec->totals();
-          progress->Update(done_seeds, fmt::format("samples {} | queries {}", rec->samples(),
-                                                   t.queries[0] + t.queries[1] + t.queries[2]));
-        }
-      }
-      control.stop = control.done || control.budget || !control.error.empty();
+      d = CommitChunk(config, spec, gathered, chunk, *writer, *rec, progress.get(), &done_seeds);
     }
-    std::string bytes = comm.is_root() ? EncodeControl(control) : std::string();
-    comm.Broadcast(bytes);
-    control = DecodeControl(bytes);
+    d = dist::Follow(comm, d);
   }
-  outcome.status = !control.error.empty() ? "failed"
-                   : control.done         ? "completed"
-                                          : "budget_exhausted";
+  outcome.status = !d.status.ok()     ? io::RunStatus::kFailed
+                   : d.payload == "d" ? io::RunStatus::kCompleted
+                                      : io::RunStatus::kBudgetExhausted;
+  outcome.error = d.status;
+  Status st = OkStatus();
   if (comm.is_root()) {
-    Status st = control.done ? writer->MarkComplete() : OkStatus();
+    st = outcome.status == io::RunStatus::kCompleted ? writer->MarkComplete() : OkStatus();
     if (st.ok()) st = rec->Flush();
-    if (!control.error.empty()) (void)rec->file().SetAttribute("error", control.error);
+    if (!d.status.ok()) (void)rec->file().SetAttribute("error", d.status.message());
     const Status fin = rec->file().Finish(outcome.status);
     if (st.ok()) st = fin;
-    if (!st.ok() && control.error.empty()) control.error = "rank 0: " + st.ToString();
     outcome.seeds = done_seeds;
     outcome.samples = rec->samples();
     outcome.eliminated = rec->eliminated();
     for (int r = 0; r < llm::kNumRoles; ++r) outcome.queries[r] = rec->totals().queries[r];
-    if (progress && control.error.empty()) {
+    if (progress && d.status.ok() && st.ok()) {
       progress->Finish(fmt::format("{} samples | {}", outcome.samples, outcome.dataset_path));
     }
   }
+  // Root's final writes can fail on root alone; every rank must return the same verdict.
+  st = dist::ShareRootStatus(comm, dist::NameRank(st, 0));
+  if (!st.ok() && outcome.error.ok()) {
+    outcome.status = io::RunStatus::kFailed;
+    outcome.error = st;
+  }
   outcome.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
-  if (!control.error.empty()) return Internal(control.error);
   return outcome;
 }
 

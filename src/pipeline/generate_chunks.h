@@ -23,16 +23,19 @@
 #include "core/config.h"
 #include "core/status.h"
 #include "dist/comm.h"
+#include "io/run_status.h"
 #include "io/seeds.h"
 #include "llm/types.h"
 #include "pipeline/actor_record.h"
 #include "pipeline/dataset_writer.h"
 #include "pipeline/generate_records.h"
+#include "pipeline/run_inputs.h"
 
 namespace teamsrl::pipeline {
 
-// Processes one rank's block of a chunk; may throw std::runtime_error (a local failure).
-using ChunkWorker = std::function<ChunkPart(const std::vector<io::Seed>& seeds)>;
+// Processes one rank's block of chunk number `chunk`; an error is a local failure.
+using ChunkWorker =
+    std::function<Result<ChunkPart>(int64_t chunk, const std::vector<io::Seed>& seeds)>;
 
 struct ChunkedRunSpec {
   std::string kind;      // "generate" | "baseline": the h5 file's stem and the progress label
@@ -45,12 +48,15 @@ struct ChunkedRunSpec {
   bool overwrite = false;
   bool quiet = false;
   std::map<std::string, std::string> attributes;  // extra root attributes (e.g. policy)
+  std::vector<InputFile> inputs;                  // files the ranks must have alike
+  std::string options;                            // the command's own settings, to compare
 };
 
 struct ChunkedOutcome {
   std::string dataset_path;
   std::string h5_path;
-  std::string status;  // completed | budget_exhausted
+  io::RunStatus status = io::RunStatus::kCompleted;
+  Status error;  // why the run failed (status kFailed), the same on every rank
   bool resumed = false;
   int64_t seeds = 0;    // seeds done (including resumed ones)
   int64_t samples = 0;  // lines in dataset.jsonl
@@ -63,8 +69,9 @@ struct ChunkedOutcome {
 // (run.out_dir, budget.*, train.progress_interval_s) plus `extra` (policy file, snapshot).
 std::string Fingerprint(const Config& config, const std::string& extra);
 
-// Collective. Errors every rank sees alike (seed file, output directory) return on every
-// rank; a worker failure on one rank returns Internal naming the rank on every rank.
+// Collective, after the caller's setup was agreed on. A setup error (seed file, output
+// directory, ranks that differ) is returned on every rank and nothing is written; a
+// failure later (a worker on one rank, named; root's files) gives the outcome kFailed.
 Result<ChunkedOutcome> RunChunked(const Config& config, const ChunkedRunSpec& spec,
                                   const dist::Comm& comm, const ChunkWorker& worker);
 

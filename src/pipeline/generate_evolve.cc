@@ -5,6 +5,7 @@
 
 #include "core/check.h"
 #include "core/text.h"
+#include "pipeline/call_checks.h"
 
 namespace teamsrl::pipeline {
 namespace {
@@ -101,6 +102,11 @@ std::vector<EvolveOutcome> EvolveBatch(llm::Client& client, const EvolveContext&
                          : evol::Eliminate(context.rules, o.evolved, o.response, o.not_equal);
   }
   return out;
+}
+
+Status FirstUnrecoverable(const std::vector<EvolveOutcome>& outcomes) {
+  for (const EvolveOutcome& o : outcomes) TEAMSRL_RETURN_IF_ERROR(FirstUnrecoverable(o.calls));
+  return OkStatus();
 }
 
 }  // namespace teamsrl::pipeline

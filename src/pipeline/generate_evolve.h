@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,5 +56,11 @@ struct EvolveOutcome {
 // deterministic backend the outcome does not depend on batching or rank layout.
 std::vector<EvolveOutcome> EvolveBatch(llm::Client& client, const EvolveContext& context,
                                        const std::vector<EvolveItem>& items);
+
+// Called before each batched step of a worker (the test seam's way in); non-OK stops it.
+using StepHook = std::function<Status(int step)>;
+
+// The first call of `outcomes` no retry can fix (call_checks.h), or OK.
+Status FirstUnrecoverable(const std::vector<EvolveOutcome>& outcomes);
 
 }  // namespace teamsrl::pipeline

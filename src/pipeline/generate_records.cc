@@ -4,9 +4,6 @@
 
 #include <fstream>
 
-#include "evol/actions.h"
-#include "evol/elimination.h"
-
 namespace teamsrl::pipeline {
 namespace {
 
@@ -43,49 +40,25 @@ SampleLine GetSample(ByteReader& r) {
   return s;
 }
 
-int32_t IndexIn(const std::vector<std::string>& names, const std::string& name) {
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == name) return static_cast<int32_t>(i);
-  }
-  return -1;
-}
-
 }  // namespace
 
 // The journal and gather format of a call (same bytes in both).
 void PutCall(ByteWriter& w, const ChunkCall& c) {
   w.Put<int64_t>(c.seed_index);
   w.Put<int64_t>(c.step);
-  w.Put<int32_t>(c.call.role);
-  w.Put<int32_t>(c.call.status);
-  w.Put<int32_t>(c.call.http_status);
-  w.Put<int32_t>(c.call.attempts);
-  w.Put<int8_t>(c.call.cached);
-  w.Put<double>(c.call.latency_ms);
-  w.Put<int64_t>(c.call.prompt_tokens);
-  w.Put<int64_t>(c.call.completion_tokens);
-  w.PutString(c.call.error);
+  PutCallRecord(w, c.call);
 }
 
 ChunkCall GetCall(ByteReader& r) {
   ChunkCall c;
   c.seed_index = r.Get<int64_t>();
   c.step = r.Get<int64_t>();
-  c.call.role = r.Get<int32_t>();
-  c.call.status = r.Get<int32_t>();
-  c.call.http_status = r.Get<int32_t>();
-  c.call.attempts = r.Get<int32_t>();
-  c.call.cached = r.Get<int8_t>();
-  c.call.latency_ms = r.Get<double>();
-  c.call.prompt_tokens = r.Get<int64_t>();
-  c.call.completion_tokens = r.Get<int64_t>();
-  c.call.error = r.GetString();
+  c.call = GetCallRecord(r);
   return c;
 }
 
-std::string EncodePart(const std::string& error, const ChunkPart& part) {
+std::string EncodePart(const ChunkPart& part) {
   ByteWriter w;
-  w.PutString(error);
   w.Put<uint64_t>(part.samples.size());
   for (const SampleLine& s : part.samples) PutSample(w, s);
   w.Put<uint64_t>(part.calls.size());
@@ -93,13 +66,10 @@ std::string EncodePart(const std::string& error, const ChunkPart& part) {
   return w.Take();
 }
 
-// Appends the part's contents to `out`; returns its error ("" if none).
-std::string DecodePart(const std::string& bytes, ChunkPart* out) {
+void DecodePart(const std::string& bytes, ChunkPart* out) {
   ByteReader r(bytes);
-  std::string error = r.GetString();
   for (auto n = r.Get<uint64_t>(); n > 0; --n) out->samples.push_back(GetSample(r));
   for (auto n = r.Get<uint64_t>(); n > 0; --n) out->calls.push_back(GetCall(r));
-  return error;
 }
 
 // Root, on resume: the committed prefix of the dataset and the journal into the h5 file.
@@ -127,62 +97,13 @@ Status Replay(const DatasetWriter& writer, const std::string& step_key, Recorder
                                            writer.committed().calls_bytes,
                                            [&](std::string_view block) {
                                              ByteReader r(block);
-                                             std::vector<ChunkCall> calls;
-                                             while (!r.done()) calls.push_back(GetCall(r));
-                                             rec.AddCalls(calls);
+                                             while (!r.done()) {
+                                               const ChunkCall c = GetCall(r);
+                                               rec.AddCall(c.step, c.seed_index, c.call);
+                                             }
                                              return rec.Flush();
                                            }));
   return rec.Flush();
-}
-
-void Recorder::AddSamples(const std::vector<SampleLine>& samples) {
-  std::vector<io::SampleRow> rows;
-  rows.reserve(samples.size());
-  for (const SampleLine& s : samples) {
-    io::SampleRow row;
-    row.sample_id = s.sample_id;
-    row.seed_index = s.seed_index;
-    row.round_or_step = s.step;
-    row.action = IndexIn(evol::ActionNames(), s.action);
-    row.instruction_id = file_.AddText(s.instruction);
-    row.response_id = file_.AddText(s.output);
-    row.eliminated = s.eliminated ? 1 : 0;
-    row.reason = IndexIn(evol::EliminationReasonNames(), s.reason);
-    rows.push_back(row);
-    eliminated_ += s.eliminated ? 1 : 0;
-  }
-  samples_ += static_cast<int64_t>(samples.size());
-  file_.AppendSamples(rows);
-}
-
-void Recorder::AddCalls(const std::vector<ChunkCall>& calls) {
-  std::vector<io::CallRow> rows;
-  rows.reserve(calls.size());
-  for (const ChunkCall& c : calls) {
-    io::CallRow row;
-    row.iteration = c.step;
-    row.actor = c.seed_index;
-    row.role = c.call.role;
-    row.status = c.call.status;
-    row.http_status = c.call.http_status;
-    row.attempts = c.call.attempts;
-    row.latency_ms = c.call.latency_ms;
-    row.prompt_tokens = c.call.prompt_tokens;
-    row.completion_tokens = c.call.completion_tokens;
-    row.cached = c.call.cached;
-    row.endpoint = c.call.role;  // the endpoint table lists the roles' endpoints
-    row.error_id = c.call.error.empty() ? -1 : file_.AddText(c.call.error);
-    rows.push_back(row);
-    totals_.queries[c.call.role] += 1;
-    totals_.prompt_tokens[c.call.role] += c.call.prompt_tokens;
-    totals_.completion_tokens[c.call.role] += c.call.completion_tokens;
-  }
-  file_.AppendCalls(rows);
-}
-
-Status Recorder::Flush() {
-  TEAMSRL_RETURN_IF_ERROR(file_.WriteBudget(BudgetRows(config_, totals_)));
-  return file_.Flush();
 }
 
 }  // namespace teamsrl::pipeline

@@ -1,12 +1,15 @@
-// `teamsrl train`: distributed TeaMs-RL policy training (ARCHITECTURE.md s.2).
+// `teamsrl train`: distributed TeaMs-RL policy training (docs/architecture.md, Data flow).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
 #include "core/status.h"
 #include "dist/comm.h"
+#include "io/run_status.h"
+#include "pipeline/driver_hooks.h"
 
 namespace teamsrl::pipeline {
 
@@ -14,20 +17,49 @@ struct TrainOptions {
   std::string out_dir;  // run.h5 goes here
   std::string command;  // the command line, stored in the run file
   bool overwrite = false;
-  bool quiet = false;  // no progress output
+  bool quiet = false;            // no progress output
+  DriverHooks* hooks = nullptr;  // tests only: faults on a chosen rank
 };
 
 struct TrainOutcome {
   std::string run_file;
-  std::string status;  // completed | failed
+  io::RunStatus status = io::RunStatus::kCompleted;
+  Status error;  // why the run failed (status kFailed), the same on every rank
   int iterations = 0;
   double last_mean_return = 0.0;
   std::vector<double> iteration_seconds;  // root only: wall time of each iteration
 };
 
-// Collective: every rank calls it with the same config. Returns an error on every rank
-// when the run failed on any rank (the message names the rank); the run file, written by
-// root, then says `failed`.
+// The training driver, one step at a time so that callers (and later checkpoints) can act
+// between iterations. Every method is collective: all ranks call it with the same config.
+class Trainer {
+ public:
+  Trainer(const Config& config, const TrainOptions& options, const dist::Comm& comm);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  // Builds the actions, prompts, LLM router, environment and policy on every rank, checks
+  // that the ranks run the same inputs, and creates the run file on root. An error on
+  // any rank is returned on every rank, and nothing is written.
+  Status Setup();
+  // One iteration: every rank's rollouts, then on root the learner update and the run
+  // file's rows, then the new parameters on every rank. An error (on any rank, named) is
+  // returned on every rank; done() after the last iteration or a budget stop.
+  Status Iteration();
+  bool done() const;
+  // Writes the final policy, /budget and the status (`run`: the error that ended the
+  // iterations, or OK) on root and closes the run file. The outcome is the same on every
+  // rank; kFailed with the error when `run` failed or the file could not be finished.
+  TrainOutcome Finish(const Status& run);
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// Setup, Iteration until done or failed, Finish. A setup error is returned as a Status
+// (nothing written); a run that fails later returns its outcome with status kFailed.
 Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
                               const dist::Comm& comm);
 

@@ -32,6 +32,15 @@ class BadInputTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(out, "run.h5")))
         return lines[0]
 
+    def test_no_command_lists_the_commands(self):
+        import subprocess
+        p = subprocess.run([common.BIN], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        listed = [line.split()[0] for line in p.stderr.splitlines() if line.startswith("  ")]
+        for command in ["train", "generate", "baseline", "inspect", "keys", "eval", "export"]:
+            self.assertIn(command, listed, p.stderr)
+        self.assertIn("usage: teamsrl <command>", p.stderr)
+
     def test_malformed_yaml(self):
         p = self.write("malformed.yaml", "run:\n  name: x\n  seed: [1, 2\ntrain:\n  actors: 2\n")
         self.expect_error(p, ["malformed.yaml", ":4"])

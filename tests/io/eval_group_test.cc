@@ -21,7 +21,7 @@ class EvalGroupTest : public ::testing::Test {
     path_ = (dir_ / "run.h5").string();
     Result<RunFile> f = RunFile::Create(path_, RootAttributes{});
     ASSERT_TRUE(f.ok()) << f.status().ToString();
-    ASSERT_TRUE(f->Finish("completed").ok());
+    ASSERT_TRUE(f->Finish(RunStatus::kCompleted).ok());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::filesystem::path dir_;

@@ -374,14 +374,17 @@ TEST_F(RunFileTest, StatusAttributesAndFinish) {
   ASSERT_TRUE(run.SetAttribute("note", "hello").ok());
   ASSERT_TRUE(run.SetAttribute("count", 3).ok());
   ASSERT_TRUE(run.SetAttribute("rate", 0.5).ok());
-  ASSERT_TRUE(run.SetStatus("preempted").ok());
+  ASSERT_TRUE(run.SetStatus(RunStatus::kPreempted).ok());
   EXPECT_EQ(ReadRunInfo(path_)->status, "preempted");
-  EXPECT_EQ(run.SetStatus("bogus").code(), StatusCode::kInvalidArgument);
+  for (const std::string& name : RunStatusNames()) {  // the name table round-trips
+    EXPECT_EQ(RunStatusName(*RunStatusFromName(name)), name);
+  }
+  EXPECT_FALSE(RunStatusFromName("bogus").has_value());
   run.AppendIterations({IterationRow{}});
-  ASSERT_TRUE(run.Finish("completed").ok());
+  ASSERT_TRUE(run.Finish(RunStatus::kCompleted).ok());
   EXPECT_FALSE(run.is_open());
   EXPECT_EQ(run.Flush().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(run.SetStatus("failed").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(run.SetStatus(RunStatus::kFailed).code(), StatusCode::kFailedPrecondition);
 
   FileId file = OpenReadOnly(path_);
   const hid_t f = file.get();
@@ -412,7 +415,7 @@ TEST_F(RunFileTest, MoveKeepsTheFileOpen) {
   EXPECT_FALSE(first.is_open());  // NOLINT(bugprone-use-after-move)
   EXPECT_TRUE(second.is_open());
   second.AppendIterations({IterationRow{}});
-  ASSERT_TRUE(second.Finish("completed").ok());
+  ASSERT_TRUE(second.Finish(RunStatus::kCompleted).ok());
 }
 
 TEST_F(RunFileTest, CreateReplacesAnExistingFile) {
@@ -483,7 +486,7 @@ TEST_F(RunFileTest, ReadableWhileLive) {
     if (write(to_parent[1], &byte, 1) != 1) _exit(4);
     if (read(to_child[0], &byte, 1) != 1) _exit(5);
     for (int i = 3; i < 5; ++i) run->AppendIterations({IterationRow{i}});
-    if (!run->Finish("completed").ok()) _exit(6);
+    if (!run->Finish(RunStatus::kCompleted).ok()) _exit(6);
     _exit(0);
   }
   close(to_parent[1]);

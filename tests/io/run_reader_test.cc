@@ -38,7 +38,7 @@ TEST_F(RunReaderTest, ReadsRootAttributesAndEnumTables) {
   {
     auto run = RunFile::Create(path, a);
     ASSERT_TRUE(run.ok()) << run.status().ToString();
-    ASSERT_TRUE(run->SetStatus("budget_exhausted").ok());
+    ASSERT_TRUE(run->SetStatus(RunStatus::kBudgetExhausted).ok());
   }
   auto info = ReadRunInfo(path);
   ASSERT_TRUE(info.ok()) << info.status().ToString();

@@ -17,7 +17,7 @@ using ::testing::Not;
 // 12 iterations with mean_return = iteration / 10 except a best of 5.0 at iteration 7;
 // steps with actions {0: 2, 1: 1, 2: 1}; calls: 3 rewriter (one failed UNAVAILABLE),
 // 2 reviewer (one cached), 0 responder.
-void WriteKnownRun(const std::string& path, const std::string& status) {
+void WriteKnownRun(const std::string& path, RunStatus status) {
   RootAttributes a;
   a.config_yaml = "llm:\n  name: not-this\nrun:\n  seed: 1\n  name: \"known-run\"  # comment\n";
   a.command = "teamsrl train known.yaml";
@@ -56,7 +56,7 @@ void WriteKnownRun(const std::string& path, const std::string& status) {
 TEST(RunSummaryTest, SummarizesAKnownRun) {
   testing::TempDir dir;
   const std::string path = dir.File("run.h5");
-  WriteKnownRun(path, "completed");
+  WriteKnownRun(path, RunStatus::kCompleted);
   auto summary = SummarizeRunFile(path);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   const std::string& s = *summary;

@@ -30,7 +30,10 @@ TEST(RoleTest, EachRoleResolvesToItsOwnEndpoint) {
   EXPECT_EQ(EndpointFor(c, Role::kRewriter), "local");
   EXPECT_EQ(EndpointFor(c, Role::kReviewer), "judge");
   EXPECT_EQ(EndpointFor(c, Role::kResponder), "gpt");
-  EXPECT_EQ(EndpointNamesByRole(c), (std::vector<std::string>{"local", "judge", "gpt"}));
+  EXPECT_EQ(EndpointTable(c), (std::vector<std::string>{"gpt", "judge", "local"}));
+  EXPECT_EQ(EndpointIndex(c, Role::kRewriter), 2);
+  EXPECT_EQ(EndpointIndex(c, Role::kReviewer), 1);
+  EXPECT_EQ(EndpointIndex(c, Role::kResponder), 0);
   EXPECT_EQ(SamplingFor(c, Role::kRewriter).temperature, 0.2);
   EXPECT_EQ(SamplingFor(c, Role::kRewriter).max_tokens, 64);
   EXPECT_EQ(SamplingFor(c, Role::kReviewer).top_p, 0.5);

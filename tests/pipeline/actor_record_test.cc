@@ -32,7 +32,7 @@ TEST(ActorRecordTest, RoundTripKeepsEveryField) {
   c.error = "RESOURCE_EXHAUSTED: slow down";
   a.calls = {c};
   std::vector<ActorRecord> decoded;
-  EXPECT_EQ(DecodeRankResult(EncodeRankResult("boom", {a, a}), &decoded), "boom");
+  DecodeActors(EncodeActors({a, a}), &decoded);
   ASSERT_EQ(decoded.size(), 2u);
   const StepRecord& d = decoded[1].steps[1];
   EXPECT_EQ(decoded[1].actor, 7);
@@ -60,7 +60,7 @@ TEST(ActorRecordTest, RoundTripKeepsEveryField) {
 
 TEST(ActorRecordTest, EmptyRankHasNoActors) {
   std::vector<ActorRecord> decoded;
-  EXPECT_EQ(DecodeRankResult(EncodeRankResult("", {}), &decoded), "");
+  DecodeActors(EncodeActors({}), &decoded);
   EXPECT_TRUE(decoded.empty());
 }
 

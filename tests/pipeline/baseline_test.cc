@@ -37,7 +37,7 @@ TEST(BaselineTest, ThreeCallsPerSampleAndTheParentReturnsToThePool) {
   std::vector<io::Seed> seeds;
   for (int64_t i = 0; i < 8; ++i)
     seeds.push_back({i, "How to cook dish number " + std::to_string(i) + "?", "", i + 1});
-  const ChunkPart part = evolver.Run(seeds);
+  const ChunkPart part = evolver.Run(seeds).value();
   ASSERT_EQ(part.samples.size(), 32u);
   EXPECT_EQ(part.calls.size(), 96u);
   int eliminated = 0;

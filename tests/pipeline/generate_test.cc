@@ -78,7 +78,7 @@ class GeneratorTest : public ::testing::Test {
     Result<GenerateSchedule> schedule = GenerateSchedule::Make(config_.generate, policy_.actions);
     EXPECT_TRUE(schedule.ok());
     Generator g(config_, policy_, *schedule, context_, sim_);
-    return g.Run(seeds);
+    return g.Run(seeds).value();
   }
   Config config_;
   evol::PromptSet prompts_;

@@ -133,7 +133,7 @@ Status WriteSample(const std::string& path) {
   TEAMSRL_RETURN_IF_ERROR(run.SetAttribute("note", "sample run"));
   TEAMSRL_RETURN_IF_ERROR(run.SetAttribute("best_iteration", 2));
   TEAMSRL_RETURN_IF_ERROR(run.SetAttribute("best_return", 0.5));
-  return run.Finish("completed");
+  return run.Finish(io::RunStatus::kCompleted);
 }
 
 // In a child process: 2 iterations flushed, a third buffered, then SIGKILL.

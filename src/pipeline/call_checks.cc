@@ -1,0 +1,38 @@
+#include "pipeline/call_checks.h"
+
+#include <fmt/format.h>
+
+#include "llm/http_retry.h"
+#include "llm/types.h"
+
+namespace teamsrl::pipeline {
+
+Status FirstUnrecoverable(const std::vector<CallRecord>& calls) {
+  for (const CallRecord& c : calls) {
+    if (c.status == 0 || c.http_status < 400 || llm::IsRetryableHttpStatus(c.http_status)) {
+      continue;
+    }
+    return FailedPrecondition(
+        fmt::format("{} call failed in a way no retry can fix, stopping the run: {}",
+                    llm::RoleName(static_cast<llm::Role>(c.role)), c.error));
+  }
+  return OkStatus();
+}
+
+void CallTally::Add(const std::vector<CallRecord>& records) {
+  calls += static_cast<int64_t>(records.size());
+  for (const CallRecord& c : records) failed += c.status != 0 ? 1 : 0;
+}
+
+Status CheckFailedShare(const CallTally& tally, double max_failed_share) {
+  if (tally.calls == 0) return OkStatus();
+  const double share = static_cast<double>(tally.failed) / static_cast<double>(tally.calls);
+  if (share <= max_failed_share) return OkStatus();
+  return Unavailable(fmt::format(
+      "{} of {} LLM calls ({:.0f} %) failed after their retries, more than "
+      "llm.max_failed_share ({:g}); stopping the run (the run file's /llm/calls has each "
+      "error)",
+      tally.failed, tally.calls, 100.0 * share, max_failed_share));
+}
+
+}  // namespace teamsrl::pipeline

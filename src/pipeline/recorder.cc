@@ -1,0 +1,104 @@
+#include "pipeline/recorder.h"
+
+#include "evol/actions.h"
+#include "evol/elimination.h"
+
+namespace teamsrl::pipeline {
+namespace {
+
+int32_t IndexIn(const std::vector<std::string>& names, const std::string& name) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<int32_t>(i);
+  }
+  return -1;
+}
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string s;
+  for (const std::string& p : parts) s += (s.empty() ? "" : ",") + p;
+  return s;
+}
+
+}  // namespace
+
+io::RootAttributes MakeRootAttributes(const Config& config, const RunContext& context) {
+  io::RootAttributes a = io::RootAttributes::FromEnvironment();
+  a.command = context.command;
+  a.config_yaml = config.resolved_yaml;
+  a.run_name = config.run.name;
+  a.seed = config.run.seed;
+  a.world_size = static_cast<int64_t>(context.hosts.size());
+  a.actors = context.actors;
+  a.hostnames = Join(context.hosts);
+  a.action_names = evol::ActionNames();
+  a.endpoint_names = llm::EndpointTable(config.llm);
+  a.reason_names = evol::EliminationReasonNames();
+  return a;
+}
+
+Recorder::Recorder(const Config& config, io::RunFile file)
+    : config_(config), file_(std::move(file)) {
+  for (int r = 0; r < llm::kNumRoles; ++r) {
+    endpoint_of_role_[r] = llm::EndpointIndex(config.llm, static_cast<llm::Role>(r));
+  }
+}
+
+void Recorder::AddCall(int64_t iteration, int64_t actor, const CallRecord& call) {
+  io::CallRow row;
+  row.iteration = iteration;
+  row.actor = actor;
+  row.role = call.role;
+  row.status = call.status;
+  row.http_status = call.http_status;
+  row.attempts = call.attempts;
+  row.latency_ms = call.latency_ms;
+  row.prompt_tokens = call.prompt_tokens;
+  row.completion_tokens = call.completion_tokens;
+  row.cached = call.cached;
+  row.endpoint = endpoint_of_role_[call.role];
+  row.error_id = call.error.empty() ? -1 : file_.AddText(call.error);
+  pending_calls_.push_back(row);
+  totals_.queries[call.role] += 1;
+  totals_.prompt_tokens[call.role] += call.prompt_tokens;
+  totals_.completion_tokens[call.role] += call.completion_tokens;
+  sums_.queries += 1;
+  sums_.prompt_tokens += call.prompt_tokens;
+  sums_.completion_tokens += call.completion_tokens;
+  sums_.cache_hits += call.cached;
+  sums_.failed_calls += call.status != 0 ? 1 : 0;
+}
+
+void Recorder::AddSamples(const std::vector<SampleLine>& samples) {
+  std::vector<io::SampleRow> rows;
+  rows.reserve(samples.size());
+  for (const SampleLine& s : samples) {
+    io::SampleRow row;
+    row.sample_id = s.sample_id;
+    row.seed_index = s.seed_index;
+    row.round_or_step = s.step;
+    row.action = IndexIn(evol::ActionNames(), s.action);
+    row.instruction_id = file_.AddText(s.instruction);
+    row.response_id = file_.AddText(s.output);
+    row.eliminated = s.eliminated ? 1 : 0;
+    row.reason = IndexIn(evol::EliminationReasonNames(), s.reason);
+    rows.push_back(row);
+    eliminated_ += s.eliminated ? 1 : 0;
+  }
+  samples_ += static_cast<int64_t>(samples.size());
+  file_.AppendSamples(rows);
+}
+
+Status Recorder::Flush() {
+  file_.AppendCalls(pending_calls_);
+  pending_calls_.clear();
+  TEAMSRL_RETURN_IF_ERROR(file_.WriteBudget(BudgetRows(config_, totals_)));
+  return file_.Flush();
+}
+
+CallSums Recorder::TakeSums() {
+  CallSums s = sums_;
+  sums_ = CallSums{};
+  return s;
+}
+
+}  // namespace teamsrl::pipeline

@@ -1,0 +1,71 @@
+// Root's writer of what train, generate and baseline record in their HDF5 file
+// (docs/architecture.md, Run file): the root attributes, every LLM call (/llm/calls, with
+// the per-role totals the budget caps read), /budget, and the dataset samples. One
+// definition of each mapping from a record to its row, shared by the three commands.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "io/run_file.h"
+#include "llm/types.h"
+#include "pipeline/actor_record.h"
+#include "pipeline/budget.h"
+#include "pipeline/dataset_writer.h"
+
+namespace teamsrl::pipeline {
+
+// What the run file says about where and how a run was started.
+struct RunContext {
+  std::string command;             // the command line
+  std::vector<std::string> hosts;  // each rank's host name, in rank order
+  int64_t actors = 1;              // logical actors (train) or seeds per chunk
+};
+
+// The root attributes and the enum name tables of a run of `config` (SLURM ids and the
+// start time from io::RootAttributes::FromEnvironment).
+io::RootAttributes MakeRootAttributes(const Config& config, const RunContext& context);
+
+// Sums over the calls added since the last TakeSums (an iteration's columns).
+struct CallSums {
+  int64_t queries = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cache_hits = 0;
+  int64_t failed_calls = 0;
+};
+
+class Recorder {
+ public:
+  Recorder(const Config& config, io::RunFile file);
+
+  // One /llm/calls row: `call`, made in `iteration` (train; generate: step, baseline:
+  // round) by `actor` (train; generate and baseline: the seed index). Adds it to the
+  // totals; the error text goes to /text/strings now, so text ids follow call order.
+  void AddCall(int64_t iteration, int64_t actor, const CallRecord& call);
+  // /dataset/samples rows (generate, baseline).
+  void AddSamples(const std::vector<SampleLine>& samples);
+  // Writes /budget, the buffered rows and texts, and flushes the file.
+  Status Flush();
+
+  CallSums TakeSums();
+  io::RunFile& file() { return file_; }
+  const Totals& totals() const { return totals_; }
+  int64_t samples() const { return samples_; }
+  int64_t eliminated() const { return eliminated_; }
+
+ private:
+  const Config& config_;
+  io::RunFile file_;
+  int32_t endpoint_of_role_[llm::kNumRoles] = {};
+  std::vector<io::CallRow> pending_calls_;
+  Totals totals_;
+  CallSums sums_;
+  int64_t samples_ = 0;
+  int64_t eliminated_ = 0;
+};
+
+}  // namespace teamsrl::pipeline
