@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/version.h"
 #include "io/run_schema.h"
 
 namespace teamsrl::io {
@@ -44,8 +45,8 @@ namespace teamsrl::io {
 // Root attributes written by Create. Strings are variable-length UTF-8.
 struct RootAttributes {
   std::string run_name;  // run.name from the config
-  std::string teamsrl_version = TEAMSRL_VERSION;
-  std::string git_describe = TEAMSRL_GIT_DESCRIBE;
+  std::string teamsrl_version = std::string(Version());
+  std::string git_describe = std::string(GitDescribe());
   std::string command;      // the command line, e.g. "teamsrl train quickstart.yaml ..."
   std::string config_yaml;  // the resolved configuration
   uint64_t seed = 0;

@@ -14,6 +14,7 @@
 #include "core/bytes.h"
 #include "core/check.h"
 #include "core/rng.h"
+#include "core/version.h"
 #include "dist/layout.h"
 #include "env/instruction_env.h"
 #include "evol/actions.h"
@@ -305,8 +306,8 @@ Result<TrainOutcome> RunTrain(const Config& config, const TrainOptions& options,
   }
   if (comm.is_root() && open_error.empty()) {
     io::RootAttributes attrs;
-    attrs.teamsrl_version = TEAMSRL_VERSION;
-    attrs.git_describe = TEAMSRL_GIT_DESCRIBE;
+    attrs.teamsrl_version = std::string(Version());
+    attrs.git_describe = std::string(GitDescribe());
     attrs.command = options.command;
     attrs.config_yaml = config.resolved_yaml;
     attrs.run_name = config.run.name;
