@@ -1,4 +1,4 @@
-// The HDF5 run file, schema version 1 (ARCHITECTURE.md s.7): one file per run, written by
+// The HDF5 run file, schema version 1 (docs/architecture.md s.7): one file per run, written by
 // the root rank only.
 //
 //   /                   root attributes (RootAttributes below, plus schema_version,
@@ -52,7 +52,7 @@ struct RootAttributes {
   uint64_t seed = 0;
   int64_t world_size = 1;           // MPI ranks
   int64_t actors = 1;               // logical actors
-  std::string hostnames;            // comma-separated, distinct, in rank order
+  std::string hostnames;            // comma-separated, one per rank, in rank order
   std::string slurm_job_id;         // empty when not under SLURM
   std::string slurm_array_task_id;  // empty when not in an array job
   std::string started_at;           // ISO-8601 UTC; Create fills in "now" when empty

@@ -1,7 +1,7 @@
 """`cmake --install` gives a self-contained program: PREFIX/bin/teamsrl, run from a directory
 with no source tree and a config that leaves `env.prompts_dir` at its default, finds the
-templates installed in PREFIX/share/teamsrl/prompts (the lookup of
-src/core/install_paths.h). Without them it fails with exit code 2, naming where it looked."""
+templates installed in PREFIX/share/teamsrl/prompts (docs/architecture.md s.5: the lookup
+of src/core/install_paths.h). Without them it fails with exit code 2, naming where it looked."""
 import os
 import shutil
 import subprocess
