@@ -6,7 +6,7 @@
   paper_table.py table OUTDIR --gen-samples S --gen-steps T --base-seeds B --rounds M
       prints the queries by role of OUTDIR/train/run.h5, OUTDIR/generate/generate.h5 and
       OUTDIR/baseline/baseline.h5 (from /budget, checked against /llm/calls) and the ratio
-      counted as in reference/method.md s.6: generation queries / baseline queries, with
+      counted as in docs/method.md s.6: generation queries / baseline queries, with
       the policy-training queries reported separately. Exit 1 when a count disagrees with
       the closed form 2*S / (3*B*M).
 """

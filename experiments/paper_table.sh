@@ -1,5 +1,5 @@
 #!/bin/sh
-# The paper's query table (the paper s.6; WizardLM query arithmetic) on the built-in simulator:
+# The paper's query table (docs/method.md s.6: WizardLM's query arithmetic) on the built-in simulator:
 #   experiments/paper_table.sh OUTDIR
 # 1. trains the paper preset (experiments/paper_train.yaml, 200 TRPO updates)  -> OUTDIR/train/run.h5
 # 2. generates 17,878 samples with its update-128 policy: 2,980 seeds x 6 steps, truncated

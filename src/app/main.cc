@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/version.h"
 #include "dist/comm.h"
 #include "io/dataset_export.h"
 #include "io/eval_group.h"
@@ -216,8 +217,8 @@ int Main(int argc, char** argv) {
       "teamsrl: RL-driven instruction-dataset generation (TeaMs-RL) with the "
       "Evol-Instruct baseline"};
   app.require_subcommand(1);
-  app.set_version_flag(
-      "--version", std::string("teamsrl ") + TEAMSRL_VERSION + " (" + TEAMSRL_GIT_DESCRIBE + ")");
+  app.set_version_flag("--version",
+                       fmt::format("teamsrl {} ({})", teamsrl::Version(), teamsrl::GitDescribe()));
 
   std::string config_path, out_dir, run_path;
   std::vector<std::string> overrides;

@@ -20,6 +20,7 @@
 #include "core/config_schema.h"
 #include "core/config_values.h"
 #include "core/config_yaml.h"
+#include "core/install_paths.h"
 #include "core/text.h"
 
 namespace teamsrl {
@@ -217,10 +218,15 @@ Status Loader::Validate(Config& c) const {
   const std::string prompts_as_written = c.env.prompts_dir;
   c.env.prompts_dir = Resolve(c.env.prompts_dir);
   // A config written outside the repository still finds the shipped templates when it
-  // leaves the default: the default names the templates that come with the program.
+  // leaves the default: the default names the templates that come with the program,
+  // found relative to the running binary (install_paths.h).
   std::error_code ec;
-  if (prompts_as_written == EnvConfig{}.prompts_dir && !fs::is_directory(c.env.prompts_dir, ec)) {
-    c.env.prompts_dir = (fs::path(TEAMSRL_SOURCE_DIR) / prompts_as_written).string();
+  if (prompts_as_written == EnvConfig{}.prompts_dir) {
+    Result<std::string> shipped = FindDefaultPromptsDir(c.env.prompts_dir, RunningExecutablePath());
+    if (!shipped.ok()) {
+      return rep_.Error("env.prompts_dir", LineOf("env.prompts_dir"), shipped.status().message());
+    }
+    c.env.prompts_dir = *shipped;
   }
   c.env.seeds.path = Resolve(c.env.seeds.path);
   c.llm.cache_path = Resolve(c.llm.cache_path);
@@ -379,7 +385,9 @@ std::string ConfigKeyReference() {
       "\nRelative `env.prompts_dir`, `env.seeds.path` and `llm.cache.path` are resolved "
       "against the repository root when the config file lives under a directory named "
       "`experiments` (the parent of that directory), else against the file's directory; the "
-      "default `env.prompts_dir` falls back to the templates shipped with teamsrl. "
+      "default `env.prompts_dir` falls back to the templates shipped with teamsrl (installed: "
+      "`PREFIX/share/teamsrl/prompts` beside `PREFIX/bin/teamsrl`; build tree: "
+      "`experiments/prompts`). "
       "`run.out_dir` is relative to the working directory. Any key can be overridden with "
       "`--set dotted.key=value` (YAML value: `--set policy.hidden=[32,32]`); a mapping value "
       "is merged into the existing mapping.\n";

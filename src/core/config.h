@@ -1,4 +1,4 @@
-// The experiment configuration: one YAML file, validated strictly (ARCHITECTURE.md s.8).
+// The experiment configuration: one YAML file, validated strictly (docs/architecture.md s.5).
 // Unknown keys, wrong types, out-of-range values and missing files are InvalidArgument
 // errors naming the key, the file and the line. `--set dotted.key=value` overrides any key.
 // Every key, its default and its meaning is listed in the README ("Configuration").
@@ -141,7 +141,7 @@ struct TrainConfig {
   bool operator==(const TrainConfig&) const = default;
 };
 
-// `teamsrl generate` (method.md s.5): the trained policy evolves every seed.
+// `teamsrl generate` (docs/method.md s.5): the trained policy evolves every seed.
 struct GenerateConfig {
   int steps = 6;                                   // chained rewrites per seed
   std::vector<int> forced_breadth_steps = {1, 4};  // 0-based steps forced to breadth
@@ -155,7 +155,7 @@ struct GenerateConfig {
   bool operator==(const GenerateConfig&) const = default;
 };
 
-// `teamsrl baseline`: WizardLM's Evol-Instruct (method.md s.6).
+// `teamsrl baseline`: WizardLM's Evol-Instruct (docs/method.md s.6).
 struct BaselineConfig {
   int rounds = 4;
   std::vector<std::string> eliminate = {"equal", "sorry", "stopwords", "prompt_leak"};

@@ -1,5 +1,5 @@
 // The collective protocol every driver uses: "root decides, everybody follows"
-// (docs/architecture.md, Errors and the collective protocol). Three shapes cover every
+// (docs/architecture.md s.6). Three shapes cover every
 // point at which ranks must share a decision:
 //  - AgreeOnStatus: each rank has a local verdict (setup, a file); every rank returns the
 //    same Status, the first failure in rank order (named by its rank unless all failed

@@ -1,4 +1,4 @@
-// The instruction MDP of method.md s.3, vectorised over the logical actors one rank hosts.
+// The instruction MDP of docs/method.md s.3, vectorised over the logical actors one rank hosts.
 // A step applies each actor's chosen action through the rewriter, asks the reviewer
 // whether the rewrite added information, and pays 1 for "Not Equal". All actors' calls
 // are in flight at once; each review is submitted as soon as its rewrite returns.

@@ -1,4 +1,4 @@
-// The action catalogue of the instruction MDP (reference/method.md s.3) and the
+// The action catalogue of the instruction MDP (docs/method.md s.3) and the
 // configurable subset a run uses (`env.actions`).
 //
 // Catalogue indices are fixed (0 breadth ... 5 complicate_input); they are what the HDF5

@@ -13,7 +13,7 @@ namespace {
 constexpr std::array<std::string_view, kNumEliminationReasons> kReasonNames = {
     "none", "equal", "sorry", "stopwords", "prompt_leak", "failed_call"};
 
-// The marker phrases of the evolving prompts (method.md s.3; "created prompt" is the
+// The marker phrases of the evolving prompts (docs/method.md s.3; "created prompt" is the
 // breadth prompt's). The #-tagged forms ("#Given Prompt#") contain the plain ones, so a
 // case-insensitive search for these covers them all.
 constexpr std::array<std::string_view, 3> kPromptMarkers = {"given prompt", "rewritten prompt",

@@ -1,4 +1,4 @@
-// WizardLM's elimination rules (reference/method.md s.6): when an evolution counts as
+// WizardLM's elimination rules (docs/method.md s.6): when an evolution counts as
 // failed, so its sample is marked eliminated (and, in the baseline, the parent instruction
 // goes back to the pool). Each rule is switchable (`generate.eliminate`,
 // `baseline.eliminate`):

@@ -1,4 +1,4 @@
-// Prompt templates: one editable file per action in `env.prompts_dir` (reference/method.md
+// Prompt templates: one editable file per action in `env.prompts_dir` (docs/method.md
 // s.3), so users can swap in their own wording, plus the reviewer's and the responder's.
 //
 //   <action>.txt   must contain {instruction}        (breadth.txt, add_constraints.txt, ...)

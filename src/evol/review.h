@@ -1,4 +1,4 @@
-// Parsing the reviewer's verdict (reference/method.md s.3: reward 1 iff the stripped reply
+// Parsing the reviewer's verdict (docs/method.md s.3: reward 1 iff the stripped reply
 // is exactly "Not Equal"). Real reviewers add punctuation, change case or explain
 // themselves; `env.reward.match` decides how forgiving the parse is.
 #pragma once

@@ -1,4 +1,4 @@
-// The HDF5 run file, schema version 1 (ARCHITECTURE.md s.7): one file per run, written by
+// The HDF5 run file, schema version 1 (docs/architecture.md s.7): one file per run, written by
 // the root rank only.
 //
 //   /                   root attributes (RootAttributes below, plus schema_version,
@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/version.h"
 #include "io/run_schema.h"
 #include "io/run_status.h"
 
@@ -45,14 +46,14 @@ namespace teamsrl::io {
 // Root attributes written by Create. Strings are variable-length UTF-8.
 struct RootAttributes {
   std::string run_name;  // run.name from the config
-  std::string teamsrl_version = TEAMSRL_VERSION;
-  std::string git_describe = TEAMSRL_GIT_DESCRIBE;
+  std::string teamsrl_version = std::string(Version());
+  std::string git_describe = std::string(GitDescribe());
   std::string command;      // the command line, e.g. "teamsrl train quickstart.yaml ..."
   std::string config_yaml;  // the resolved configuration
   uint64_t seed = 0;
   int64_t world_size = 1;           // MPI ranks
   int64_t actors = 1;               // logical actors
-  std::string hostnames;            // comma-separated, distinct, in rank order
+  std::string hostnames;            // comma-separated, one per rank, in rank order
   std::string slurm_job_id;         // empty when not under SLURM
   std::string slurm_array_task_id;  // empty when not in an array job
   std::string started_at;           // ISO-8601 UTC; Create fills in "now" when empty

@@ -1,4 +1,4 @@
-// The run file's root attribute `status` (docs/architecture.md, Run file): what a run
+// The run file's root attribute `status` (docs/architecture.md s.7): what a run
 // says of itself. One name table, used by the run file, the readers and the logs.
 #pragma once
 

@@ -1,6 +1,6 @@
 // An append-only table of plain structs stored as one HDF5 compound dataset.
 //
-// Layout (ARCHITECTURE.md s.7): a 1-D dataset, one row per record and one compound field
+// Layout (docs/architecture.md s.7): a 1-D dataset, one row per record and one compound field
 // per column, chunked (1024 rows per chunk by default) with unlimited maximum size, and
 // compressed with shuffle + deflate level 4. In the file the compound type is packed and
 // little-endian (int8/int32/int64/uint64 -> H5T_STD_{I8,I32,I64,U64}LE, float64 ->

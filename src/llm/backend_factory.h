@@ -11,7 +11,7 @@
 
 namespace teamsrl::llm {
 
-// "sim" -> SimBackend. "openai" -> FailedPrecondition until that backend is built.
+// "sim" -> SimBackend. "openai" -> OpenAiBackend with this rank's share of rpm/tpm.
 // Anything else -> InvalidArgument naming the endpoint and the backend.
 Result<std::unique_ptr<Client>> MakeBackend(const std::string& endpoint_name,
                                             const EndpointConfig& config, uint64_t run_seed);

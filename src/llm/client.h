@@ -1,6 +1,6 @@
 // The asynchronous LLM client: submit many requests, collect completions as they finish.
 // One rank drives all its actors through one Client so that every request is in flight
-// at once; the LLM, not the CPU, is the bottleneck (ARCHITECTURE.md s.2).
+// at once; the LLM, not the CPU, is the bottleneck (docs/architecture.md s.4).
 #pragma once
 
 #include <chrono>

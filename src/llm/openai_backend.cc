@@ -13,6 +13,7 @@
 
 #include "core/rng.h"
 #include "core/text.h"
+#include "core/version.h"
 #include "llm/http_chat.h"
 #include "llm/http_retry.h"
 
@@ -279,7 +280,8 @@ Status OpenAiBackend::Start(Call* call) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!config_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_path.c_str());
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "teamsrl/" TEAMSRL_VERSION);
+    // libcurl copies string options, so the temporary may go.
+    curl_easy_setopt(h, CURLOPT_USERAGENT, ("teamsrl/" + std::string(Version())).c_str());
     curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, OnRequestSent);
   }
   CURL* h = call->easy.get();

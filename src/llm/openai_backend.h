@@ -1,5 +1,5 @@
 // `openai`: an OpenAI-compatible chat-completions client (OpenAI, vLLM, llama.cpp's
-// server, Ollama) on libcurl's multi interface (ARCHITECTURE.md s.4).
+// server, Ollama) on libcurl's multi interface (docs/architecture.md s.4).
 //
 // One event loop, driven by Poll(): up to `max_concurrency` requests in flight, the rest
 // queued in submission order. The loop is libcurl's socket interface on an epoll set, so
@@ -28,7 +28,7 @@
 //
 // usage: the server's prompt/completion tokens; EstimateTokens when it sends none.
 // latency_ms: from Submit to completion, queueing and retries included.
-// Not thread-safe: one thread drives a Client (ARCHITECTURE.md s.2).
+// Not thread-safe: one thread drives a Client (docs/architecture.md s.4).
 #pragma once
 
 #include <chrono>

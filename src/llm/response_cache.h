@@ -1,4 +1,4 @@
-// The persistent, content-addressed response cache (`llm.cache`, ARCHITECTURE.md s.4):
+// The persistent, content-addressed response cache (`llm.cache`, docs/architecture.md s.4):
 // a directory of append-only segment files, one per writing process.
 //
 // Layout: `DIR/rank-<r>-<pid>[-<n>].log`, created with O_EXCL so no two processes (ranks

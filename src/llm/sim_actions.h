@@ -11,7 +11,7 @@
 
 namespace teamsrl::llm::sim {
 
-// The catalogue of reference/method.md s.3 in index order. Mirrors evol::Action (llm must
+// The catalogue of docs/method.md s.3 in index order. Mirrors evol::Action (llm must
 // not depend on evol); the names are the contract between the two.
 enum class SimAction : int {
   kBreadth = 0,

@@ -1,4 +1,4 @@
-// `sim`: the embedded default backend (ARCHITECTURE.md s.6). No network: it answers from
+// `sim`: the embedded default backend (docs/architecture.md s.4). No network: it answers from
 // the structured Request::intent (action + texts), since it is not a language model and
 // cannot parse prompt templates, while usage is counted on the real `messages`.
 //   rewriter  intent = {action, {instruction}}    -> sim_rewriter.h (the model, documented)
@@ -12,7 +12,7 @@
 // Latency: each request completes `latency_ms * (1 + latency_jitter * v)` after Submit,
 // v in [-1, 1] a pure function of the key; Poll sleeps (no spinning) until the earliest
 // deadline or max_wait. All requests are in flight at once, like a real server.
-// Not thread-safe: one thread drives a Client (ARCHITECTURE.md s.2).
+// Not thread-safe: one thread drives a Client (docs/architecture.md s.4).
 #pragma once
 
 #include <chrono>

@@ -41,7 +41,7 @@ int EndpointIndex(const LlmConfig& config, Role role);
 // The sampling parameters of the endpoint `llm.roles` binds `role` to.
 SamplingParams SamplingFor(const LlmConfig& config, Role role);
 
-// The deterministic identity of a request (ARCHITECTURE.md s.3): the sim backend derives
+// The deterministic identity of a request (docs/architecture.md s.3): the sim backend derives
 // its randomness from it, the cache keys on it plus the content.
 struct RequestKey {
   int64_t actor = 0;

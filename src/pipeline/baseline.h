@@ -1,4 +1,4 @@
-// `teamsrl baseline CONFIG`: WizardLM's Evol-Instruct (method.md s.6), the control that
+// `teamsrl baseline CONFIG`: WizardLM's Evol-Instruct (docs/method.md s.6), the control that
 // TeaMs-RL's query economy is measured against. `baseline.rounds` rounds over the pool;
 // in each round every seed's current instruction is evolved by an operation drawn
 // uniformly from `env.actions` (breadth included), with a stream keyed by (run.seed, seed

@@ -1,4 +1,4 @@
-// Dataset-quality metrics for `teamsrl eval` (method.md section 8 and the method's own
+// Dataset-quality metrics for `teamsrl eval` (docs/method.md s.8 and the method's own
 // signals). Definitions, as documented in the README:
 //   size               records in the file; kept = not marked `eliminated`. Text metrics
 //                      below are over kept samples only: the data one would train on.

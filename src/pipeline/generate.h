@@ -1,4 +1,4 @@
-// `teamsrl generate CONFIG --policy RUN.h5 [--snapshot N]` (method.md s.5): the trained
+// `teamsrl generate CONFIG --policy RUN.h5 [--snapshot N]` (docs/method.md s.5): the trained
 // policy evolves every seed through `generate.steps` chained rewrites, keeping every
 // intermediate instruction; the rewriter makes each instruction, the responder answers it
 // (2 expert queries per sample; +1 reviewer query when the `equal` rule is on).

@@ -1,7 +1,7 @@
 // One evolution step for a batch of instructions, shared by `generate` and `baseline`:
 // per item a rewrite (the chosen operation), then, concurrently, the answer (responder)
 // and, when asked for, the equality check (reviewer); then the elimination rules. Every
-// item's calls are in flight together (ARCHITECTURE.md s.2): rewrites first, each
+// item's calls are in flight together (docs/architecture.md s.2): rewrites first, each
 // item's answer and review submitted as soon as its rewrite returns.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Root's writer of what train, generate and baseline record in their HDF5 file
-// (docs/architecture.md, Run file): the root attributes, every LLM call (/llm/calls, with
+// (docs/architecture.md s.7): the root attributes, every LLM call (/llm/calls, with
 // the per-role totals the budget caps read), /budget, and the dataset samples. One
 // definition of each mapping from a record to its row, shared by the three commands.
 #pragma once

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/version.h"
+
 namespace teamsrl::pipeline {
 namespace {
 
@@ -41,7 +43,8 @@ Result<std::vector<dist::InputDigest>> DigestInputs(const Config& config,
                                                     const std::string& options,
                                                     const std::vector<InputFile>& files) {
   std::vector<dist::InputDigest> out;
-  out.push_back({"teamsrl version", dist::Digest(TEAMSRL_VERSION " " TEAMSRL_GIT_DESCRIBE), ""});
+  out.push_back({"teamsrl version",
+                 dist::Digest(std::string(Version()) + " " + std::string(GitDescribe())), ""});
   out.push_back({"resolved configuration", dist::Digest(config.resolved_yaml), ""});
   out.push_back({"command options", dist::Digest(options), ""});
   TEAMSRL_ASSIGN_OR_RETURN(std::string templates,

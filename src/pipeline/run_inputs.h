@@ -1,5 +1,5 @@
-// What every rank of a run must have alike before the first step (docs/architecture.md,
-// Errors and the collective protocol): the program's version, the resolved
+// What every rank of a run must have alike before the first step (docs/architecture.md
+// s.6): the program's version, the resolved
 // configuration, the options of the command, and the contents of the files it reads. A
 // stale copy on one node or a wrong launcher line then ends in one error naming what
 // differs, instead of a hang or a silently mixed result.

@@ -1,4 +1,4 @@
-// `teamsrl train`: distributed TeaMs-RL policy training (docs/architecture.md, Data flow).
+// `teamsrl train`: distributed TeaMs-RL policy training (docs/architecture.md s.2).
 #pragma once
 
 #include <memory>

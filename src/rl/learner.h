@@ -2,7 +2,7 @@
 // updates a policy it is handed, from one batch of trajectories. All float64, no
 // threads, fixed summation orders: the same inputs give bitwise the same outputs.
 //
-//   trpo       pytorch-trpo as TeaMs-RL used it (method.md s.4): GAE, value net by
+//   trpo       pytorch-trpo as TeaMs-RL used it (docs/method.md s.4): GAE, value net by
 //              L-BFGS on the discounted returns, natural gradient by CG on exact
 //              Fisher-vector products, step scaled to max_kl, backtracking line search.
 //   ppo        clipped surrogate, `epochs` full-batch Adam steps; value net by Adam.

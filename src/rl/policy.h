@@ -51,7 +51,7 @@ class Policy {
   // The action the policy prefers without noise (greedy evaluation).
   virtual int GreedyAction(const Eigen::VectorXd& obs) const = 0;
   // Samples an action with `bias` (one entry per action) added to the action scores
-  // before the choice (generation's schedule, method.md s.5): gaussian_argmax adds it to
+  // before the choice (generation's schedule, docs/method.md s.5): gaussian_argmax adds it to
   // the Gaussian sample before the argmax, categorical to the logits; uniform ignores it.
   // With a zero bias it draws the same action as Act from the same `rng` state.
   virtual int ActWithBias(const Eigen::VectorXd& obs, Rng& rng,

@@ -1,4 +1,4 @@
-// TRPO exactly as pytorch-trpo's update_params/trpo_step (TeaMs-RL's learner, method.md
+// TRPO exactly as pytorch-trpo's update_params/trpo_step (TeaMs-RL's learner, docs/method.md
 // s.4). One Update:
 //   1. values = V(obs); GAE(gamma, lambda) -> advantages and discounted returns;
 //   2. fit V by L-BFGS (value_lbfgs_iters, L2 value_l2) on the returns, before the step;

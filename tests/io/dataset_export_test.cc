@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "../external_data.h"
 #include "test_util.h"
 
 namespace teamsrl::io {
@@ -140,14 +141,40 @@ TEST(DatasetExportTest, EmptyDatasetIsAnEmptyArrayAndErrorsLeaveNoFile) {
   EXPECT_FALSE(std::filesystem::exists(bad_out + ".tmp"));
 }
 
-TEST(DatasetExportTest, MapsFieldsOfSelfInstructSeeds) {
+// Our own fixture in Self-Instruct's layout (tests/data/README.md); the expected records are
+// its lines, mapped by hand.
+TEST(DatasetExportTest, MapsNestedFieldsOfSelfInstructLayout) {
   TempDir dir;
   ExportOptions options;
   options.fields.input = "instances[0].input";
   options.fields.output = "instances[0].output";
   std::string out = dir.File("si.json");
   Result<ExportReport> report = ExportDataset(
-      std::string(TEAMSRL_SHARED_DATA_DIR) + "/self_instruct_seed_tasks.jsonl", out, options);
+      std::string(TEAMSRL_TEST_DATA_DIR) + "/self_instruct_style.jsonl", out, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->read, 4);
+  EXPECT_EQ(report->written, 4);
+  EXPECT_EQ(report->excluded, 0);
+  json j = ReadJson(out);
+  ASSERT_EQ(j.size(), 4u);
+  EXPECT_EQ(j[0], (json{{"instruction", "Make a packing list for a weekend hike."},
+                        {"input", ""},
+                        {"output", "Boots, water, map, rain jacket."}}));
+  EXPECT_EQ(j[1], (json{{"instruction", "Sort the numbers from smallest to largest."},
+                        {"input", "9, 2, 5"},
+                        {"output", "2, 5, 9"}}));
+  EXPECT_EQ(j[3]["output"], "hammer");
+}
+
+// The same on the real set, when it is available (opt-in: external_data.h).
+TEST(DatasetExportTest, MapsFieldsOfSelfInstructSeeds) {
+  TEAMSRL_EXTERNAL_DATA_OR_SKIP(path, "self_instruct_seed_tasks.jsonl");
+  TempDir dir;
+  ExportOptions options;
+  options.fields.input = "instances[0].input";
+  options.fields.output = "instances[0].output";
+  std::string out = dir.File("si.json");
+  Result<ExportReport> report = ExportDataset(path, out, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->written, 175);
   json j = ReadJson(out);

@@ -47,7 +47,7 @@ TEST_F(RunReaderTest, ReadsRootAttributesAndEnumTables) {
   EXPECT_EQ(info->finished_at, "");
   const RootAttributes& r = info->root;
   EXPECT_EQ(r.run_name, "reader");
-  EXPECT_EQ(r.teamsrl_version, TEAMSRL_VERSION);
+  EXPECT_EQ(r.teamsrl_version, Version());
   EXPECT_EQ(r.command, a.command);
   EXPECT_EQ(r.config_yaml, a.config_yaml);
   EXPECT_EQ(r.seed, 123u);
