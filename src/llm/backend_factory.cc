@@ -1,13 +1,13 @@
 #include "llm/backend_factory.h"
 
 #include "llm/openai_backend.h"
-#include "llm/rate_limiter.h"
 #include "llm/sim_backend.h"
 
 namespace teamsrl::llm {
 
 Result<std::unique_ptr<Client>> MakeBackend(const std::string& endpoint_name,
-                                            const EndpointConfig& config, uint64_t run_seed) {
+                                            const EndpointConfig& config, uint64_t run_seed,
+                                            double rate_share) {
   const std::string where = "llm.endpoints." + endpoint_name + ".backend";
   if (config.backend == "sim") {
     return std::unique_ptr<Client>(std::make_unique<SimBackend>(config, run_seed));
@@ -15,7 +15,7 @@ Result<std::unique_ptr<Client>> MakeBackend(const std::string& endpoint_name,
   if (config.backend == "openai") {
     OpenAiOptions options;
     // rpm/tpm are cluster-wide: every rank takes an equal share (rate_limiter.h).
-    options.rank_share = 1.0 / WorldSizeFromEnvironment();
+    options.rank_share = rate_share;
     TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<OpenAiBackend> backend,
                              OpenAiBackend::Create(endpoint_name, config, options));
     return std::unique_ptr<Client>(std::move(backend));

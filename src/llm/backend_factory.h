@@ -11,9 +11,11 @@
 
 namespace teamsrl::llm {
 
-// "sim" -> SimBackend. "openai" -> OpenAiBackend with this rank's share of rpm/tpm.
-// Anything else -> InvalidArgument naming the endpoint and the backend.
+// "sim" -> SimBackend. "openai" -> OpenAiBackend taking `rate_share` of the endpoint's
+// run-wide rpm/tpm (1 / the number of ranks: rate_limiter.h). Anything else ->
+// InvalidArgument naming the endpoint and the backend.
 Result<std::unique_ptr<Client>> MakeBackend(const std::string& endpoint_name,
-                                            const EndpointConfig& config, uint64_t run_seed);
+                                            const EndpointConfig& config, uint64_t run_seed,
+                                            double rate_share = 1.0);
 
 }  // namespace teamsrl::llm

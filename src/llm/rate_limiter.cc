@@ -51,15 +51,4 @@ double RateLimiter::NextAvailable(int64_t tokens, double now_s) {
   return std::max(requests_.ReadyAt(1.0, now_s), tokens_.ReadyAt(t, now_s));
 }
 
-int WorldSizeFromEnvironment() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
-    const char* v = std::getenv(name);
-    if (v == nullptr) continue;
-    char* end = nullptr;
-    const long n = std::strtol(v, &end, 10);
-    if (end != v && *end == '\0' && n >= 1) return static_cast<int>(n);
-  }
-  return 1;
-}
-
 }  // namespace teamsrl::llm

@@ -60,9 +60,4 @@ class RateLimiter {
   Bucket tokens_;
 };
 
-// The number of ranks of this run as the MPI launcher announces it to every process
-// (OMPI_COMM_WORLD_SIZE for Open MPI, PMI_SIZE for MPICH/Hydra, PMIX_SIZE), 1 when
-// none is set: each rank takes share 1 / WorldSizeFromEnvironment() automatically.
-int WorldSizeFromEnvironment();
-
 }  // namespace teamsrl::llm

@@ -251,15 +251,4 @@ Status ResponseCache::Commit(bool sync) {
   return OkStatus();
 }
 
-int RankFromEnvironment() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"}) {
-    const char* v = std::getenv(name);
-    if (v == nullptr) continue;
-    char* end = nullptr;
-    const long n = std::strtol(v, &end, 10);
-    if (end != v && *end == '\0' && n >= 0) return static_cast<int>(n);
-  }
-  return 0;
-}
-
 }  // namespace teamsrl::llm

@@ -112,8 +112,4 @@ class ResponseCache {
   std::chrono::steady_clock::time_point last_sync_{};
 };
 
-// This process's MPI rank from the launcher's environment (OMPI_COMM_WORLD_RANK,
-// PMI_RANK, PMIX_RANK), else 0.
-int RankFromEnvironment();
-
 }  // namespace teamsrl::llm

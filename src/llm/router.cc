@@ -90,7 +90,8 @@ std::string CacheIdentity(const EndpointConfig& e, uint64_t run_seed) {
 
 }  // namespace
 
-Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run_seed) {
+Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run_seed,
+                                           Placement placement) {
   std::map<std::string, EndpointConfig> endpoints = config.endpoints;
   if (endpoints.empty()) endpoints.emplace("sim", EndpointConfig{});
   std::array<std::string, kNumRoles> role_endpoints;
@@ -102,7 +103,7 @@ Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run
       return InvalidArgument("llm.cache.path: empty, but llm.cache.mode is " + config.cache_mode);
     ResponseCache::Options options;
     options.writable = cache_mode == CacheMode::kReadWrite;
-    options.rank = RankFromEnvironment();
+    options.rank = placement.rank;
     TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<ResponseCache> opened,
                              ResponseCache::Open(config.cache_path, options));
     cache = std::move(opened);
@@ -121,8 +122,9 @@ Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run
                              ": unknown endpoint '" + name + "' (defined: " + known + ")");
     }
     if (backends.contains(name)) continue;
-    TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<Client> client,
-                             MakeBackend(name, it->second, run_seed));
+    TEAMSRL_ASSIGN_OR_RETURN(
+        std::unique_ptr<Client> client,
+        MakeBackend(name, it->second, run_seed, 1.0 / std::max(1, placement.world_size)));
     if (cache != nullptr) {
       client = std::make_unique<CachingClient>(std::move(client), cache, cache_mode,
                                                CacheIdentity(it->second, run_seed), name);

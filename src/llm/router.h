@@ -51,9 +51,18 @@ class Router : public Client {
   size_t next_slice_ = 0;
 };
 
+// Where this process sits in the run: `rank` names its cache segment, `world_size` sets
+// its share of each endpoint's run-wide rpm/tpm. The driver passes them (from dist::Comm);
+// the llm layer never reads the launcher's environment.
+struct Placement {
+  int rank = 0;
+  int world_size = 1;
+};
+
 // Builds the backends of the endpoints `llm.roles` names (unused endpoints are not built)
 // and the router. An empty `endpoints` map means the default {sim: EndpointConfig{}}.
 // Errors name the role (llm.roles.reviewer: unknown endpoint 'x') or the endpoint.
-Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run_seed);
+Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run_seed,
+                                           Placement placement = {});
 
 }  // namespace teamsrl::llm

@@ -82,7 +82,8 @@ struct BaselineSetup {
     TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions));
     TEAMSRL_ASSIGN_OR_RETURN(context,
                              EvolveContext::Make(config, *prompts, config.baseline.eliminate));
-    TEAMSRL_ASSIGN_OR_RETURN(router, llm::MakeRouter(config.llm, config.run.seed));
+    TEAMSRL_ASSIGN_OR_RETURN(
+        router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));
     return hooks.AfterSetup(comm.rank());
   }
 };

@@ -186,7 +186,8 @@ struct GenerateSetup {
     TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir));
     TEAMSRL_ASSIGN_OR_RETURN(context,
                              EvolveContext::Make(config, *prompts, config.generate.eliminate));
-    TEAMSRL_ASSIGN_OR_RETURN(router, llm::MakeRouter(config.llm, config.run.seed));
+    TEAMSRL_ASSIGN_OR_RETURN(
+        router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));
     return hooks.AfterSetup(comm.rank());
   }
 };

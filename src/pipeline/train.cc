@@ -200,7 +200,8 @@ Status Trainer::State::SetUpLocal() {
   TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions));
   TEAMSRL_ASSIGN_OR_RETURN(const evol::MatchMode match,
                            evol::MatchModeFromName(config.env.reward.match));
-  TEAMSRL_ASSIGN_OR_RETURN(router, llm::MakeRouter(config.llm, config.run.seed));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));
   const dist::ActorRange range = dist::LocalActors(config.train.actors, comm.size(), comm.rank());
   for (int a = range.begin; a < range.end; ++a) {
     ids.push_back(a);

@@ -98,20 +98,6 @@ TEST(RateLimiterTest, IdleTimeDoesNotBuildABurst) {
   EXPECT_EQ(burst, 1);
 }
 
-TEST(RateLimiterTest, WorldSizeFromLauncherEnvironment) {
-  unsetenv("OMPI_COMM_WORLD_SIZE");
-  unsetenv("PMI_SIZE");
-  unsetenv("PMIX_SIZE");
-  EXPECT_EQ(WorldSizeFromEnvironment(), 1);
-  setenv("PMI_SIZE", "4", 1);
-  EXPECT_EQ(WorldSizeFromEnvironment(), 4);
-  setenv("OMPI_COMM_WORLD_SIZE", "8", 1);
-  EXPECT_EQ(WorldSizeFromEnvironment(), 8);
-  setenv("OMPI_COMM_WORLD_SIZE", "x", 1);
-  EXPECT_EQ(WorldSizeFromEnvironment(), 4);
-  unsetenv("OMPI_COMM_WORLD_SIZE");
-  unsetenv("PMI_SIZE");
-}
 
 }  // namespace
 }  // namespace teamsrl::llm

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <deque>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "llm/sim_backend.h"
 
@@ -159,6 +163,30 @@ TEST(RouterTest, EmptyEndpointMapMeansDefaultSim) {
   EXPECT_EQ((*router)->EndpointFor(Role::kReviewer), "sim");
   const std::vector<Completion> out = RunAll(**router, {ForRole(Role::kReviewer, 0)});
   EXPECT_TRUE(out[0].status.ok());
+}
+
+// The rank comes from the caller, not the launcher's environment: it names the cache
+// segment this process writes.
+TEST(RouterTest, PlacementRankNamesTheCacheSegment) {
+  setenv("OMPI_COMM_WORLD_RANK", "5", 1);  // must be ignored
+  char tmpl[] = "/tmp/teamsrl_router_XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  LlmConfig cfg;
+  cfg.cache_mode = "read_write";
+  cfg.cache_path = dir;
+  {
+    Result<std::unique_ptr<Router>> router = MakeRouter(cfg, 1, Placement{3, 4});
+    ASSERT_TRUE(router.ok()) << router.status().ToString();
+    ASSERT_EQ(RunAll(**router, {ForRole(Role::kReviewer, 0)}).size(), 1u);
+  }
+  unsetenv("OMPI_COMM_WORLD_RANK");
+  std::vector<std::string> segments;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    segments.push_back(e.path().filename().string());
+  }
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_EQ(segments[0].rfind("rank-3-", 0), 0u) << segments[0];
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
