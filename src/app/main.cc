@@ -209,6 +209,112 @@ int PrintCommands(const CLI::App& app) {
   return kExitUsage;
 }
 
+// Where every command's options land.
+struct Args {
+  std::string config_path, out_dir, run_path;
+  std::vector<std::string> overrides;
+  bool overwrite = false, verbose = false, quiet = false;
+  teamsrl::pipeline::GenerateOptions gen_options;
+  std::string dataset_path, json_out, eval_run, export_format = "alpaca", export_out;
+  teamsrl::io::DatasetFields fields;
+  teamsrl::pipeline::NeighbourOptions neighbours;
+  bool approx = false, exact = false, include_eliminated = false;
+};
+
+struct Commands {
+  CLI::App *train, *generate, *baseline, *inspect, *keys, *eval, *export_cmd;
+};
+
+// train, generate, baseline: the MPI commands.
+void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
+  c->train = app.add_subcommand("train", "train the operation-choosing policy; writes DIR/run.h5");
+  c->train->add_option("config", a.config_path, "experiment YAML file")->required();
+  c->train->add_option("--set", a.overrides, "override a config key: dotted.key=value (repeatable)")
+      ->take_all();
+  c->train->add_option("--out", a.out_dir, "output directory (default: run.out_dir)");
+  c->train->add_flag("--overwrite", a.overwrite, "replace an existing DIR/run.h5");
+  c->train->add_flag("--verbose", a.verbose, "log info from every rank, not only root");
+  c->train->add_flag("--quiet", a.quiet, "no progress output");
+  c->generate =
+      app.add_subcommand("generate", "evolve seeds with a trained policy; DIR/dataset.jsonl");
+  c->baseline =
+      app.add_subcommand("baseline", "Evol-Instruct baseline; DIR/dataset.jsonl, baseline.h5");
+  for (CLI::App* sub : {c->generate, c->baseline}) {
+    sub->add_option("config", a.config_path, "experiment YAML file")->required();
+    sub->add_option("--set", a.overrides, "override a config key: dotted.key=value (repeatable)")
+        ->take_all();
+    sub->add_option("--out", a.gen_options.out_dir, "output directory (default: run.out_dir)");
+    sub->add_flag("--overwrite", a.gen_options.overwrite,
+                  "start over, discarding the progress of a previous run in DIR");
+    sub->add_flag("--verbose", a.verbose, "log info from every rank, not only root");
+    sub->add_flag("--quiet", a.gen_options.quiet, "no progress output");
+  }
+  c->generate->add_option("--policy", a.gen_options.policy_path, "training run file (run.h5)")
+      ->required();
+  c->generate
+      ->add_option("--snapshot", a.gen_options.snapshot,
+                   "use /policy/snapshot_NNNNNN instead of /policy/final")
+      ->check(CLI::NonNegativeNumber);
+}
+
+// inspect, keys, eval, export: single-process commands on files.
+void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
+  c->inspect = app.add_subcommand("inspect", "print a human summary of a run file");
+  c->inspect->add_option("file", a.run_path, "run file (.h5)")->required();
+  c->keys = app.add_subcommand("keys", "print every config key (markdown table)");
+  c->eval = app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
+  c->eval->add_option("dataset", a.dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();
+  c->eval->add_option("--json", a.json_out, "also write the metrics as JSON to this file");
+  c->eval->add_option("--run", a.eval_run,
+                      "also write the metrics into this run file's /eval/dataset group");
+  CLI::Option* approx_flag =
+      c->eval->add_flag("--approx", a.approx, "approximate nearest-neighbour ROUGE-L (large sets)");
+  c->eval->add_flag("--exact", a.exact, "exact nearest-neighbour ROUGE-L (O(n^2))")
+      ->excludes(approx_flag);
+  c->eval
+      ->add_option("--exact-max-size", a.neighbours.exact_max_size,
+                   "without --approx/--exact: exact up to this many samples")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  AddFieldOptions(c->eval, &a.fields);
+  c->export_cmd =
+      app.add_subcommand("export", "write a dataset for SFT tools (Alpaca or ShareGPT JSON)");
+  c->export_cmd->add_option("dataset", a.dataset_path, "dataset (JSON Lines)")->required();
+  c->export_cmd->add_option("--format", a.export_format, "alpaca | sharegpt")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"alpaca", "sharegpt"}));
+  c->export_cmd->add_option("--out", a.export_out, "output file (JSON array)")->required();
+  c->export_cmd->add_flag("--include-eliminated", a.include_eliminated,
+                          "keep samples marked eliminated (left out by default)");
+  AddFieldOptions(c->export_cmd, &a.fields);
+}
+
+int Dispatch(const Commands& c, Args& a, const std::string& command, int* argc, char*** argv) {
+  if (c.train->parsed()) {
+    return Train(a.config_path, a.overrides, a.out_dir, a.overwrite, a.verbose, a.quiet, command,
+                 argc, argv);
+  }
+  if (c.generate->parsed() || c.baseline->parsed()) {
+    a.gen_options.command = command;
+    return Dataset(c.generate->parsed(), a.config_path, a.overrides, a.gen_options, a.verbose, argc,
+                   argv);
+  }
+  if (c.inspect->parsed()) return Inspect(a.run_path);
+  if (c.eval->parsed()) {
+    if (a.approx) a.neighbours.mode = teamsrl::pipeline::NeighbourMode::kApprox;
+    if (a.exact) a.neighbours.mode = teamsrl::pipeline::NeighbourMode::kExact;
+    return Eval(a.dataset_path, a.json_out, a.eval_run, a.fields, a.neighbours);
+  }
+  if (c.export_cmd->parsed()) {
+    return Export(a.dataset_path, a.export_format, a.export_out, a.include_eliminated, a.fields);
+  }
+  if (c.keys->parsed()) {
+    std::fputs(teamsrl::ConfigKeyReference().c_str(), stdout);
+    return kExitOk;
+  }
+  return kExitUsage;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -219,104 +325,17 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version",
                        fmt::format("teamsrl {} ({})", teamsrl::Version(), teamsrl::GitDescribe()));
-
-  std::string config_path, out_dir, run_path;
-  std::vector<std::string> overrides;
-  bool overwrite = false, verbose = false, quiet = false;
-  CLI::App* train =
-      app.add_subcommand("train", "train the operation-choosing policy; writes DIR/run.h5");
-  train->add_option("config", config_path, "experiment YAML file")->required();
-  train->add_option("--set", overrides, "override a config key: dotted.key=value (repeatable)")
-      ->take_all();
-  train->add_option("--out", out_dir, "output directory (default: run.out_dir)");
-  train->add_flag("--overwrite", overwrite, "replace an existing DIR/run.h5");
-  train->add_flag("--verbose", verbose, "log info from every rank, not only root");
-  train->add_flag("--quiet", quiet, "no progress output");
-
-  teamsrl::pipeline::GenerateOptions gen_options;
-  CLI::App* generate =
-      app.add_subcommand("generate", "evolve seeds with a trained policy; DIR/dataset.jsonl");
-  CLI::App* baseline =
-      app.add_subcommand("baseline", "Evol-Instruct baseline; DIR/dataset.jsonl, baseline.h5");
-  for (CLI::App* sub : {generate, baseline}) {
-    sub->add_option("config", config_path, "experiment YAML file")->required();
-    sub->add_option("--set", overrides, "override a config key: dotted.key=value (repeatable)")
-        ->take_all();
-    sub->add_option("--out", gen_options.out_dir, "output directory (default: run.out_dir)");
-    sub->add_flag("--overwrite", gen_options.overwrite,
-                  "start over, discarding the progress of a previous run in DIR");
-    sub->add_flag("--verbose", verbose, "log info from every rank, not only root");
-    sub->add_flag("--quiet", gen_options.quiet, "no progress output");
-  }
-  generate->add_option("--policy", gen_options.policy_path, "training run file (run.h5)")
-      ->required();
-  generate
-      ->add_option("--snapshot", gen_options.snapshot,
-                   "use /policy/snapshot_NNNNNN instead of /policy/final")
-      ->check(CLI::NonNegativeNumber);
-  CLI::App* inspect = app.add_subcommand("inspect", "print a human summary of a run file");
-  inspect->add_option("file", run_path, "run file (.h5)")->required();
-
-  CLI::App* keys = app.add_subcommand("keys", "print every config key (markdown table)");
-
-  std::string dataset_path, json_out, eval_run, export_format = "alpaca", export_out;
-  teamsrl::io::DatasetFields fields;
-  teamsrl::pipeline::NeighbourOptions neighbours;
-  bool approx = false, exact = false, include_eliminated = false;
-  CLI::App* eval =
-      app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
-  eval->add_option("dataset", dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();
-  eval->add_option("--json", json_out, "also write the metrics as JSON to this file");
-  eval->add_option("--run", eval_run,
-                   "also write the metrics into this run file's /eval/dataset group");
-  CLI::Option* approx_flag =
-      eval->add_flag("--approx", approx, "approximate nearest-neighbour ROUGE-L (large sets)");
-  eval->add_flag("--exact", exact, "exact nearest-neighbour ROUGE-L (O(n^2))")
-      ->excludes(approx_flag);
-  eval->add_option("--exact-max-size", neighbours.exact_max_size,
-                   "without --approx/--exact: exact up to this many samples")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  AddFieldOptions(eval, &fields);
-
-  CLI::App* export_cmd =
-      app.add_subcommand("export", "write a dataset for SFT tools (Alpaca or ShareGPT JSON)");
-  export_cmd->add_option("dataset", dataset_path, "dataset (JSON Lines)")->required();
-  export_cmd->add_option("--format", export_format, "alpaca | sharegpt")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"alpaca", "sharegpt"}));
-  export_cmd->add_option("--out", export_out, "output file (JSON array)")->required();
-  export_cmd->add_flag("--include-eliminated", include_eliminated,
-                       "keep samples marked eliminated (left out by default)");
-  AddFieldOptions(export_cmd, &fields);
-
+  Args args;
+  Commands commands{};
+  AddRunCommands(app, args, &commands);
+  AddFileCommands(app, args, &commands);
   if (argc == 1) return PrintCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  if (train->parsed()) {
-    return Train(config_path, overrides, out_dir, overwrite, verbose, quiet, command, &argc, &argv);
-  }
-  if (generate->parsed() || baseline->parsed()) {
-    gen_options.command = command;
-    return Dataset(generate->parsed(), config_path, overrides, gen_options, verbose, &argc, &argv);
-  }
-  if (inspect->parsed()) return Inspect(run_path);
-  if (eval->parsed()) {
-    if (approx) neighbours.mode = teamsrl::pipeline::NeighbourMode::kApprox;
-    if (exact) neighbours.mode = teamsrl::pipeline::NeighbourMode::kExact;
-    return Eval(dataset_path, json_out, eval_run, fields, neighbours);
-  }
-  if (export_cmd->parsed()) {
-    return Export(dataset_path, export_format, export_out, include_eliminated, fields);
-  }
-  if (keys->parsed()) {
-    std::fputs(teamsrl::ConfigKeyReference().c_str(), stdout);
-    return kExitOk;
-  }
-  return kExitUsage;
+  return Dispatch(commands, args, command, &argc, &argv);
 }
 
 int main(int argc, char** argv) {

@@ -23,6 +23,7 @@ namespace teamsrl::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
 
 // Every rank's view of the seed stream: the file, or the single initial instruction.
 class SeedStream {
@@ -164,94 +165,138 @@ Status NextChunk(SeedStream& seeds, int chunk_size, std::vector<io::Seed>* chunk
   return OkStatus();
 }
 
+// The chunk loop as a driver: Setup, one Step per chunk, Finish (each collective).
+class ChunkedRun {
+ public:
+  ChunkedRun(const Config& config, const ChunkedRunSpec& spec, const dist::Comm& comm,
+             const ChunkWorker& worker)
+      : config_(config), spec_(spec), comm_(comm), worker_(worker), start_(Clock::now()) {
+    out_dir_ = spec.out_dir.empty() ? config.run.out_dir : spec.out_dir;
+    outcome_.dataset_path = (fs::path(out_dir_) / DatasetWriter::kDatasetFile).string();
+    outcome_.h5_path = (fs::path(out_dir_) / (spec.kind + ".h5")).string();
+  }
+
+  // Opens the seed stream on every rank, checks the ranks run the same inputs, opens the
+  // outputs on root (replaying a committed prefix) and skips what is committed.
+  Status Setup() {
+    // Every rank reads the seed stream: a bad seed file fails everywhere alike.
+    Result<SeedStream> seeds = SeedStream::Open(config_, spec_.max_seeds);
+    TEAMSRL_RETURN_IF_ERROR(dist::AgreeOnStatus(comm_, seeds.status()));
+    seeds_.emplace(std::move(seeds).value());
+    TEAMSRL_RETURN_IF_ERROR(
+        AgreeOnRunInputs(comm_, config_, spec_.options + " --out " + out_dir_, spec_.inputs));
+    const std::vector<std::string> hosts = comm_.HostNames();
+    dist::Decision opened;  // root's verdict and the seed to start from
+    if (comm_.is_root()) {
+      opened.status = OpenOutputs(config_, spec_, hosts, out_dir_, &writer_, &rec_);
+      ByteWriter w;
+      w.Put<int64_t>(opened.status.ok() ? writer_->committed().next_seed : 0);
+      opened.payload = w.Take();
+    }
+    opened = dist::Follow(comm_, opened);
+    TEAMSRL_RETURN_IF_ERROR(opened.status);
+    const auto next_seed = ByteReader(opened.payload).Get<int64_t>();
+    outcome_.resumed = next_seed > 0;
+    done_seeds_ = next_seed;
+    io::Seed seed;
+    for (int64_t i = 0; i < next_seed; ++i) {  // skip what is committed
+      TEAMSRL_ASSIGN_OR_RETURN(bool got, seeds_->Next(&seed));
+      if (!got) break;
+    }
+    if (comm_.is_root() && !spec_.quiet) {
+      progress_ = std::make_unique<Progress>(spec_.kind + " " + config_.run.name,
+                                             CountSeeds(config_, spec_.max_seeds),
+                                             config_.train.progress_interval_s);
+      if (outcome_.resumed) spdlog::info("resuming {} at seed {}", out_dir_, next_seed);
+    }
+    return OkStatus();
+  }
+
+  // One chunk: every rank's block through the worker, root commits and decides.
+  void Step() {
+    std::vector<io::Seed> chunk;
+    Status local = NextChunk(*seeds_, spec_.chunk_size, &chunk);
+    Result<ChunkPart> part = ChunkPart{};
+    if (local.ok() && !chunk.empty()) {
+      const dist::ActorRange range =
+          dist::LocalActors(static_cast<int>(chunk.size()), comm_.size(), comm_.rank());
+      std::vector<io::Seed> mine(chunk.begin() + range.begin, chunk.begin() + range.end);
+      part = worker_(chunk_index_, mine);
+      local = part.status();
+    }
+    const dist::Gathered gathered =
+        dist::GatherWithStatus(comm_, local, local.ok() ? EncodePart(*part) : std::string());
+    if (comm_.is_root()) {
+      decision_ = CommitChunk(config_, spec_, gathered, chunk, *writer_, *rec_, progress_.get(),
+                              &done_seeds_);
+    }
+    decision_ = dist::Follow(comm_, decision_);
+    ++chunk_index_;
+  }
+
+  bool done() const { return !decision_.status.ok() || decision_.stop; }
+
+  // Marks the dataset complete (when it is), finishes the h5 file on root; the outcome
+  // is the same on every rank.
+  ChunkedOutcome Finish() {
+    const dist::Decision& d = decision_;
+    outcome_.status = !d.status.ok()     ? io::RunStatus::kFailed
+                      : d.payload == "d" ? io::RunStatus::kCompleted
+                                         : io::RunStatus::kBudgetExhausted;
+    outcome_.error = d.status;
+    Status st = OkStatus();
+    if (comm_.is_root()) st = FinishOutputs();
+    // Root's final writes can fail on root alone; every rank must return the same verdict.
+    st = dist::ShareRootStatus(comm_, dist::NameRank(st, 0));
+    if (!st.ok() && outcome_.error.ok()) {
+      outcome_.status = io::RunStatus::kFailed;
+      outcome_.error = st;
+    }
+    outcome_.wall_s = std::chrono::duration<double>(Clock::now() - start_).count();
+    return outcome_;
+  }
+
+ private:
+  Status FinishOutputs() {
+    Status st = outcome_.status == io::RunStatus::kCompleted ? writer_->MarkComplete() : OkStatus();
+    if (st.ok()) st = rec_->Flush();
+    if (!outcome_.error.ok()) (void)rec_->file().SetAttribute("error", outcome_.error.message());
+    const Status fin = rec_->file().Finish(outcome_.status);
+    if (st.ok()) st = fin;
+    outcome_.seeds = done_seeds_;
+    outcome_.samples = rec_->samples();
+    outcome_.eliminated = rec_->eliminated();
+    for (int r = 0; r < llm::kNumRoles; ++r) outcome_.queries[r] = rec_->totals().queries[r];
+    if (progress_ && outcome_.error.ok() && st.ok()) {
+      progress_->Finish(fmt::format("{} samples | {}", outcome_.samples, outcome_.dataset_path));
+    }
+    return st;
+  }
+
+  const Config& config_;
+  const ChunkedRunSpec& spec_;
+  const dist::Comm& comm_;
+  const ChunkWorker& worker_;
+  const Clock::time_point start_;
+  std::string out_dir_;
+  ChunkedOutcome outcome_;
+  std::optional<SeedStream> seeds_;
+  std::optional<DatasetWriter> writer_;  // root only
+  std::optional<Recorder> rec_;          // root only
+  std::unique_ptr<Progress> progress_;
+  int64_t done_seeds_ = 0;
+  int64_t chunk_index_ = 0;
+  dist::Decision decision_;
+};
+
 }  // namespace
 
 Result<ChunkedOutcome> RunChunked(const Config& config, const ChunkedRunSpec& spec,
                                   const dist::Comm& comm, const ChunkWorker& worker) {
-  const auto start = Clock::now();
-  const std::string out_dir = spec.out_dir.empty() ? config.run.out_dir : spec.out_dir;
-  ChunkedOutcome outcome;
-  outcome.dataset_path = (std::filesystem::path(out_dir) / DatasetWriter::kDatasetFile).string();
-  outcome.h5_path = (std::filesystem::path(out_dir) / (spec.kind + ".h5")).string();
-  // Every rank reads the seed stream: a bad seed file fails everywhere alike.
-  Result<SeedStream> seeds_or = SeedStream::Open(config, spec.max_seeds);
-  TEAMSRL_RETURN_IF_ERROR(dist::AgreeOnStatus(comm, seeds_or.status()));
-  SeedStream seeds = std::move(seeds_or).value();
-  TEAMSRL_RETURN_IF_ERROR(
-      AgreeOnRunInputs(comm, config, spec.options + " --out " + out_dir, spec.inputs));
-  const std::vector<std::string> hosts = comm.HostNames();
-  std::optional<DatasetWriter> writer;
-  std::optional<Recorder> rec;
-  dist::Decision opened;  // root's verdict and the seed to start from
-  if (comm.is_root()) {
-    opened.status = OpenOutputs(config, spec, hosts, out_dir, &writer, &rec);
-    ByteWriter w;
-    w.Put<int64_t>(opened.status.ok() ? writer->committed().next_seed : 0);
-    opened.payload = w.Take();
-  }
-  opened = dist::Follow(comm, opened);
-  TEAMSRL_RETURN_IF_ERROR(opened.status);
-  const auto next_seed = ByteReader(opened.payload).Get<int64_t>();
-  outcome.resumed = next_seed > 0;
-  io::Seed seed;
-  for (int64_t i = 0; i < next_seed; ++i) {  // skip what is committed
-    TEAMSRL_ASSIGN_OR_RETURN(bool got, seeds.Next(&seed));
-    if (!got) break;
-  }
-  std::unique_ptr<Progress> progress;
-  if (comm.is_root() && !spec.quiet) {
-    progress = std::make_unique<Progress>(spec.kind + " " + config.run.name,
-                                          CountSeeds(config, spec.max_seeds),
-                                          config.train.progress_interval_s);
-    if (outcome.resumed) spdlog::info("resuming {} at seed {}", out_dir, next_seed);
-  }
-  int64_t done_seeds = next_seed;
-  dist::Decision d;
-  for (int64_t chunk_index = 0; d.status.ok() && !d.stop; ++chunk_index) {
-    std::vector<io::Seed> chunk;
-    Status local = NextChunk(seeds, spec.chunk_size, &chunk);
-    Result<ChunkPart> part = ChunkPart{};
-    if (local.ok() && !chunk.empty()) {
-      const dist::ActorRange range =
-          dist::LocalActors(static_cast<int>(chunk.size()), comm.size(), comm.rank());
-      std::vector<io::Seed> mine(chunk.begin() + range.begin, chunk.begin() + range.end);
-      part = worker(chunk_index, mine);
-      local = part.status();
-    }
-    const dist::Gathered gathered =
-        dist::GatherWithStatus(comm, local, local.ok() ? EncodePart(*part) : std::string());
-    if (comm.is_root()) {
-      d = CommitChunk(config, spec, gathered, chunk, *writer, *rec, progress.get(), &done_seeds);
-    }
-    d = dist::Follow(comm, d);
-  }
-  outcome.status = !d.status.ok()     ? io::RunStatus::kFailed
-                   : d.payload == "d" ? io::RunStatus::kCompleted
-                                      : io::RunStatus::kBudgetExhausted;
-  outcome.error = d.status;
-  Status st = OkStatus();
-  if (comm.is_root()) {
-    st = outcome.status == io::RunStatus::kCompleted ? writer->MarkComplete() : OkStatus();
-    if (st.ok()) st = rec->Flush();
-    if (!d.status.ok()) (void)rec->file().SetAttribute("error", d.status.message());
-    const Status fin = rec->file().Finish(outcome.status);
-    if (st.ok()) st = fin;
-    outcome.seeds = done_seeds;
-    outcome.samples = rec->samples();
-    outcome.eliminated = rec->eliminated();
-    for (int r = 0; r < llm::kNumRoles; ++r) outcome.queries[r] = rec->totals().queries[r];
-    if (progress && d.status.ok() && st.ok()) {
-      progress->Finish(fmt::format("{} samples | {}", outcome.samples, outcome.dataset_path));
-    }
-  }
-  // Root's final writes can fail on root alone; every rank must return the same verdict.
-  st = dist::ShareRootStatus(comm, dist::NameRank(st, 0));
-  if (!st.ok() && outcome.error.ok()) {
-    outcome.status = io::RunStatus::kFailed;
-    outcome.error = st;
-  }
-  outcome.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
-  return outcome;
+  ChunkedRun run(config, spec, comm, worker);
+  TEAMSRL_RETURN_IF_ERROR(run.Setup());
+  while (!run.done()) run.Step();
+  return run.Finish();
 }
 
 }  // namespace teamsrl::pipeline
