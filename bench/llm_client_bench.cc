@@ -32,10 +32,10 @@
 #include <string>
 #include <vector>
 
-#include "../tests/llm/openai_fake_server.h"
+#include "../tests/llm/openai/openai_fake_server.h"
 #include "core/text.h"
-#include "llm/http_chat.h"
-#include "llm/openai_backend.h"
+#include "llm/openai/http_chat.h"
+#include "llm/openai/openai_backend.h"
 
 namespace {
 

@@ -116,7 +116,6 @@ int main(int argc, char** argv) {
                  "llm.endpoints.sim.latency_ms=50", "run.out_dir=/tmp/teamsrl_train_bench"});
   teamsrl::pipeline::TrainOptions options;
   options.overwrite = true;
-  options.quiet = true;
   auto outcome = teamsrl::pipeline::RunTrain(config, options, comm);
   if (!outcome.ok()) {
     std::fprintf(stderr, "%s\n", outcome.status().ToString().c_str());

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "../tests/llm/openai_fake_server.h"
+#include "../tests/llm/openai/openai_fake_server.h"
 
 namespace {
 

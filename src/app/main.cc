@@ -9,14 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "app/progress.h"
 #include "core/config.h"
 #include "core/version.h"
 #include "dist/comm.h"
+#include "eval/eval.h"
 #include "io/dataset_export.h"
 #include "io/eval_group.h"
 #include "io/run_summary.h"
 #include "pipeline/baseline.h"
-#include "pipeline/eval.h"
 #include "pipeline/generate.h"
 #include "pipeline/train.h"
 
@@ -66,7 +67,8 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   options.out_dir = out_dir;
   options.command = command;
   options.overwrite = overwrite;
-  options.quiet = quiet;
+  teamsrl::app::ProgressLine progress(config->run.progress_interval_s);
+  if (!quiet) options.progress = &progress;
   if (comm.is_root()) {
     spdlog::info("train '{}': {} actors on {} rank(s), {} iterations, seed {}", config->run.name,
                  config->train.actors, comm.size(), config->train.iterations, config->run.seed);
@@ -83,21 +85,22 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
 
 // `generate` and `baseline`: same MPI, config and error handling as Train.
 int Dataset(bool generate, const std::string& config_path,
-            const std::vector<std::string>& overrides,
-            const teamsrl::pipeline::GenerateOptions& options, bool verbose, int* argc,
-            char*** argv) {
+            const std::vector<std::string>& overrides, teamsrl::pipeline::GenerateOptions options,
+            bool verbose, bool quiet, int* argc, char*** argv) {
   teamsrl::dist::MpiSession mpi(argc, argv);
   teamsrl::dist::Comm comm;
   SetUpLogging(comm.rank(), verbose);
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
   if (!config.ok()) return CollectiveError(comm, config.status(), kExitUsage);
+  teamsrl::app::ProgressLine progress(config->run.progress_interval_s);
+  if (!quiet) options.progress = &progress;
   teamsrl::Result<teamsrl::pipeline::ChunkedOutcome> outcome = [&] {
     if (generate) return teamsrl::pipeline::RunGenerate(*config, options, comm);
     teamsrl::pipeline::BaselineOptions b;
     b.out_dir = options.out_dir;
     b.command = options.command;
     b.overwrite = options.overwrite;
-    b.quiet = options.quiet;
+    b.progress = options.progress;
     b.hooks = options.hooks;
     return teamsrl::pipeline::RunBaseline(*config, b, comm);
   }();
@@ -138,15 +141,15 @@ int ExitCodeFor(const teamsrl::Status& status) {
 
 int Eval(const std::string& dataset, const std::string& json_out, const std::string& run_out,
          const teamsrl::io::DatasetFields& fields,
-         const teamsrl::pipeline::NeighbourOptions& neighbours) {
-  teamsrl::Result<teamsrl::pipeline::DatasetMetrics> metrics =
-      teamsrl::pipeline::EvaluateDataset(dataset, fields, neighbours);
+         const teamsrl::eval::NeighbourOptions& neighbours) {
+  teamsrl::Result<teamsrl::eval::DatasetMetrics> metrics =
+      teamsrl::eval::EvaluateDataset(dataset, fields, neighbours);
   if (!metrics.ok()) {
     std::fprintf(stderr, "teamsrl: error: %s\n", metrics.status().message().c_str());
     return ExitCodeFor(metrics.status());
   }
-  std::fputs(teamsrl::pipeline::FormatMetricsTable(*metrics, dataset).c_str(), stdout);
-  const nlohmann::json json = teamsrl::pipeline::MetricsToJson(*metrics, dataset);
+  std::fputs(teamsrl::eval::FormatMetricsTable(*metrics, dataset).c_str(), stdout);
+  const nlohmann::json json = teamsrl::eval::MetricsToJson(*metrics, dataset);
   if (!run_out.empty()) {
     teamsrl::Status written = teamsrl::io::WriteEvalGroup(run_out, "dataset", json);
     if (!written.ok()) {
@@ -155,7 +158,7 @@ int Eval(const std::string& dataset, const std::string& json_out, const std::str
     }
   }
   if (!json_out.empty()) {
-    teamsrl::Status written = teamsrl::pipeline::WriteJsonFile(json, json_out);
+    teamsrl::Status written = teamsrl::eval::WriteJsonFile(json, json_out);
     if (!written.ok()) {
       std::fprintf(stderr, "teamsrl: error: %s\n", written.message().c_str());
       return kExitRunFailed;
@@ -217,7 +220,7 @@ struct Args {
   teamsrl::pipeline::GenerateOptions gen_options;
   std::string dataset_path, json_out, eval_run, export_format = "alpaca", export_out;
   teamsrl::io::DatasetFields fields;
-  teamsrl::pipeline::NeighbourOptions neighbours;
+  teamsrl::eval::NeighbourOptions neighbours;
   bool approx = false, exact = false, include_eliminated = false;
 };
 
@@ -247,7 +250,7 @@ void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
     sub->add_flag("--overwrite", a.gen_options.overwrite,
                   "start over, discarding the progress of a previous run in DIR");
     sub->add_flag("--verbose", a.verbose, "log info from every rank, not only root");
-    sub->add_flag("--quiet", a.gen_options.quiet, "no progress output");
+    sub->add_flag("--quiet", a.quiet, "no progress output");
   }
   c->generate->add_option("--policy", a.gen_options.policy_path, "training run file (run.h5)")
       ->required();
@@ -296,13 +299,13 @@ int Dispatch(const Commands& c, Args& a, const std::string& command, int* argc, 
   }
   if (c.generate->parsed() || c.baseline->parsed()) {
     a.gen_options.command = command;
-    return Dataset(c.generate->parsed(), a.config_path, a.overrides, a.gen_options, a.verbose, argc,
-                   argv);
+    return Dataset(c.generate->parsed(), a.config_path, a.overrides, a.gen_options, a.verbose,
+                   a.quiet, argc, argv);
   }
   if (c.inspect->parsed()) return Inspect(a.run_path);
   if (c.eval->parsed()) {
-    if (a.approx) a.neighbours.mode = teamsrl::pipeline::NeighbourMode::kApprox;
-    if (a.exact) a.neighbours.mode = teamsrl::pipeline::NeighbourMode::kExact;
+    if (a.approx) a.neighbours.mode = teamsrl::eval::NeighbourMode::kApprox;
+    if (a.exact) a.neighbours.mode = teamsrl::eval::NeighbourMode::kExact;
     return Eval(a.dataset_path, a.json_out, a.eval_run, a.fields, a.neighbours);
   }
   if (c.export_cmd->parsed()) {

@@ -135,8 +135,7 @@ struct TrainConfig {
   int iterations = 200;
   int actors = 1;
   int episodes_per_actor = 1;
-  int snapshot_every = 0;             // 0 = only the final policy
-  double progress_interval_s = 10.0;  // non-terminal progress log interval
+  int snapshot_every = 0;  // 0 = only the final policy
 
   bool operator==(const TrainConfig&) const = default;
 };
@@ -168,6 +167,7 @@ struct RunConfig {
   std::string name = "run";
   uint64_t seed = 543;
   std::string out_dir = "runs/run";
+  double progress_interval_s = 10.0;  // progress log interval when not on a terminal
 
   bool operator==(const RunConfig&) const = default;
 };

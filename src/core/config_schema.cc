@@ -70,6 +70,9 @@ const std::vector<KeySpec>& Schema() {
                   "Root seed (non-negative integer); every random stream derives from it."),
       TEAMSRL_KEY("run.out_dir", run.out_dir, NonEmpty(),
                   "Output directory, relative to the working directory."),
+      TEAMSRL_KEY("run.progress_interval_s", run.progress_interval_s, Positive(),
+                  "Seconds between progress log lines when not on a terminal (train, generate, "
+                  "baseline)."),
       TEAMSRL_ENDPOINT_KEY(backend, OneOf("sim|openai"),
                            "`sim`: built-in offline simulator; `openai`: OpenAI-compatible "
                            "server. Without `llm.endpoints` one endpoint `sim` is defined."),
@@ -202,8 +205,6 @@ const std::vector<KeySpec>& Schema() {
                   "Episodes per actor per update."),
       TEAMSRL_KEY("train.snapshot_every", train.snapshot_every, AtLeast(0),
                   "Store the policy every N updates; 0 = only the final one."),
-      TEAMSRL_KEY("train.progress_interval_s", train.progress_interval_s, Positive(),
-                  "Seconds between progress log lines when not on a terminal."),
       TEAMSRL_KEY("generate.steps", generate.steps, AtLeast(1),
                   "generate: chained rewrites per seed."),
       TEAMSRL_KEY("generate.forced_breadth_steps", generate.forced_breadth_steps, AtLeast(0),

@@ -1,7 +1,7 @@
 #include "llm/backend_factory.h"
 
-#include "llm/openai_backend.h"
-#include "llm/sim_backend.h"
+#include "llm/openai/openai_backend.h"
+#include "llm/sim/sim_backend.h"
 
 namespace teamsrl::llm {
 

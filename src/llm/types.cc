@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/rng.h"
+#include "llm/openai/http_retry.h"
 
 namespace teamsrl::llm {
 
@@ -37,6 +38,10 @@ int EndpointIndex(const LlmConfig& config, Role role) {
   const std::vector<std::string> table = EndpointTable(config);
   const auto it = std::find(table.begin(), table.end(), EndpointFor(config, role));
   return static_cast<int>(it - table.begin());
+}
+
+bool NoRetryCanFix(int http_status) {
+  return http_status >= 400 && !IsRetryableHttpStatus(http_status);
 }
 
 SamplingParams SamplingFor(const LlmConfig& config, Role role) {

@@ -38,6 +38,10 @@ const std::string& EndpointFor(const LlmConfig& config, Role role);
 std::vector<std::string> EndpointTable(const LlmConfig& config);
 // The index of `role`'s endpoint in EndpointTable(config).
 int EndpointIndex(const LlmConfig& config, Role role);
+// Whether a call that failed with this HTTP status would fail the same way on every retry
+// (400, 401, 403, 404, ...: a wrong request, key or model); 0 (no HTTP answer) is not.
+bool NoRetryCanFix(int http_status);
+
 // The sampling parameters of the endpoint `llm.roles` binds `role` to.
 SamplingParams SamplingFor(const LlmConfig& config, Role role);
 

@@ -26,7 +26,7 @@ Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
   std::vector<std::string> pool;  // each seed's current instruction
   pool.reserve(seeds.size());
   for (const io::Seed& s : seeds) pool.push_back(s.instruction);
-  std::vector<std::vector<SampleLine>> lines(seeds.size());
+  std::vector<std::vector<io::SampleLine>> lines(seeds.size());
   std::vector<std::vector<ChunkCall>> calls(seeds.size());
   for (int r = 0; r < rounds; ++r) {
     if (before_step) TEAMSRL_RETURN_IF_ERROR(before_step(r));
@@ -39,7 +39,7 @@ Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
     TEAMSRL_RETURN_IF_ERROR(FirstUnrecoverable(outcomes));
     for (size_t i = 0; i < seeds.size(); ++i) {
       EvolveOutcome& o = outcomes[i];
-      SampleLine s;
+      io::SampleLine s;
       s.instruction = o.evolved.empty() ? pool[i] : o.evolved;
       s.input = seeds[i].input;
       s.output = o.response;
@@ -62,7 +62,7 @@ Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
   }
   ChunkPart part;
   for (size_t i = 0; i < seeds.size(); ++i) {  // seed order, then round
-    for (SampleLine& s : lines[i]) part.samples.push_back(std::move(s));
+    for (io::SampleLine& s : lines[i]) part.samples.push_back(std::move(s));
     for (ChunkCall& c : calls[i]) part.calls.push_back(std::move(c));
   }
   return part;
@@ -106,7 +106,7 @@ Result<ChunkedOutcome> RunBaseline(const Config& config, const BaselineOptions& 
   spec.out_dir = options.out_dir;
   spec.command = options.command;
   spec.overwrite = options.overwrite;
-  spec.quiet = options.quiet;
+  spec.progress = options.progress;
   spec.options = fmt::format("baseline --overwrite {}", options.overwrite);
   return RunChunked(config, spec, comm, [&](int64_t chunk, const std::vector<io::Seed>& seeds) {
     return evolver.Run(seeds,

@@ -18,6 +18,7 @@
 #include "pipeline/driver_hooks.h"
 #include "pipeline/generate_chunks.h"
 #include "pipeline/generate_evolve.h"
+#include "pipeline/progress_sink.h"
 
 namespace teamsrl::pipeline {
 
@@ -25,8 +26,8 @@ struct BaselineOptions {
   std::string out_dir;  // default run.out_dir
   std::string command;
   bool overwrite = false;
-  bool quiet = false;
-  DriverHooks* hooks = nullptr;  // tests only: faults on a chosen rank
+  ProgressSink* progress = nullptr;  // root: where progress goes; none = no output
+  DriverHooks* hooks = nullptr;      // tests only: faults on a chosen rank
 };
 
 // The operation seed `seed_index` gets in `round`: uniform over the set, a pure function

@@ -2,16 +2,13 @@
 
 #include <fmt/format.h>
 
-#include "llm/http_retry.h"
 #include "llm/types.h"
 
 namespace teamsrl::pipeline {
 
 Status FirstUnrecoverable(const std::vector<CallRecord>& calls) {
   for (const CallRecord& c : calls) {
-    if (c.status == 0 || c.http_status < 400 || llm::IsRetryableHttpStatus(c.http_status)) {
-      continue;
-    }
+    if (c.status == 0 || !llm::NoRetryCanFix(c.http_status)) continue;
     return FailedPrecondition(
         fmt::format("{} call failed in a way no retry can fix, stopping the run: {}",
                     llm::RoleName(static_cast<llm::Role>(c.role)), c.error));

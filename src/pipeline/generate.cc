@@ -105,7 +105,7 @@ Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds,
          s.instruction, -1, -1});
   }
   ChunkPart part;
-  std::vector<std::vector<SampleLine>> lines(chains.size());
+  std::vector<std::vector<io::SampleLine>> lines(chains.size());
   std::vector<std::vector<ChunkCall>> calls(chains.size());
   // generate.max_samples: seed k gets min(steps, max_samples - k * steps) steps, a pure
   // function of its index, so the cut is the same whatever the ranks and chunks.
@@ -140,7 +140,7 @@ Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds,
       const size_t i = live[j];
       Chain& c = chains[i];
       EvolveOutcome& o = outcomes[j];
-      SampleLine s;
+      io::SampleLine s;
       s.instruction = o.evolved.empty() ? c.instruction : o.evolved;
       s.input = c.seed.input;
       s.output = o.response;
@@ -163,7 +163,7 @@ Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds,
     }
   }
   for (size_t i = 0; i < chains.size(); ++i) {  // seed order, then step
-    for (SampleLine& s : lines[i]) part.samples.push_back(std::move(s));
+    for (io::SampleLine& s : lines[i]) part.samples.push_back(std::move(s));
     for (ChunkCall& c : calls[i]) part.calls.push_back(std::move(c));
   }
   return part;
@@ -215,7 +215,7 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
   spec.out_dir = options.out_dir;
   spec.command = options.command;
   spec.overwrite = options.overwrite;
-  spec.quiet = options.quiet;
+  spec.progress = options.progress;
   spec.attributes = {{"policy_file", options.policy_path}, {"policy_name", setup.policy.name}};
   spec.inputs = {{"policy file", options.policy_path}};
   spec.options = fmt::format("generate --policy {} --snapshot {} --overwrite {}",

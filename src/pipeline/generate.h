@@ -33,6 +33,7 @@
 #include "pipeline/driver_hooks.h"
 #include "pipeline/generate_chunks.h"
 #include "pipeline/generate_evolve.h"
+#include "pipeline/progress_sink.h"
 #include "rl/policy.h"
 #include "rl/running_mean_std.h"
 
@@ -44,8 +45,8 @@ struct GenerateOptions {
   std::string out_dir;      // default run.out_dir
   std::string command;
   bool overwrite = false;
-  bool quiet = false;
-  DriverHooks* hooks = nullptr;  // tests only: faults on a chosen rank
+  ProgressSink* progress = nullptr;  // root: where progress goes; none = no output
+  DriverHooks* hooks = nullptr;      // tests only: faults on a chosen rank
 };
 
 // The trained policy as generation uses it.

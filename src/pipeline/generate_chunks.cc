@@ -16,7 +16,6 @@
 #include "dist/protocol.h"
 #include "io/run_file.h"
 #include "pipeline/call_checks.h"
-#include "pipeline/progress.h"
 #include "pipeline/recorder.h"
 
 namespace teamsrl::pipeline {
@@ -61,7 +60,7 @@ std::string Fingerprint(const Config& config, const std::string& extra) {
   YAML::Node doc = YAML::Load(config.resolved_yaml);
   if (doc["run"]) doc["run"].remove("out_dir");
   doc.remove("budget");
-  if (doc["train"]) doc["train"].remove("progress_interval_s");
+  if (doc["run"]) doc["run"].remove("progress_interval_s");
   YAML::Emitter out;
   out << doc;
   return fmt::format("{:016x}", HashBytes(std::string(out.c_str()) + "\n" + extra));
@@ -72,9 +71,9 @@ namespace {
 // Root: opens the output directory and the h5 file, replaying a committed prefix.
 Status OpenOutputs(const Config& config, const ChunkedRunSpec& spec,
                    const std::vector<std::string>& hosts, const std::string& out_dir,
-                   std::optional<DatasetWriter>* writer, std::optional<Recorder>* rec) {
-  TEAMSRL_ASSIGN_OR_RETURN(DatasetWriter w,
-                           DatasetWriter::Open(out_dir, spec.fingerprint, spec.overwrite));
+                   std::optional<io::DatasetWriter>* writer, std::optional<Recorder>* rec) {
+  TEAMSRL_ASSIGN_OR_RETURN(io::DatasetWriter w,
+                           io::DatasetWriter::Open(out_dir, spec.fingerprint, spec.overwrite));
   writer->emplace(std::move(w));
   const std::string h5 = (std::filesystem::path(out_dir) / (spec.kind + ".h5")).string();
   // seeds in flight per chunk are the logical actors
@@ -108,7 +107,7 @@ int64_t CountSeeds(const Config& config, int64_t max_seeds) {
 // cap reached.
 dist::Decision CommitChunk(const Config& config, const ChunkedRunSpec& spec,
                            const dist::Gathered& gathered, const std::vector<io::Seed>& chunk,
-                           DatasetWriter& writer, Recorder& rec, Progress* progress,
+                           io::DatasetWriter& writer, Recorder& rec, ProgressSink* progress,
                            int64_t* done_seeds) {
   dist::Decision d;
   d.status = gathered.status;
@@ -121,7 +120,7 @@ dist::Decision CommitChunk(const Config& config, const ChunkedRunSpec& spec,
   ChunkPart all;
   for (const std::string& bytes : gathered.payloads) DecodePart(bytes, &all);
   std::string lines;
-  for (const SampleLine& s : all.samples) lines += SampleLineJson(s, spec.step_key);
+  for (const io::SampleLine& s : all.samples) lines += io::SampleLineJson(s, spec.step_key);
   ByteWriter cw;
   for (const ChunkCall& c : all.calls) PutCall(cw, c);
   Status st = writer.Commit(lines, cw.Take(), chunk.back().index + 1,
@@ -172,7 +171,7 @@ class ChunkedRun {
              const ChunkWorker& worker)
       : config_(config), spec_(spec), comm_(comm), worker_(worker), start_(Clock::now()) {
     out_dir_ = spec.out_dir.empty() ? config.run.out_dir : spec.out_dir;
-    outcome_.dataset_path = (fs::path(out_dir_) / DatasetWriter::kDatasetFile).string();
+    outcome_.dataset_path = (fs::path(out_dir_) / io::DatasetWriter::kDatasetFile).string();
     outcome_.h5_path = (fs::path(out_dir_) / (spec.kind + ".h5")).string();
   }
 
@@ -203,10 +202,9 @@ class ChunkedRun {
       TEAMSRL_ASSIGN_OR_RETURN(bool got, seeds_->Next(&seed));
       if (!got) break;
     }
-    if (comm_.is_root() && !spec_.quiet) {
-      progress_ = std::make_unique<Progress>(spec_.kind + " " + config_.run.name,
-                                             CountSeeds(config_, spec_.max_seeds),
-                                             config_.train.progress_interval_s);
+    if (comm_.is_root() && spec_.progress != nullptr) {
+      progress_ = spec_.progress;
+      progress_->Start(spec_.kind + " " + config_.run.name, CountSeeds(config_, spec_.max_seeds));
       if (outcome_.resumed) spdlog::info("resuming {} at seed {}", out_dir_, next_seed);
     }
     return OkStatus();
@@ -227,8 +225,8 @@ class ChunkedRun {
     const dist::Gathered gathered =
         dist::GatherWithStatus(comm_, local, local.ok() ? EncodePart(*part) : std::string());
     if (comm_.is_root()) {
-      decision_ = CommitChunk(config_, spec_, gathered, chunk, *writer_, *rec_, progress_.get(),
-                              &done_seeds_);
+      decision_ =
+          CommitChunk(config_, spec_, gathered, chunk, *writer_, *rec_, progress_, &done_seeds_);
     }
     decision_ = dist::Follow(comm_, decision_);
     ++chunk_index_;
@@ -281,9 +279,9 @@ class ChunkedRun {
   std::string out_dir_;
   ChunkedOutcome outcome_;
   std::optional<SeedStream> seeds_;
-  std::optional<DatasetWriter> writer_;  // root only
-  std::optional<Recorder> rec_;          // root only
-  std::unique_ptr<Progress> progress_;
+  std::optional<io::DatasetWriter> writer_;  // root only
+  std::optional<Recorder> rec_;              // root only
+  ProgressSink* progress_ = nullptr;         // root only
   int64_t done_seeds_ = 0;
   int64_t chunk_index_ = 0;
   dist::Decision decision_;

@@ -23,12 +23,13 @@
 #include "core/config.h"
 #include "core/status.h"
 #include "dist/comm.h"
+#include "io/dataset_writer.h"
 #include "io/run_status.h"
 #include "io/seeds.h"
 #include "llm/types.h"
 #include "pipeline/actor_record.h"
-#include "pipeline/dataset_writer.h"
 #include "pipeline/generate_records.h"
+#include "pipeline/progress_sink.h"
 #include "pipeline/run_inputs.h"
 
 namespace teamsrl::pipeline {
@@ -46,7 +47,7 @@ struct ChunkedRunSpec {
   std::string out_dir;
   std::string command;
   bool overwrite = false;
-  bool quiet = false;
+  ProgressSink* progress = nullptr;               // root: where progress goes; none = no output
   std::map<std::string, std::string> attributes;  // extra root attributes (e.g. policy)
   std::vector<InputFile> inputs;                  // files the ranks must have alike
   std::string options;                            // the command's own settings, to compare
@@ -66,7 +67,7 @@ struct ChunkedOutcome {
 };
 
 // A hash of the resolved configuration without the keys that do not change the dataset
-// (run.out_dir, budget.*, train.progress_interval_s) plus `extra` (policy file, snapshot).
+// (run.out_dir, run.progress_interval_s, budget.*) plus `extra` (policy file, snapshot).
 std::string Fingerprint(const Config& config, const std::string& extra);
 
 // Collective, after the caller's setup was agreed on. A setup error (seed file, output

@@ -7,7 +7,7 @@
 namespace teamsrl::pipeline {
 namespace {
 
-void PutSample(ByteWriter& w, const SampleLine& s) {
+void PutSample(ByteWriter& w, const io::SampleLine& s) {
   w.PutString(s.instruction);
   w.PutString(s.input);
   w.PutString(s.output);
@@ -22,8 +22,8 @@ void PutSample(ByteWriter& w, const SampleLine& s) {
   w.Put<int64_t>(s.queries);
 }
 
-SampleLine GetSample(ByteReader& r) {
-  SampleLine s;
+io::SampleLine GetSample(ByteReader& r) {
+  io::SampleLine s;
   s.instruction = r.GetString();
   s.input = r.GetString();
   s.output = r.GetString();
@@ -60,7 +60,7 @@ ChunkCall GetCall(ByteReader& r) {
 std::string EncodePart(const ChunkPart& part) {
   ByteWriter w;
   w.Put<uint64_t>(part.samples.size());
-  for (const SampleLine& s : part.samples) PutSample(w, s);
+  for (const io::SampleLine& s : part.samples) PutSample(w, s);
   w.Put<uint64_t>(part.calls.size());
   for (const ChunkCall& c : part.calls) PutCall(w, c);
   return w.Take();
@@ -73,17 +73,17 @@ void DecodePart(const std::string& bytes, ChunkPart* out) {
 }
 
 // Root, on resume: the committed prefix of the dataset and the journal into the h5 file.
-Status Replay(const DatasetWriter& writer, const std::string& step_key, Recorder& rec) {
-  const std::string dataset = writer.path(DatasetWriter::kDatasetFile);
+Status Replay(const io::DatasetWriter& writer, const std::string& step_key, Recorder& rec) {
+  const std::string dataset = writer.path(io::DatasetWriter::kDatasetFile);
   std::ifstream in(dataset, std::ios::binary);
   if (!in) return NotFound("cannot open " + dataset);
   int64_t pos = 0, line_no = 0;
-  std::vector<SampleLine> batch;
+  std::vector<io::SampleLine> batch;
   std::string line;
   while (pos < writer.committed().dataset_bytes && std::getline(in, line)) {
     ++line_no;
     pos += static_cast<int64_t>(line.size()) + 1;
-    Result<SampleLine> s = ParseSampleLine(line, step_key);
+    Result<io::SampleLine> s = io::ParseSampleLine(line, step_key);
     if (!s.ok()) return DataLoss(fmt::format("{}:{}: {}", dataset, line_no, s.status().message()));
     batch.push_back(std::move(s).value());
     if (batch.size() >= 10000) {
@@ -93,16 +93,16 @@ Status Replay(const DatasetWriter& writer, const std::string& step_key, Recorder
     }
   }
   rec.AddSamples(batch);
-  TEAMSRL_RETURN_IF_ERROR(ForEachCallBlock(writer.path(DatasetWriter::kCallsFile),
-                                           writer.committed().calls_bytes,
-                                           [&](std::string_view block) {
-                                             ByteReader r(block);
-                                             while (!r.done()) {
-                                               const ChunkCall c = GetCall(r);
-                                               rec.AddCall(c.step, c.seed_index, c.call);
-                                             }
-                                             return rec.Flush();
-                                           }));
+  TEAMSRL_RETURN_IF_ERROR(io::ForEachCallBlock(writer.path(io::DatasetWriter::kCallsFile),
+                                               writer.committed().calls_bytes,
+                                               [&](std::string_view block) {
+                                                 ByteReader r(block);
+                                                 while (!r.done()) {
+                                                   const ChunkCall c = GetCall(r);
+                                                   rec.AddCall(c.step, c.seed_index, c.call);
+                                                 }
+                                                 return rec.Flush();
+                                               }));
   return rec.Flush();
 }
 

@@ -9,8 +9,8 @@
 
 #include "core/bytes.h"
 #include "core/status.h"
+#include "io/dataset_writer.h"
 #include "pipeline/actor_record.h"
-#include "pipeline/dataset_writer.h"
 #include "pipeline/recorder.h"
 
 namespace teamsrl::pipeline {
@@ -24,7 +24,7 @@ struct ChunkCall {
 // What a rank produces for its block of a chunk: samples and calls sorted by seed index
 // then step.
 struct ChunkPart {
-  std::vector<SampleLine> samples;
+  std::vector<io::SampleLine> samples;
   std::vector<ChunkCall> calls;
 };
 
@@ -36,6 +36,6 @@ std::string EncodePart(const ChunkPart& part);
 void DecodePart(const std::string& bytes, ChunkPart* out);
 
 // The committed prefix of the writer's dataset and call journal into `rec`.
-Status Replay(const DatasetWriter& writer, const std::string& step_key, Recorder& rec);
+Status Replay(const io::DatasetWriter& writer, const std::string& step_key, Recorder& rec);
 
 }  // namespace teamsrl::pipeline

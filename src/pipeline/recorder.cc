@@ -68,10 +68,10 @@ void Recorder::AddCall(int64_t iteration, int64_t actor, const CallRecord& call)
   sums_.failed_calls += call.status != 0 ? 1 : 0;
 }
 
-void Recorder::AddSamples(const std::vector<SampleLine>& samples) {
+void Recorder::AddSamples(const std::vector<io::SampleLine>& samples) {
   std::vector<io::SampleRow> rows;
   rows.reserve(samples.size());
-  for (const SampleLine& s : samples) {
+  for (const io::SampleLine& s : samples) {
     io::SampleRow row;
     row.sample_id = s.sample_id;
     row.seed_index = s.seed_index;

@@ -10,11 +10,11 @@
 
 #include "core/config.h"
 #include "core/status.h"
+#include "io/dataset_writer.h"
 #include "io/run_file.h"
 #include "llm/types.h"
 #include "pipeline/actor_record.h"
 #include "pipeline/budget.h"
-#include "pipeline/dataset_writer.h"
 
 namespace teamsrl::pipeline {
 
@@ -47,7 +47,7 @@ class Recorder {
   // totals; the error text goes to /text/strings now, so text ids follow call order.
   void AddCall(int64_t iteration, int64_t actor, const CallRecord& call);
   // /dataset/samples rows (generate, baseline).
-  void AddSamples(const std::vector<SampleLine>& samples);
+  void AddSamples(const std::vector<io::SampleLine>& samples);
   // Writes /budget, the buffered rows and texts, and flushes the file.
   Status Flush();
 

@@ -23,7 +23,6 @@
 #include "pipeline/actor_record.h"
 #include "pipeline/budget.h"
 #include "pipeline/call_checks.h"
-#include "pipeline/progress.h"
 #include "pipeline/recorder.h"
 #include "pipeline/run_inputs.h"
 #include "rl/learner.h"
@@ -179,7 +178,7 @@ struct Trainer::State {
   // actor order, so it is the same whatever the layout.
   std::optional<rl::RunningMeanStd> filter;
   std::optional<Recorder> recorder;  // root only
-  std::unique_ptr<Progress> progress;
+  ProgressSink* progress = nullptr;  // root only
 
   int iteration = 0;
   bool done = false;
@@ -369,9 +368,9 @@ Status Trainer::Setup() {
   const std::vector<std::string> hosts = s.comm.HostNames();
   TEAMSRL_RETURN_IF_ERROR(
       dist::ShareRootStatus(s.comm, s.comm.is_root() ? s.OpenRunFile(hosts) : OkStatus()));
-  if (s.comm.is_root() && !s.options.quiet) {
-    s.progress = std::make_unique<Progress>(s.config.run.name, s.config.train.iterations,
-                                            s.config.train.progress_interval_s);
+  if (s.comm.is_root() && s.options.progress != nullptr) {
+    s.progress = s.options.progress;
+    s.progress->Start(s.config.run.name, s.config.train.iterations);
   }
   s.start = Clock::now();
   s.done = s.config.train.iterations == 0;

@@ -10,6 +10,7 @@
 #include "dist/comm.h"
 #include "io/run_status.h"
 #include "pipeline/driver_hooks.h"
+#include "pipeline/progress_sink.h"
 
 namespace teamsrl::pipeline {
 
@@ -17,8 +18,8 @@ struct TrainOptions {
   std::string out_dir;  // run.h5 goes here
   std::string command;  // the command line, stored in the run file
   bool overwrite = false;
-  bool quiet = false;            // no progress output
-  DriverHooks* hooks = nullptr;  // tests only: faults on a chosen rank
+  ProgressSink* progress = nullptr;  // root: where progress goes; none = no output
+  DriverHooks* hooks = nullptr;      // tests only: faults on a chosen rank
 };
 
 struct TrainOutcome {

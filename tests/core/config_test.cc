@@ -467,23 +467,12 @@ TEST_F(ConfigTest, ResolvedYamlListsEveryKeyInStableOrder) {
   Result<Config> r = Load("train: {actors: 2}\nrun: {name: x}\n");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const std::string& y = r->resolved_yaml;
-  std::vector<std::string> in_order = {"run:",
-                                       "  name: x",
-                                       "llm:",
-                                       "  endpoints:",
-                                       "    sim:",
-                                       "  roles:",
-                                       "  cache:",
-                                       "    mode: \"off\"",
-                                       "budget:",
-                                       "env:",
-                                       "  seeds:",
-                                       "    fields:",
-                                       "policy:",
-                                       "algo:",
-                                       "train:",
-                                       "  actors: 2",
-                                       "  progress_interval_s: 10.0"};
+  std::vector<std::string> in_order = {"run:",        "  name: x",    "  progress_interval_s: 10.0",
+                                       "llm:",        "  endpoints:", "    sim:",
+                                       "  roles:",    "  cache:",     "    mode: \"off\"",
+                                       "budget:",     "env:",         "  seeds:",
+                                       "    fields:", "policy:",      "algo:",
+                                       "train:",      "  actors: 2",  "  snapshot_every: 0"};
   ASSERT_EQ(y.rfind("run:\n", 0), 0u) << y;
   size_t pos = 0;
   for (const std::string& line : in_order) {

@@ -8,7 +8,7 @@
 
 #include "core/config.h"
 #include "evol/review.h"
-#include "llm/sim_backend.h"
+#include "llm/sim/sim_backend.h"
 
 namespace teamsrl::env {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "llm/sim_backend.h"
+#include "llm/sim/sim_backend.h"
 
 namespace teamsrl::llm {
 namespace {

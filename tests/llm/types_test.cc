@@ -20,6 +20,11 @@ LlmConfig ThreeEndpoints() {
   return c;
 }
 
+TEST(TypesTest, OnlyClientErrorsOtherThanTimeoutConflictAndRateLimitAreFinal) {
+  for (int s : {400, 401, 403, 404, 422}) EXPECT_TRUE(NoRetryCanFix(s)) << s;
+  for (int s : {0, 200, 408, 409, 429, 500, 502, 503}) EXPECT_FALSE(NoRetryCanFix(s)) << s;
+}
+
 TEST(RoleTest, NamesInRoleOrder) {
   EXPECT_EQ(RoleNames(), (std::vector<std::string>{"rewriter", "reviewer", "responder"}));
   EXPECT_EQ(RoleName(Role::kReviewer), "reviewer");

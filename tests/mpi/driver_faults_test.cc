@@ -88,7 +88,6 @@ class DriverFaultsTest : public ::testing::Test {
   std::string TrainPolicy(const std::string& dir) {
     TrainOptions o;
     o.out_dir = dir + "/policy";
-    o.quiet = true;
     Config config = MakeConfig({"train.iterations=1"});
     Result<TrainOutcome> t = RunTrain(config, o, comm_);
     EXPECT_TRUE(t.ok() && t->status == io::RunStatus::kCompleted);
@@ -101,7 +100,6 @@ TEST_F(DriverFaultsTest, TrainSetupFailingOnOneRankEndsEveryRank) {
   FailOn hooks = FailOn::Setup(last());
   TrainOptions o;
   o.out_dir = dir;
-  o.quiet = true;
   o.hooks = &hooks;
   const Config config = MakeConfig();
   const auto start = Clock::now();
@@ -120,7 +118,6 @@ TEST_F(DriverFaultsTest, TrainFailingMidRunOnRootOrTheLastRank) {
     FailOn hooks = FailOn::Step(rank, /*iteration=*/2, /*step=*/3);
     TrainOptions o;
     o.out_dir = dir;
-    o.quiet = true;
     o.hooks = &hooks;
     const Config config = MakeConfig();
     const auto start = Clock::now();
@@ -145,7 +142,6 @@ TEST_F(DriverFaultsTest, GenerateSetupFailingOnOneRankEndsEveryRank) {
   GenerateOptions o;
   o.policy_path = policy;
   o.out_dir = dir + "/generate";
-  o.quiet = true;
   o.hooks = &hooks;
   const Config config = MakeConfig();
   const auto start = Clock::now();
@@ -163,7 +159,6 @@ TEST_F(DriverFaultsTest, GenerateFailingInTheSecondChunkOnOneRank) {
   GenerateOptions o;
   o.policy_path = policy;
   o.out_dir = dir + "/generate";
-  o.quiet = true;
   o.hooks = &hooks;
   const Config config = MakeConfig();
   Result<ChunkedOutcome> r = RunGenerate(config, o, comm_);
@@ -181,7 +176,6 @@ TEST_F(DriverFaultsTest, BaselineSetupFailingOnOneRankEndsEveryRank) {
   FailOn hooks = FailOn::Setup(last());
   BaselineOptions o;
   o.out_dir = dir;
-  o.quiet = true;
   o.hooks = &hooks;
   const Config config = MakeConfig();
   const auto start = Clock::now();
@@ -197,7 +191,6 @@ TEST_F(DriverFaultsTest, BaselineFailingInTheFirstChunkOnRoot) {
   FailOn hooks = FailOn::Step(0, /*chunk=*/0, /*round=*/1);
   BaselineOptions o;
   o.out_dir = dir;
-  o.quiet = true;
   o.hooks = &hooks;
   const Config config = MakeConfig();
   Result<ChunkedOutcome> r = RunBaseline(config, o, comm_);
@@ -211,7 +204,6 @@ TEST_F(DriverFaultsTest, RanksStartedWithAnotherConfigEndInOneErrorNamingIt) {
   const std::string dir = SharedTempDir(comm_);
   TrainOptions o;
   o.out_dir = dir;
-  o.quiet = true;
   // A wrong launcher line: the last rank got another --set.
   const Config config = MakeConfig(comm_.rank() == last() ? std::vector<std::string>{"run.seed=7"}
                                                           : std::vector<std::string>{});
@@ -238,7 +230,6 @@ TEST_F(DriverFaultsTest, AStaleSeedFileOnOneRankEndsInOneErrorNamingIt) {
   }
   BaselineOptions o;
   o.out_dir = dir + "/baseline";
-  o.quiet = true;
   Result<ChunkedOutcome> r = RunBaseline(config, o, comm_);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("ranks disagree on the seed file"), std::string::npos)

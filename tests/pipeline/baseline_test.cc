@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "llm/sim_backend.h"
+#include "llm/sim/sim_backend.h"
 
 namespace teamsrl::pipeline {
 namespace {
@@ -42,7 +42,7 @@ TEST(BaselineTest, ThreeCallsPerSampleAndTheParentReturnsToThePool) {
   EXPECT_EQ(part.calls.size(), 96u);
   int eliminated = 0;
   for (size_t k = 0; k < part.samples.size(); ++k) {
-    const SampleLine& s = part.samples[k];
+    const io::SampleLine& s = part.samples[k];
     EXPECT_EQ(s.sample_id, static_cast<int64_t>(k));
     EXPECT_EQ(s.step, static_cast<int64_t>(k % 4));
     EXPECT_EQ(s.action, evol::ActionName(actions.at(
@@ -51,7 +51,7 @@ TEST(BaselineTest, ThreeCallsPerSampleAndTheParentReturnsToThePool) {
     if (s.step == 0) {
       EXPECT_EQ(s.parent, -1);
     } else {
-      const SampleLine& prev = part.samples[k - 1];
+      const io::SampleLine& prev = part.samples[k - 1];
       EXPECT_EQ(s.parent, prev.eliminated ? prev.parent : prev.sample_id);
     }
     eliminated += s.eliminated ? 1 : 0;

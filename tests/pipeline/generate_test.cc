@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "llm/sim_backend.h"
+#include "llm/sim/sim_backend.h"
 #include "rl/categorical_policy.h"
 #include "rl/gaussian_argmax_policy.h"
 
@@ -93,7 +93,7 @@ TEST_F(GeneratorTest, SixChainedSamplesPerSeedWithTheSchedule) {
   EXPECT_EQ(part.calls.size(), 48u);  // rewriter + responder per sample
   std::map<std::string, int> mix;
   for (size_t k = 0; k < part.samples.size(); ++k) {
-    const SampleLine& s = part.samples[k];
+    const io::SampleLine& s = part.samples[k];
     EXPECT_EQ(s.seed_index, static_cast<int64_t>(k / 6));
     EXPECT_EQ(s.step, static_cast<int64_t>(k % 6));
     EXPECT_EQ(s.sample_id, static_cast<int64_t>(k));
@@ -126,7 +126,8 @@ TEST_F(GeneratorTest, OutputDoesNotDependOnHowSeedsAreSplit) {
   split.samples.insert(split.samples.end(), rest.samples.begin(), rest.samples.end());
   ASSERT_EQ(whole.samples.size(), split.samples.size());
   for (size_t k = 0; k < whole.samples.size(); ++k) {
-    EXPECT_EQ(SampleLineJson(whole.samples[k], "step"), SampleLineJson(split.samples[k], "step"));
+    EXPECT_EQ(io::SampleLineJson(whole.samples[k], "step"),
+              io::SampleLineJson(split.samples[k], "step"));
   }
 }
 
@@ -136,9 +137,9 @@ TEST_F(GeneratorTest, EqualRuleAddsAReviewAndKeepsTheParentOnElimination) {
   const ChunkPart part = Run(Seeds(0, 6));
   ASSERT_EQ(part.samples.size(), 36u);
   EXPECT_EQ(part.calls.size(), 108u);
-  std::map<int64_t, const SampleLine*> by_id;
+  std::map<int64_t, const io::SampleLine*> by_id;
   int eliminated = 0;
-  for (const SampleLine& s : part.samples) {
+  for (const io::SampleLine& s : part.samples) {
     by_id[s.sample_id] = &s;
     EXPECT_TRUE(s.not_equal.has_value());
     EXPECT_EQ(s.queries, 3);
