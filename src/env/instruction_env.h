@@ -1,7 +1,7 @@
 // The instruction MDP of docs/method.md s.3, vectorised over the logical actors one rank hosts.
 // A step applies each actor's chosen action through the rewriter, asks the reviewer
-// whether the rewrite added information, and pays 1 for "Not Equal". All actors' calls
-// are in flight at once; each review is submitted as soon as its rewrite returns.
+// whether the rewrite added information, and pays 1 for "Not Equal". The calls go through
+// the batched step of env/evolve_step.h, every actor's at once.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "env/evolve_step.h"
 #include "evol/actions.h"
 #include "evol/prompts.h"
 #include "evol/review.h"
@@ -57,12 +58,9 @@ class InstructionEnv {
   std::vector<ActorStep> Step(const std::vector<int>& actions);
 
  private:
-  llm::Request RewriteRequest(int i, int action) const;
-  llm::Request ReviewRequest(int i, const std::string& before, const std::string& after) const;
-
   EnvOptions options_;
   const evol::ActionSet& actions_;
-  const evol::PromptSet& prompts_;
+  EvolveStepOptions step_options_;
   llm::Client& client_;
   std::vector<int64_t> actor_ids_;
   std::vector<std::string> start_instructions_;

@@ -6,7 +6,7 @@
 //   responder.txt  the responder's system prompt       (the user message is the instruction)
 //
 // evol knows nothing of the LLM client: a ChatPrompt is turned into llm::Messages by the
-// caller (env/pipeline).
+// caller (env/evolve_step.cc).
 #pragma once
 
 #include <array>

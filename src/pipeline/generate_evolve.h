@@ -1,8 +1,7 @@
 // One evolution step for a batch of instructions, shared by `generate` and `baseline`:
-// per item a rewrite (the chosen operation), then, concurrently, the answer (responder)
-// and, when asked for, the equality check (reviewer); then the elimination rules. Every
-// item's calls are in flight together (docs/architecture.md s.2): rewrites first, each
-// item's answer and review submitted as soon as its rewrite returns.
+// per item a rewrite (the chosen operation), then the answer (responder) and, when asked
+// for, the equality check (reviewer), all through env/evolve_step.h (which documents the
+// order of the calls); then the elimination rules.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/status.h"
+#include "env/evolve_step.h"
 #include "evol/actions.h"
 #include "evol/elimination.h"
 #include "evol/prompts.h"
@@ -22,18 +22,16 @@
 
 namespace teamsrl::pipeline {
 
-struct EvolveContext {
+// The prompts, match mode and sampling of the step, plus what the elimination needs.
+struct EvolveContext : env::EvolveStepOptions {
   // From the config: env.reward.match, the elimination rules named by `eliminate`
   // (generate.eliminate or baseline.eliminate), each role's sampling parameters.
   // InvalidArgument naming the key for an unknown match mode or rule.
   static Result<EvolveContext> Make(const Config& config, const evol::PromptSet& prompts,
                                     const std::vector<std::string>& eliminate);
 
-  const evol::PromptSet* prompts = nullptr;
-  evol::MatchMode match = evol::MatchMode::kExact;
   bool review = false;  // ask the reviewer (needed by the `equal` rule)
   evol::EliminationRules rules;
-  llm::SamplingParams rewriter, reviewer, responder;
 };
 
 struct EvolveItem {
