@@ -7,7 +7,7 @@
 // rules (`baseline.eliminate`, all four by default) leaves the parent in the pool for the
 // next round; a kept one replaces it. Every evolved sample, kept or eliminated, is a line
 // of DIR/dataset.jsonl (with `round` for the step field); DIR/baseline.h5 has the same
-// tables and accounting as generate.h5. Distribution and resumption: generate_chunks.h.
+// tables and accounting as generate.h5. Distribution and resumption: chunked_run.h.
 #pragma once
 
 #include "core/config.h"
@@ -16,8 +16,8 @@
 #include "evol/actions.h"
 #include "llm/client.h"
 #include "pipeline/driver_hooks.h"
-#include "pipeline/generate_chunks.h"
-#include "pipeline/generate_evolve.h"
+#include "pipeline/chunked_run.h"
+#include "pipeline/evolve_batch.h"
 #include "pipeline/progress_sink.h"
 
 namespace teamsrl::pipeline {

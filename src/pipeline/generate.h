@@ -15,7 +15,7 @@
 // (the seed's instruction at first); `parent` names that sample (-1 = the seed). With no
 // elimination rule (the default) that is simply the previous step.
 //
-// Outputs and resumption: generate_chunks.h (DIR/dataset.jsonl, DIR/generate.h5).
+// Outputs and resumption: chunked_run.h (DIR/dataset.jsonl, DIR/generate.h5).
 #pragma once
 
 #include <Eigen/Dense>
@@ -31,8 +31,8 @@
 #include "evol/prompts.h"
 #include "llm/client.h"
 #include "pipeline/driver_hooks.h"
-#include "pipeline/generate_chunks.h"
-#include "pipeline/generate_evolve.h"
+#include "pipeline/chunked_run.h"
+#include "pipeline/evolve_batch.h"
 #include "pipeline/progress_sink.h"
 #include "rl/policy.h"
 #include "rl/running_mean_std.h"
@@ -88,7 +88,7 @@ class Generator {
   llm::Client& client_;
 };
 
-// Collective; see generate_chunks.h for the error contract.
+// Collective; see chunked_run.h for the error contract.
 Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& options,
                                    const dist::Comm& comm);
 

@@ -1,4 +1,4 @@
-#include "pipeline/generate_records.h"
+#include "pipeline/chunk_wire.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "pipeline/generate_chunks.h"
+#include "pipeline/chunked_run.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -28,7 +28,7 @@
 #include "io/seeds.h"
 #include "llm/types.h"
 #include "pipeline/actor_record.h"
-#include "pipeline/generate_records.h"
+#include "pipeline/chunk_wire.h"
 #include "pipeline/progress_sink.h"
 #include "pipeline/run_inputs.h"
 

@@ -1,4 +1,4 @@
-#include "pipeline/generate_evolve.h"
+#include "pipeline/evolve_batch.h"
 
 #include "pipeline/call_checks.h"
 
