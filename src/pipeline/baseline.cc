@@ -73,17 +73,12 @@ namespace {
 // The per-rank setup of the baseline; every rank must succeed before the first chunk.
 struct BaselineSetup {
   std::optional<evol::ActionSet> actions;
-  std::optional<evol::PromptSet> prompts;
-  std::optional<EvolveContext> context;
-  std::unique_ptr<llm::Router> router;
+  EvolveSetup evolve;
 
   Status Make(const Config& config, const dist::Comm& comm, DriverHooks& hooks) {
     TEAMSRL_ASSIGN_OR_RETURN(actions, evol::ActionSet::FromNames(config.env.actions));
-    TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions));
-    TEAMSRL_ASSIGN_OR_RETURN(context,
-                             EvolveContext::Make(config, *prompts, config.baseline.eliminate));
-    TEAMSRL_ASSIGN_OR_RETURN(
-        router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));
+    TEAMSRL_RETURN_IF_ERROR(
+        evolve.Make(config, config.baseline.eliminate, &*actions, {comm.rank(), comm.size()}));
     return hooks.AfterSetup(comm.rank());
   }
 };
@@ -96,7 +91,7 @@ Result<ChunkedOutcome> RunBaseline(const Config& config, const BaselineOptions& 
   DriverHooks& hooks = options.hooks != nullptr ? *options.hooks : no_hooks;
   BaselineSetup setup;
   TEAMSRL_RETURN_IF_ERROR(dist::AgreeOnStatus(comm, setup.Make(config, comm, hooks)));
-  BaselineEvolver evolver(config, *setup.actions, *setup.context, *setup.router);
+  BaselineEvolver evolver(config, *setup.actions, *setup.evolve.context, *setup.evolve.router);
 
   ChunkedRunSpec spec;
   spec.kind = "baseline";

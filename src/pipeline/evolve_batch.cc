@@ -47,4 +47,16 @@ Status FirstUnrecoverable(const std::vector<EvolveOutcome>& outcomes) {
   return OkStatus();
 }
 
+Status EvolveSetup::Make(const Config& config, const std::vector<std::string>& eliminate,
+                         const evol::ActionSet* actions, llm::Placement placement) {
+  if (actions != nullptr) {
+    TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions));
+  } else {
+    TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir));
+  }
+  TEAMSRL_ASSIGN_OR_RETURN(context, EvolveContext::Make(config, *prompts, eliminate));
+  TEAMSRL_ASSIGN_OR_RETURN(router, llm::MakeRouter(config.llm, config.run.seed, placement));
+  return OkStatus();
+}
+
 }  // namespace teamsrl::pipeline

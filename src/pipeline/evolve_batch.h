@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "evol/prompts.h"
 #include "evol/review.h"
 #include "llm/client.h"
+#include "llm/router.h"
 #include "pipeline/actor_record.h"
 
 namespace teamsrl::pipeline {
@@ -32,6 +34,18 @@ struct EvolveContext : env::EvolveStepOptions {
 
   bool review = false;  // ask the reviewer (needed by the `equal` rule)
   evol::EliminationRules rules;
+};
+
+// What generate and baseline both build on every rank before the first chunk: the
+// prompt templates (only those `actions` needs, when given), the evolve context and the
+// router. Not movable once made: the context points at the templates.
+struct EvolveSetup {
+  std::optional<evol::PromptSet> prompts;
+  std::optional<EvolveContext> context;
+  std::unique_ptr<llm::Router> router;
+
+  Status Make(const Config& config, const std::vector<std::string>& eliminate,
+              const evol::ActionSet* actions, llm::Placement placement);
 };
 
 struct EvolveItem {

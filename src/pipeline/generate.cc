@@ -175,19 +175,15 @@ namespace {
 struct GenerateSetup {
   GenerationPolicy policy;
   GenerateSchedule schedule;
-  std::optional<evol::PromptSet> prompts;
-  std::optional<EvolveContext> context;
-  std::unique_ptr<llm::Router> router;
+  EvolveSetup evolve;
 
   Status Make(const Config& config, const GenerateOptions& options, const dist::Comm& comm,
               DriverHooks& hooks) {
     TEAMSRL_ASSIGN_OR_RETURN(policy, LoadGenerationPolicy(options.policy_path, options.snapshot));
     TEAMSRL_ASSIGN_OR_RETURN(schedule, GenerateSchedule::Make(config.generate, policy.actions));
-    TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir));
-    TEAMSRL_ASSIGN_OR_RETURN(context,
-                             EvolveContext::Make(config, *prompts, config.generate.eliminate));
-    TEAMSRL_ASSIGN_OR_RETURN(
-        router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));
+    // Every catalogue template: the policy's actions come from its training run.
+    TEAMSRL_RETURN_IF_ERROR(
+        evolve.Make(config, config.generate.eliminate, nullptr, {comm.rank(), comm.size()}));
     return hooks.AfterSetup(comm.rank());
   }
 };
@@ -200,7 +196,8 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
   DriverHooks& hooks = options.hooks != nullptr ? *options.hooks : no_hooks;
   GenerateSetup setup;
   TEAMSRL_RETURN_IF_ERROR(dist::AgreeOnStatus(comm, setup.Make(config, options, comm, hooks)));
-  Generator generator(config, setup.policy, setup.schedule, *setup.context, *setup.router);
+  Generator generator(config, setup.policy, setup.schedule, *setup.evolve.context,
+                      *setup.evolve.router);
 
   ChunkedRunSpec spec;
   spec.kind = "generate";
