@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/action.h"
 #include "core/status.h"
 
 namespace teamsrl {
@@ -85,9 +86,8 @@ struct RewardConfig {
 };
 
 struct EnvConfig {
-  std::vector<std::string> actions = {"breadth",      "add_constraints",    "deepening",
-                                      "concretizing", "increase_reasoning", "complicate_input"};
-  std::string prompts_dir = "experiments/prompts";  // relative to the config file's repo root
+  std::vector<std::string> actions = ActionNames();  // the catalogue, in index order
+  std::string prompts_dir = "experiments/prompts";   // relative to the config file's repo root
   int episode_length = 6;
   std::string initial_instruction = "How to cook food?";
   SeedsConfig seeds;

@@ -4,11 +4,20 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/action.h"
+
 namespace teamsrl::internal {
 namespace {
 
-constexpr std::string_view kActionNames =
-    "breadth|add_constraints|deepening|concretizing|increase_reasoning|complicate_input";
+// The catalogue's name table (core/action.h), as OneOf's choices.
+const std::string& ActionChoices() {
+  static const std::string choices = [] {
+    std::string s;
+    for (const std::string& n : ActionNames()) s += (s.empty() ? "" : "|") + n;
+    return s;
+  }();
+  return choices;
+}
 
 // Built field by field: GCC warns on designated initializers that skip members.
 Rule Any() { return {}; }
@@ -38,7 +47,7 @@ Rule OneOf(std::string_view choices) {
   return r;
 }
 Rule ActionList() {
-  Rule r = OneOf(kActionNames);
+  Rule r = OneOf(ActionChoices());
   r.unique = true;
   r.item = "action";
   return r;

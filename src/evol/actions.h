@@ -1,9 +1,6 @@
-// The action catalogue of the instruction MDP (docs/method.md s.3) and the
-// configurable subset a run uses (`env.actions`).
-//
-// Catalogue indices are fixed (0 breadth ... 5 complicate_input); they are what the HDF5
-// files store and what the name table lists. A run may use a subset or another order:
-// ActionSet maps the policy's action index (0..size-1) to a catalogue Action.
+// The configurable subset of the action catalogue (core/action.h) a run uses
+// (`env.actions`). A run may use a subset or another order: ActionSet maps the policy's
+// action index (0..size-1) to a catalogue Action.
 #pragma once
 
 #include <optional>
@@ -11,26 +8,17 @@
 #include <string_view>
 #include <vector>
 
+#include "core/action.h"
 #include "core/status.h"
 
 namespace teamsrl::evol {
 
-enum class Action : int {
-  kBreadth = 0,
-  kAddConstraints = 1,
-  kDeepening = 2,
-  kConcretizing = 3,
-  kIncreaseReasoning = 4,
-  kComplicateInput = 5,
-};
-inline constexpr int kNumActions = 6;
-
-// "breadth", "add_constraints", ...; also the template file stem in prompts_dir.
-std::string_view ActionName(Action action);
-// The catalogue's names in index order (logs, HDF5 enum attribute).
-const std::vector<std::string>& ActionNames();
-// InvalidArgument naming the unknown name and listing the valid ones.
-Result<Action> ActionFromName(std::string_view name);
+// The catalogue itself is core's (one definition); evol's users name it as evol::Action.
+using ::teamsrl::Action;
+using ::teamsrl::ActionFromName;
+using ::teamsrl::ActionName;
+using ::teamsrl::ActionNames;
+using ::teamsrl::kNumActions;
 // breadth creates a new instruction; the other five rewrite the current one in depth.
 bool IsInDepth(Action action);
 

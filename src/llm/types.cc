@@ -28,6 +28,7 @@ const std::string& EndpointFor(const LlmConfig& config, Role role) {
 
 std::vector<std::string> EndpointTable(const LlmConfig& config) {
   std::vector<std::string> names;
+  names.reserve(kNumRoles);
   for (int r = 0; r < kNumRoles; ++r) names.push_back(EndpointFor(config, static_cast<Role>(r)));
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());

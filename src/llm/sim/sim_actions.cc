@@ -9,10 +9,6 @@
 namespace teamsrl::llm::sim {
 namespace {
 
-constexpr std::array<std::string_view, kNumSimActions> kNames = {
-    "breadth",      "add_constraints",    "deepening",
-    "concretizing", "increase_reasoning", "complicate_input"};
-
 template <typename T>
 const T& Pick(std::span<const T> items, Rng& rng) {
   return items[rng.UniformInt(items.size())];
@@ -81,15 +77,6 @@ std::string StructuredBlock(const std::string& s, Rng& rng) {
 }
 
 }  // namespace
-
-std::string_view SimActionName(SimAction action) { return kNames[static_cast<int>(action)]; }
-
-std::optional<SimAction> SimActionFromName(std::string_view name) {
-  for (int i = 0; i < kNumSimActions; ++i) {
-    if (kNames[i] == name) return static_cast<SimAction>(i);
-  }
-  return std::nullopt;
-}
 
 std::string AddConstraint(std::string_view text, Rng& rng) {
   const Template& t = PickUnused(ConstraintTemplates(), rng, [&](const Template& c) {

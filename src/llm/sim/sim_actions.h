@@ -7,23 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/action.h"
 #include "core/rng.h"
 
 namespace teamsrl::llm::sim {
 
-// The catalogue of docs/method.md s.3 in index order. Mirrors evol::Action (llm must
-// not depend on evol); the names are the contract between the two.
-enum class SimAction : int {
-  kBreadth = 0,
-  kAddConstraints = 1,
-  kDeepening = 2,
-  kConcretizing = 3,
-  kIncreaseReasoning = 4,
-  kComplicateInput = 5,
-};
-inline constexpr int kNumSimActions = 6;
-std::string_view SimActionName(SimAction action);
-std::optional<SimAction> SimActionFromName(std::string_view name);
+// The operations are the catalogue's (core/action.h: teamsrl::Action).
 
 // add_constraints: appends a constraint sentence with a concrete limit, one the text does
 // not contain yet.

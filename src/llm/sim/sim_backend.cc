@@ -59,8 +59,8 @@ Completion SimBackend::Simulate(const Request& request) const {
   const std::vector<std::string>& texts = request.intent.texts;
   switch (request.role) {
     case Role::kRewriter: {
-      const auto action = sim::SimActionFromName(request.intent.action);
-      if (!action) {
+      const Result<Action> action = ActionFromName(request.intent.action);
+      if (!action.ok()) {
         return Failed(std::move(c),
                       "rewriter request has unknown intent.action '" + request.intent.action + "'");
       }

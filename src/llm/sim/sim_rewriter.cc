@@ -14,24 +14,24 @@ std::string_view RewriteOutcomeName(RewriteOutcome outcome) {
   return kNames[static_cast<int>(outcome)];
 }
 
-double SuccessProbability(SimAction action, const TextFeatures& f) {
+double SuccessProbability(Action action, const TextFeatures& f) {
   double p = 0.0;
   switch (action) {
-    case SimAction::kBreadth:
+    case Action::kBreadth:
       return kBreadthSuccess;  // breadth does not care how long the text is
-    case SimAction::kAddConstraints:
+    case Action::kAddConstraints:
       p = kAddConstraintsBase * std::pow(kAddConstraintsDecay, f.constraints);
       break;
-    case SimAction::kDeepening:
+    case Action::kDeepening:
       p = kDeepeningBase * std::pow(kDeepeningDecay, f.deepening);
       break;
-    case SimAction::kConcretizing:
+    case Action::kConcretizing:
       p = f.general_words > 0 ? kConcretizingBase : 0.0;
       break;
-    case SimAction::kIncreaseReasoning:
+    case Action::kIncreaseReasoning:
       p = f.reasoning == 0 ? kReasoningBase : kOnceRepeated;
       break;
-    case SimAction::kComplicateInput:
+    case Action::kComplicateInput:
       p = f.blocks == 0 ? kInputBase : kOnceRepeated;
       break;
   }
@@ -39,25 +39,25 @@ double SuccessProbability(SimAction action, const TextFeatures& f) {
   return p;
 }
 
-std::string ApplyAction(SimAction action, std::string_view text, Rng& rng) {
+std::string ApplyAction(Action action, std::string_view text, Rng& rng) {
   switch (action) {
-    case SimAction::kBreadth:
+    case Action::kBreadth:
       return NewInstruction(text, rng);
-    case SimAction::kAddConstraints:
+    case Action::kAddConstraints:
       return AddConstraint(text, rng);
-    case SimAction::kDeepening:
+    case Action::kDeepening:
       return Deepen(text, rng);
-    case SimAction::kConcretizing:
+    case Action::kConcretizing:
       return Concretize(text, rng);
-    case SimAction::kIncreaseReasoning:
+    case Action::kIncreaseReasoning:
       return AddReasoning(text, rng);
-    case SimAction::kComplicateInput:
+    case Action::kComplicateInput:
       return AddStructuredInput(text, rng);
   }
   return std::string(text);
 }
 
-RewriteResult SimRewrite(SimAction action, std::string_view input, uint64_t seed) {
+RewriteResult SimRewrite(Action action, std::string_view input, uint64_t seed) {
   Rng rng(seed);
   // The simulated model rewrites the instruction, not an earlier leak of scaffolding.
   const std::string_view text = StripMarkers(input);
@@ -73,11 +73,11 @@ RewriteResult SimRewrite(SimAction action, std::string_view input, uint64_t seed
     r.text = ApplyAction(action, text, rng);
     if (u_marker < kMarkerOnSuccess) {
       r.text.insert(
-          0, std::string(action == SimAction::kBreadth ? kCreateMarker : kRewriteMarker) + "\n");
+          0, std::string(action == Action::kBreadth ? kCreateMarker : kRewriteMarker) + "\n");
     }
     return r;
   }
-  if (action == SimAction::kBreadth) {
+  if (action == Action::kBreadth) {
     r.outcome = RewriteOutcome::kTooSimilar;
     r.text = NearIdentical(FirstSentence(text), rng);
     return r;

@@ -81,13 +81,13 @@ struct RewriteResult {
   double success_probability = 0.0;
 };
 
-double SuccessProbability(SimAction action, const TextFeatures& features);
+double SuccessProbability(Action action, const TextFeatures& features);
 
 // A pure function of (action, input, seed); `seed` already mixes run seed, request key,
 // input hash and action (sim_backend.cc).
-RewriteResult SimRewrite(SimAction action, std::string_view input, uint64_t seed);
+RewriteResult SimRewrite(Action action, std::string_view input, uint64_t seed);
 
 // The genuine operation on a marker-free text.
-std::string ApplyAction(SimAction action, std::string_view text, Rng& rng);
+std::string ApplyAction(Action action, std::string_view text, Rng& rng);
 
 }  // namespace teamsrl::llm::sim

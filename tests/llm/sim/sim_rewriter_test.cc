@@ -13,61 +13,61 @@ namespace {
 
 const std::string kSeed = "What are the best ways for people to cook food at home?";
 
-std::string Apply(SimAction a, std::string_view text, uint64_t seed = 1) {
+std::string Apply(Action a, std::string_view text, uint64_t seed = 1) {
   Rng rng(seed);
   return ApplyAction(a, text, rng);
 }
 
 TEST(SimActionTest, NamesMatchTheCatalogue) {
-  EXPECT_EQ(SimActionName(SimAction::kBreadth), "breadth");
-  EXPECT_EQ(SimActionName(SimAction::kComplicateInput), "complicate_input");
-  for (int i = 0; i < kNumSimActions; ++i) {
-    const auto a = static_cast<SimAction>(i);
-    EXPECT_EQ(SimActionFromName(SimActionName(a)), a);
+  EXPECT_EQ(ActionName(Action::kBreadth), "breadth");
+  EXPECT_EQ(ActionName(Action::kComplicateInput), "complicate_input");
+  for (int i = 0; i < kNumActions; ++i) {
+    const auto a = static_cast<Action>(i);
+    EXPECT_EQ(*ActionFromName(ActionName(a)), a);
   }
-  EXPECT_FALSE(SimActionFromName("widening").has_value());
+  EXPECT_FALSE(ActionFromName("widening").ok());
 }
 
 TEST(SimActionTest, AddConstraintAppendsALimit) {
-  const std::string out = Apply(SimAction::kAddConstraints, kSeed);
+  const std::string out = Apply(Action::kAddConstraints, kSeed);
   ASSERT_TRUE(out.starts_with(kSeed));
   EXPECT_EQ(ExtractFeatures(out).constraints, 1);
   // Repeating picks a constraint the text does not have yet.
   std::string text = kSeed;
-  for (int i = 0; i < 6; ++i) text = Apply(SimAction::kAddConstraints, text, i);
+  for (int i = 0; i < 6; ++i) text = Apply(Action::kAddConstraints, text, i);
   EXPECT_EQ(ExtractFeatures(text).constraints, 6) << text;
 }
 
 TEST(SimActionTest, DeepenAddsAnExamination) {
-  const std::string out = Apply(SimAction::kDeepening, kSeed);
+  const std::string out = Apply(Action::kDeepening, kSeed);
   ASSERT_TRUE(out.starts_with(kSeed));
   EXPECT_EQ(ExtractFeatures(out).deepening, 1) << out;
   EXPECT_GE(InformationIncrement(kSeed, out).new_content_words, 4) << out;
 }
 
 TEST(SimActionTest, ConcretizeSwapsGeneralWordsUntilNoneRemain) {
-  const std::string out = Apply(SimAction::kConcretizing, "How to cook food?");
+  const std::string out = Apply(Action::kConcretizing, "How to cook food?");
   EXPECT_EQ(out.find("food"), std::string::npos) << out;
   EXPECT_TRUE(out.starts_with("How to cook ")) << out;
   EXPECT_GE(InformationIncrement("How to cook food?", out).new_content_words, 3) << out;
 
   std::string text = kSeed;  // ways, people, food
   EXPECT_EQ(ExtractFeatures(text).general_words, 3);
-  text = Apply(SimAction::kConcretizing, text);
+  text = Apply(Action::kConcretizing, text);
   EXPECT_EQ(ExtractFeatures(text).general_words, 1) << text;
-  text = Apply(SimAction::kConcretizing, text);
+  text = Apply(Action::kConcretizing, text);
   EXPECT_EQ(ExtractFeatures(text).general_words, 0) << text;
-  EXPECT_EQ(Apply(SimAction::kConcretizing, text), text);  // nothing left to make specific
+  EXPECT_EQ(Apply(Action::kConcretizing, text), text);  // nothing left to make specific
   // Capitalisation survives at the start of a sentence.
-  EXPECT_TRUE(Apply(SimAction::kConcretizing, "People like it.").substr(0, 1) != "p");
+  EXPECT_TRUE(Apply(Action::kConcretizing, "People like it.").substr(0, 1) != "p");
 }
 
 TEST(SimActionTest, ReasoningAndStructuredInput) {
-  const std::string r = Apply(SimAction::kIncreaseReasoning, kSeed);
+  const std::string r = Apply(Action::kIncreaseReasoning, kSeed);
   EXPECT_NE(r.find("step by step"), std::string::npos);
   std::set<std::string> kinds;
   for (uint64_t s = 0; s < 60; ++s) {
-    const std::string c = Apply(SimAction::kComplicateInput, kSeed, s);
+    const std::string c = Apply(Action::kComplicateInput, kSeed, s);
     ASSERT_TRUE(c.starts_with(kSeed));
     EXPECT_EQ(ExtractFeatures(c).blocks, 1) << c;
     for (const char* k : {"```json", "```sql", "```python", "```xml", "```bash", "|---|"}) {
@@ -79,9 +79,9 @@ TEST(SimActionTest, ReasoningAndStructuredInput) {
 
 TEST(SimActionTest, BreadthWritesANewShortInstructionInTheSameDomain) {
   const std::string long_text =
-      Apply(SimAction::kAddConstraints, Apply(SimAction::kDeepening, "How to cook food?"));
+      Apply(Action::kAddConstraints, Apply(Action::kDeepening, "How to cook food?"));
   for (uint64_t s = 0; s < 20; ++s) {
-    const std::string out = Apply(SimAction::kBreadth, long_text, s);
+    const std::string out = Apply(Action::kBreadth, long_text, s);
     EXPECT_EQ(DetectDomain(out), DetectDomain("How to cook food?")) << out;
     EXPECT_LT(ExtractFeatures(out).words, 25) << out;
     EXPECT_GE(InformationIncrement(long_text, out).new_content_words, 2) << out;
@@ -92,33 +92,32 @@ TEST(SimRewriterTest, SuccessProbabilityModel) {
   TextFeatures f;
   f.words = 20;
   f.general_words = 1;
-  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kAddConstraints, f), kAddConstraintsBase);
+  EXPECT_DOUBLE_EQ(SuccessProbability(Action::kAddConstraints, f), kAddConstraintsBase);
   f.constraints = 2;
-  EXPECT_NEAR(SuccessProbability(SimAction::kAddConstraints, f),
+  EXPECT_NEAR(SuccessProbability(Action::kAddConstraints, f),
               kAddConstraintsBase * kAddConstraintsDecay * kAddConstraintsDecay, 1e-12);
   f.deepening = 1;
-  EXPECT_NEAR(SuccessProbability(SimAction::kDeepening, f), kDeepeningBase * kDeepeningDecay,
-              1e-12);
-  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kConcretizing, f), kConcretizingBase);
-  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kComplicateInput, f), kInputBase);
-  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kIncreaseReasoning, f), kReasoningBase);
+  EXPECT_NEAR(SuccessProbability(Action::kDeepening, f), kDeepeningBase * kDeepeningDecay, 1e-12);
+  EXPECT_DOUBLE_EQ(SuccessProbability(Action::kConcretizing, f), kConcretizingBase);
+  EXPECT_DOUBLE_EQ(SuccessProbability(Action::kComplicateInput, f), kInputBase);
+  EXPECT_DOUBLE_EQ(SuccessProbability(Action::kIncreaseReasoning, f), kReasoningBase);
   f.reasoning = 1;
   f.blocks = 1;
-  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kIncreaseReasoning, f), kOnceRepeated);
-  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kComplicateInput, f), kOnceRepeated);
+  EXPECT_DOUBLE_EQ(SuccessProbability(Action::kIncreaseReasoning, f), kOnceRepeated);
+  EXPECT_DOUBLE_EQ(SuccessProbability(Action::kComplicateInput, f), kOnceRepeated);
   f.general_words = 0;
-  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kConcretizing, f), 0.0);
+  EXPECT_DOUBLE_EQ(SuccessProbability(Action::kConcretizing, f), 0.0);
   f.deepening = 0;
   f.words = kLongWords + 1;
-  EXPECT_NEAR(SuccessProbability(SimAction::kDeepening, f), kDeepeningBase * kLongFactor, 1e-12);
-  EXPECT_DOUBLE_EQ(SuccessProbability(SimAction::kBreadth, f), kBreadthSuccess);
+  EXPECT_NEAR(SuccessProbability(Action::kDeepening, f), kDeepeningBase * kLongFactor, 1e-12);
+  EXPECT_DOUBLE_EQ(SuccessProbability(Action::kBreadth, f), kBreadthSuccess);
 }
 
 TEST(SimRewriterTest, PureFunctionOfActionInputAndSeed) {
   for (uint64_t s = 0; s < 50; ++s) {
-    for (int a = 0; a < kNumSimActions; ++a) {
-      const RewriteResult x = SimRewrite(static_cast<SimAction>(a), kSeed, s);
-      const RewriteResult y = SimRewrite(static_cast<SimAction>(a), kSeed, s);
+    for (int a = 0; a < kNumActions; ++a) {
+      const RewriteResult x = SimRewrite(static_cast<Action>(a), kSeed, s);
+      const RewriteResult y = SimRewrite(static_cast<Action>(a), kSeed, s);
       EXPECT_EQ(x.text, y.text);
       EXPECT_EQ(x.outcome, y.outcome);
     }
@@ -128,9 +127,9 @@ TEST(SimRewriterTest, PureFunctionOfActionInputAndSeed) {
 TEST(SimRewriterTest, FailureModesOccurWithPlausibleRates) {
   std::array<int, 6> outcomes{};
   const int n = 4000;
-  const std::string input = Apply(SimAction::kIncreaseReasoning, kSeed);
+  const std::string input = Apply(Action::kIncreaseReasoning, kSeed);
   for (int s = 0; s < n; ++s) {
-    const RewriteResult r = SimRewrite(SimAction::kIncreaseReasoning, input, s);
+    const RewriteResult r = SimRewrite(Action::kIncreaseReasoning, input, s);
     ++outcomes[static_cast<int>(r.outcome)];
     switch (r.outcome) {
       case RewriteOutcome::kLeakedMarker:
@@ -160,10 +159,10 @@ TEST(SimRewriterTest, FailureModesOccurWithPlausibleRates) {
 
 TEST(SimRewriterTest, BreadthFailureIsTooSimilarButStillShort) {
   std::string text = kSeed;
-  for (int i = 0; i < 4; ++i) text = Apply(SimAction::kAddConstraints, text, i);
+  for (int i = 0; i < 4; ++i) text = Apply(Action::kAddConstraints, text, i);
   int too_similar = 0;
   for (uint64_t s = 0; s < 400; ++s) {
-    const RewriteResult r = SimRewrite(SimAction::kBreadth, text, s);
+    const RewriteResult r = SimRewrite(Action::kBreadth, text, s);
     EXPECT_LT(ExtractFeatures(r.text).words, 25);
     if (r.outcome == RewriteOutcome::kTooSimilar) {
       ++too_similar;
@@ -175,9 +174,9 @@ TEST(SimRewriterTest, BreadthFailureIsTooSimilarButStillShort) {
 
 TEST(SimRewriterTest, EmptyAndOddInputsAreHandled) {
   for (const char* input : {"", " ", "\n\n", "?", "```", "|---|", "#Rewritten Prompt#:"}) {
-    for (int a = 0; a < kNumSimActions; ++a) {
+    for (int a = 0; a < kNumActions; ++a) {
       for (uint64_t s = 0; s < 20; ++s) {
-        const RewriteResult r = SimRewrite(static_cast<SimAction>(a), input, s);
+        const RewriteResult r = SimRewrite(static_cast<Action>(a), input, s);
         EXPECT_GE(r.success_probability, 0.0);
       }
     }
@@ -187,7 +186,7 @@ TEST(SimRewriterTest, EmptyAndOddInputsAreHandled) {
 TEST(SimRewriterTest, LeakedMarkersAreStrippedFromTheInput) {
   const std::string leaked = std::string(kRewriteMarker) + "\nHow to cook food?";
   for (uint64_t s = 0; s < 100; ++s) {
-    const RewriteResult r = SimRewrite(SimAction::kAddConstraints, leaked, s);
+    const RewriteResult r = SimRewrite(Action::kAddConstraints, leaked, s);
     if (r.outcome == RewriteOutcome::kApplied) {
       EXPECT_TRUE(r.text.starts_with("How to cook food?") ||
                   r.text.starts_with(std::string(kRewriteMarker) + "\nHow"));
