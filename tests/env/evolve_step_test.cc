@@ -22,7 +22,7 @@ using llm::Role;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-evol::PromptSet Prompts() {
+evol::PromptSet ShippedPrompts() {
   auto p = evol::PromptSet::Load(TEAMSRL_SOURCE_DIR "/experiments/prompts");
   EXPECT_TRUE(p.ok()) << p.status().ToString();
   return *p;
@@ -119,7 +119,7 @@ std::vector<EvolveTask> MixedTasks() {
 }
 
 TEST(EvolveStepTest, ResultsAreTheSimulatorsRepliesToTheExpectedRequests) {
-  const evol::PromptSet prompts = Prompts();
+  const evol::PromptSet prompts = ShippedPrompts();
   const EvolveStepOptions options = Options(prompts);
   EndpointConfig jittery;  // completions come back out of submission order
   jittery.latency_ms = 20;
@@ -164,7 +164,7 @@ TEST(EvolveStepTest, ResultsAreTheSimulatorsRepliesToTheExpectedRequests) {
 }
 
 TEST(EvolveStepTest, ATasksResultDoesNotDependOnItsBatch) {
-  const evol::PromptSet prompts = Prompts();
+  const evol::PromptSet prompts = ShippedPrompts();
   const EvolveStepOptions options = Options(prompts);
   llm::SimBackend sim(EndpointConfig{}, 7);
   const std::vector<EvolveTask> tasks = MixedTasks();
@@ -235,7 +235,7 @@ std::vector<EvolveTask> ThreeTasks(FollowUps after) {
 }
 
 TEST(EvolveStepTest, FollowUpsGoOutAsEachRewriteReturnsAnswerBeforeReview) {
-  const evol::PromptSet prompts = Prompts();
+  const evol::PromptSet prompts = ShippedPrompts();
   RecordingClient client(Echo, 1);
   EvolveStep(client, Options(prompts), ThreeTasks({.review = true, .respond = true}));
   EXPECT_THAT(client.log, ElementsAre("rewriter 0", "rewriter 1", "rewriter 2",  //
@@ -248,7 +248,7 @@ TEST(EvolveStepTest, FollowUpsGoOutAsEachRewriteReturnsAnswerBeforeReview) {
 }
 
 TEST(EvolveStepTest, ABatchOfCompletionsIsHandledInTheOrderPollReturnsIt) {
-  const evol::PromptSet prompts = Prompts();
+  const evol::PromptSet prompts = ShippedPrompts();
   RecordingClient client(Echo, 100);
   const std::vector<EvolveResult> results =
       EvolveStep(client, Options(prompts), ThreeTasks({.review = true}));
@@ -263,7 +263,7 @@ TEST(EvolveStepTest, ABatchOfCompletionsIsHandledInTheOrderPollReturnsIt) {
 }
 
 TEST(EvolveStepTest, EveryRequestCarriesItsTasksKeyItsRolesSamplingAndPrompt) {
-  const evol::PromptSet prompts = Prompts();
+  const evol::PromptSet prompts = ShippedPrompts();
   const EvolveStepOptions options = Options(prompts);
   RecordingClient client(Echo, 1);
   const std::vector<EvolveTask> tasks = MixedTasks();
@@ -286,7 +286,7 @@ TEST(EvolveStepTest, EveryRequestCarriesItsTasksKeyItsRolesSamplingAndPrompt) {
 }
 
 TEST(EvolveStepTest, AFailedOrEmptyRewriteSendsNoFollowUpAFailedFollowUpWaitsForTheOther) {
-  const evol::PromptSet prompts = Prompts();
+  const evol::PromptSet prompts = ShippedPrompts();
   // Episode 0: the rewrite fails; 1: it comes back blank; 2: the answer fails but the
   // review does not; 3: all is well.
   RecordingClient client(
@@ -328,7 +328,7 @@ TEST(EvolveStepTest, AFailedOrEmptyRewriteSendsNoFollowUpAFailedFollowUpWaitsFor
 }
 
 TEST(EvolveStepTest, WithoutFollowUpsOnlyTheRewriteIsSent) {
-  const evol::PromptSet prompts = Prompts();
+  const evol::PromptSet prompts = ShippedPrompts();
   RecordingClient client(Echo, 100);
   const std::vector<EvolveResult> results = EvolveStep(client, Options(prompts), ThreeTasks({}));
   EXPECT_THAT(client.log, ElementsAre("rewriter 0", "rewriter 1", "rewriter 2", "poll"));
