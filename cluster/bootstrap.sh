@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential g++ cmake ninja-build git pkg-config ca-certificates
+  ccache  # picked up by CMakeLists.txt: fast rebuilds of unchanged sources
   clang-format clang-tidy
   # libraries
   openmpi-bin libopenmpi-dev libhdf5-dev hdf5-tools libeigen3-dev libyaml-cpp-dev

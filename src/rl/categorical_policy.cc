@@ -6,16 +6,6 @@
 #include "core/check.h"
 
 namespace teamsrl::rl {
-namespace {
-
-std::vector<int> LayerSizes(int obs_dim, int num_actions, const std::vector<int>& hidden) {
-  std::vector<int> sizes = {obs_dim};
-  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
-  sizes.push_back(num_actions);
-  return sizes;
-}
-
-}  // namespace
 
 Eigen::MatrixXd LogSoftmaxRows(const Eigen::MatrixXd& logits) {
   Eigen::MatrixXd out(logits.rows(), logits.cols());
@@ -30,7 +20,7 @@ Eigen::MatrixXd LogSoftmaxRows(const Eigen::MatrixXd& logits) {
 }
 
 CategoricalPolicy::CategoricalPolicy(int obs_dim, int num_actions, const std::vector<int>& hidden)
-    : mlp_(LayerSizes(obs_dim, num_actions, hidden), Activation::kRelu) {}
+    : mlp_(MlpSizes(obs_dim, hidden, num_actions), Activation::kRelu) {}
 
 void CategoricalPolicy::Initialize(Rng& rng) {
   mlp_.Initialize(rng, /*output_weight_scale=*/0.1, /*output_bias_scale=*/0.0);

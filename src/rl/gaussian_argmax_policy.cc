@@ -9,13 +9,6 @@
 namespace teamsrl::rl {
 namespace {
 
-std::vector<int> LayerSizes(int obs_dim, int num_actions, const std::vector<int>& hidden) {
-  std::vector<int> sizes = {obs_dim};
-  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
-  sizes.push_back(num_actions);
-  return sizes;
-}
-
 const double kHalfLog2Pi = 0.5 * std::log(2.0 * std::numbers::pi);
 
 // Gaussian log-density of the one-hot of `action` under N(mean_row, exp(log_std)^2).
@@ -35,7 +28,7 @@ double OneHotLogDensity(const Eigen::Ref<const Eigen::RowVectorXd>& mean_row,
 GaussianArgmaxPolicy::GaussianArgmaxPolicy(int obs_dim, int num_actions,
                                            const std::vector<int>& hidden, double breadth_bias,
                                            double init_log_std)
-    : mlp_(LayerSizes(obs_dim, num_actions, hidden), Activation::kRelu),
+    : mlp_(MlpSizes(obs_dim, hidden, num_actions), Activation::kRelu),
       log_std_(Eigen::VectorXd::Constant(num_actions, init_log_std)),
       breadth_bias_(breadth_bias) {}
 

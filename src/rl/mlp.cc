@@ -8,6 +8,13 @@
 
 namespace teamsrl::rl {
 
+std::vector<int> MlpSizes(int in, const std::vector<int>& hidden, int out) {
+  std::vector<int> sizes = {in};
+  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+  sizes.push_back(out);
+  return sizes;
+}
+
 const char* ActivationName(Activation activation) {
   switch (activation) {
     case Activation::kRelu:

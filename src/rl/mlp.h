@@ -17,6 +17,9 @@ namespace teamsrl::rl {
 enum class Activation { kRelu, kTanh };
 const char* ActivationName(Activation activation);
 
+// The Mlp sizes {in, hidden..., out}.
+std::vector<int> MlpSizes(int in, const std::vector<int>& hidden, int out);
+
 class Mlp {
  public:
   // Activations of one forward pass, kept for Backward and Jvp. Reusing one Cache across

@@ -4,19 +4,9 @@
 #include "core/rng.h"
 
 namespace teamsrl::rl {
-namespace {
-
-std::vector<int> LayerSizes(int obs_dim, const std::vector<int>& hidden) {
-  std::vector<int> sizes = {obs_dim};
-  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
-  sizes.push_back(1);
-  return sizes;
-}
-
-}  // namespace
 
 ValueFunction::ValueFunction(int obs_dim, const std::vector<int>& hidden, uint64_t seed)
-    : mlp_(LayerSizes(obs_dim, hidden), Activation::kRelu) {
+    : mlp_(MlpSizes(obs_dim, hidden, 1), Activation::kRelu) {
   Rng rng = Rng::ForStream(seed, StreamKind::kPolicyInit, 1);
   mlp_.Initialize(rng, /*output_weight_scale=*/0.1, /*output_bias_scale=*/0.0);
 }

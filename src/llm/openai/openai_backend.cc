@@ -19,15 +19,17 @@
 
 namespace teamsrl::llm {
 
-namespace {
+namespace internal {
 
-// The server's retry hints of the current attempt, filled by the header callback.
+// The server's retry hints of the current attempt, filled by the header callback. Not in
+// the anonymous namespace: OpenAiBackend::Call, which has external linkage, holds one.
 struct RetryHints {
   std::optional<double> retry_after_s;     // Retry-After
   std::optional<double> retry_after_ms_s;  // retry-after-ms, in seconds
 };
 
-}  // namespace
+}  // namespace internal
+using internal::RetryHints;
 
 struct OpenAiBackend::Call {
   uint64_t tag = 0;
