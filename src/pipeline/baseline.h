@@ -15,8 +15,8 @@
 #include "dist/comm.h"
 #include "evol/actions.h"
 #include "llm/client.h"
-#include "pipeline/driver_hooks.h"
 #include "pipeline/chunked_run.h"
+#include "pipeline/driver_hooks.h"
 #include "pipeline/evolve_batch.h"
 #include "pipeline/progress_sink.h"
 
