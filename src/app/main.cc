@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "app/progress.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/version.h"
 #include "dist/comm.h"
 #include "eval/eval.h"

@@ -39,9 +39,9 @@ Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int s
   const int n = g.actions.size();
   g.policy = rl::MakePolicy(run_config.policy, n, n, run_config.run.seed);
   if (static_cast<int>(params.size()) != g.policy->NumParameters()) {
-    return InvalidArgument(fmt::format("{}: /policy/{} has {} parameters, the run's {} policy {}",
-                                       run_path, g.name, params.size(), run_config.policy.type,
-                                       g.policy->NumParameters()));
+    return InvalidArgument(
+        fmt::format("{}: /policy/{} has {} parameters, the run's {} policy {}", run_path, g.name,
+                    params.size(), EnumName(run_config.policy.type), g.policy->NumParameters()));
   }
   g.policy->SetParameters(
       Eigen::Map<const Eigen::VectorXd>(params.data(), static_cast<Eigen::Index>(params.size())));

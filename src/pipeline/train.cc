@@ -197,8 +197,7 @@ struct Trainer::State {
 Status Trainer::State::SetUpLocal() {
   TEAMSRL_ASSIGN_OR_RETURN(actions, evol::ActionSet::FromNames(config.env.actions));
   TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions));
-  TEAMSRL_ASSIGN_OR_RETURN(const evol::MatchMode match,
-                           evol::MatchModeFromName(config.env.reward.match));
+  const evol::MatchMode match = config.env.reward.match;
   TEAMSRL_ASSIGN_OR_RETURN(
       router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));
   const dist::ActorRange range = dist::LocalActors(config.train.actors, comm.size(), comm.rank());

@@ -41,11 +41,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/config.h"
 #include "core/status.h"
 #include "llm/client.h"
 #include "llm/openai/http_curl.h"
 #include "llm/openai/rate_limiter.h"
+#include "llm/options.h"
 
 namespace teamsrl::llm {
 

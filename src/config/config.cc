@@ -1,7 +1,7 @@
 // Loading: reading the file, applying --set overrides, walking the document against the
 // schema (config_schema.h), assigning values (config_values.h), cross-key checks and path
 // resolution, and the resolved YAML (config_yaml.h).
-#include "core/config.h"
+#include "config/config.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -17,9 +17,9 @@
 #include <sstream>
 #include <utility>
 
-#include "core/config_schema.h"
-#include "core/config_values.h"
-#include "core/config_yaml.h"
+#include "config/config_schema.h"
+#include "config/config_values.h"
+#include "config/config_yaml.h"
 #include "core/install_paths.h"
 #include "core/text.h"
 
@@ -208,7 +208,7 @@ Status Loader::Validate(Config& c) const {
   }
   for (const auto& [name, ep] : c.llm.endpoints) {
     const std::string path = std::string(kEndpoints) + "." + name;
-    if (ep.backend == "openai" && ep.base_url.empty()) {
+    if (ep.backend == llm::Backend::kOpenai && ep.base_url.empty()) {
       return rep_.Error(path + ".base_url", LineOf(path + ".backend"),
                         "backend openai needs a base_url (e.g. http://127.0.0.1:8000/v1)",
                         path + ".backend");
@@ -239,11 +239,13 @@ Status Loader::Validate(Config& c) const {
     return rep_.Error("env.seeds.path", LineOf("env.seeds.path"),
                       "file not found: " + c.env.seeds.path);
   }
-  if (c.llm.cache_mode == "replay") {
-    if (c.llm.cache_path.empty()) {
-      return rep_.Error("llm.cache.path", LineOf("llm.cache.mode"),
-                        "cache mode replay needs a cache path");
-    }
+  if (c.llm.cache_mode != llm::CacheMode::kOff && c.llm.cache_path.empty()) {
+    return rep_.Error(
+        "llm.cache.path", LineOf("llm.cache.mode"),
+        "cache mode " + std::string(EnumName(c.llm.cache_mode)) + " needs a cache path",
+        "llm.cache.mode");
+  }
+  if (c.llm.cache_mode == llm::CacheMode::kReplay) {
     if (!fs::exists(c.llm.cache_path, ec)) {
       return rep_.Error("llm.cache.path", LineOf("llm.cache.path"),
                         "cache mode replay: file not found: " + c.llm.cache_path);
@@ -305,8 +307,8 @@ Result<Config> Loader::Load(const std::string& text, const std::vector<std::stri
 
     Config c;
     c.llm.endpoints.clear();
-    for (const std::string& ep : endpoint_names_) c.llm.endpoints[ep] = EndpointConfig{};
-    if (c.llm.endpoints.empty()) c.llm.endpoints["sim"] = EndpointConfig{};
+    for (const std::string& ep : endpoint_names_) c.llm.endpoints[ep] = llm::EndpointConfig{};
+    if (c.llm.endpoints.empty()) c.llm.endpoints["sim"] = llm::EndpointConfig{};
     for (const Entry& e : entries_) {
       FieldRef field = e.spec->config_field
                            ? e.spec->config_field(c)
@@ -369,7 +371,7 @@ Result<Config> LoadConfig(const std::string& path, const std::vector<std::string
 
 std::string ConfigKeyReference() {
   Config defaults;
-  EndpointConfig endpoint_defaults;
+  llm::EndpointConfig endpoint_defaults;
   std::string out =
       "| key | type | default | meaning |\n"
       "| --- | --- | --- | --- |\n";
