@@ -15,6 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // Each test gets a throwaway repository: ROOT/experiments/{prompts,seeds}, so relative
@@ -384,6 +385,44 @@ TEST_F(ConfigTest, EndpointChecks) {
               StartsWith(At(3) + "llm.endpoints.a.b: endpoint names"));
   EXPECT_EQ(Error("llm:\n  endpoints:\n    sim: 3\n"),
             At(3) + "llm.endpoints.sim: expected a mapping, got 3");
+}
+
+// Issue 9 item 4: credentials in a URL, or a key where a variable name belongs, would be
+// stored in the run file (config_yaml, command) and printed; refused at load, and the
+// message never repeats the secret.
+TEST_F(ConfigTest, CredentialsInTheUrlOrAKeyForAVariableNameAreRefused) {
+  const std::string secret = "s3cr3t-Pa55word";
+  for (const std::string& url :
+       std::vector<std::string>{"http://alice:" + secret + "@127.0.0.1:8000/v1",
+                                "https://" + secret + "@api.example.com/v1"}) {
+    const std::string m = Error(
+        "llm:\n  endpoints:\n    sim:\n      backend: openai\n"
+        "      base_url: '" +
+        url + "'\n");
+    EXPECT_THAT(m, StartsWith(At(5) + "llm.endpoints.sim.base_url: credentials in the URL"));
+    EXPECT_THAT(m, Not(HasSubstr(secret)));
+    const std::string o =
+        Error("run: {}\n", {"llm.endpoints.sim={backend: openai, base_url: '" + url + "'}"});
+    EXPECT_THAT(o, StartsWith("--set llm.endpoints.sim.base_url: credentials in the URL"));
+    EXPECT_THAT(o, Not(HasSubstr(secret)));
+  }
+  // An '@' after the authority (a path or query) is not user info.
+  EXPECT_TRUE(Load("llm:\n  endpoints:\n    sim: {backend: openai, base_url: "
+                   "'http://h:8000/v1?user=a@b'}\n")
+                  .ok());
+
+  for (const std::string& key : std::vector<std::string>{
+           "sk-proj-" + secret, "0123456789abcdef0123456789abcdef", "AbCdEf0123456789xYz9"}) {
+    const std::string m = Error("llm:\n  endpoints:\n    sim:\n      api_key_env: '" + key + "'\n");
+    EXPECT_THAT(m, StartsWith(At(4) + "llm.endpoints.sim.api_key_env: expected the name of an "
+                                      "environment variable"))
+        << key;
+    EXPECT_THAT(m, Not(HasSubstr(key)));
+  }
+  for (const std::string name : {"OPENAI_API_KEY", "together_key", "KEY2", "MY_VLLM_TOKEN_2024"}) {
+    Result<Config> r = Load("llm:\n  endpoints:\n    sim: {api_key_env: " + name + "}\n");
+    EXPECT_TRUE(r.ok()) << name << ": " << r.status().ToString();
+  }
 }
 
 TEST_F(ConfigTest, CacheReplayNeedsPath) {

@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "core/text.h"
 #include "core/version.h"
+#include "llm/openai/core_dumps.h"
 #include "llm/openai/http_chat.h"
 #include "llm/openai/http_retry.h"
 
@@ -135,6 +136,7 @@ Status OpenAiBackend::Init() {
   if (!config_.api_key_env.empty()) {
     if (const char* v = std::getenv(config_.api_key_env.c_str()); v != nullptr) api_key_ = Trim(v);
   }
+  if (!api_key_.empty()) DisableCoreDumpsWhileHoldingAKey();
   EnsureCurlGlobalInit();
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return Internal(Where() + ": epoll_create1: " + std::strerror(errno));
