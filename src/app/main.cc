@@ -129,6 +129,14 @@ int Dataset(bool generate, const std::string& config_path,
   }
   if (comm.is_root()) {
     const auto& o = *outcome;
+    if (o.already_complete) {
+      std::printf(
+          "already complete: %lld seeds, %lld samples; nothing sent or changed (--overwrite "
+          "starts over)\n%s\n%s\n",
+          static_cast<long long>(o.seeds), static_cast<long long>(o.samples),
+          o.dataset_path.c_str(), o.h5_path.c_str());
+      return kExitOk;
+    }
     std::printf(
         "%s: %lld seeds, %lld samples (%lld eliminated) in %.1f s; queries rewriter %lld, "
         "reviewer %lld, responder %lld\n%s\n%s\n",

@@ -125,6 +125,10 @@ Result<DatasetWriter> DatasetWriter::Open(const std::string& dir, const std::str
   if (ec) return Internal("cannot create " + dir + ": " + ec.message());
   DatasetWriter w;
   w.dir_ = dir;
+  // One writer per directory, taken before anything in it is touched: a second run (or an
+  // orphan of a killed one) is refused.
+  TEAMSRL_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(dir));
+  w.lock_.emplace(std::move(lock));
   if (overwrite) {  // starting over replaces the files, or links planted there, never a target
     for (const char* name : {kDatasetFile, kCallsFile, kProgressFile}) {
       TEAMSRL_RETURN_IF_ERROR(RemoveForReplacement(w.path(name)));
@@ -151,13 +155,6 @@ Result<DatasetWriter> DatasetWriter::Open(const std::string& dir, const std::str
     }
     w.committed_.fingerprint = fingerprint;
   }
-  {  // one writer per directory: a second run (or an orphan of a killed one) is refused
-    const std::string lock = w.path(".lock");
-    TEAMSRL_ASSIGN_OR_RETURN(w.lock_fd_, OpenForWriting(lock));
-    if (::flock(w.lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-      return FailedPrecondition(dir + " is in use by another running process");
-    }
-  }
   TEAMSRL_ASSIGN_OR_RETURN(w.dataset_fd_,
                            OpenTruncated(w.path(kDatasetFile), w.committed_.dataset_bytes));
   TEAMSRL_ASSIGN_OR_RETURN(w.calls_fd_,
@@ -170,7 +167,7 @@ DatasetWriter::DatasetWriter(DatasetWriter&& o) noexcept
     : dir_(std::move(o.dir_)),
       dataset_fd_(std::exchange(o.dataset_fd_, -1)),
       calls_fd_(std::exchange(o.calls_fd_, -1)),
-      lock_fd_(std::exchange(o.lock_fd_, -1)),
+      lock_(std::move(o.lock_)),
       committed_(std::move(o.committed_)),
       resumed_(o.resumed_) {}
 
@@ -181,8 +178,7 @@ DatasetWriter& DatasetWriter::operator=(DatasetWriter&& o) noexcept {
     dir_ = std::move(o.dir_);
     dataset_fd_ = std::exchange(o.dataset_fd_, -1);
     calls_fd_ = std::exchange(o.calls_fd_, -1);
-    if (lock_fd_ >= 0) ::close(lock_fd_);
-    lock_fd_ = std::exchange(o.lock_fd_, -1);
+    lock_ = std::move(o.lock_);
     committed_ = std::move(o.committed_);
     resumed_ = o.resumed_;
   }
@@ -192,7 +188,6 @@ DatasetWriter& DatasetWriter::operator=(DatasetWriter&& o) noexcept {
 DatasetWriter::~DatasetWriter() {
   if (dataset_fd_ >= 0) ::close(dataset_fd_);
   if (calls_fd_ >= 0) ::close(calls_fd_);
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the directory lock
 }
 
 std::string DatasetWriter::path(std::string_view file) const {

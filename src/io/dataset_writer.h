@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "io/safe_file.h"
 
 namespace teamsrl::io {
 
@@ -87,7 +88,7 @@ class DatasetWriter {
   std::string dir_;
   int dataset_fd_ = -1;
   int calls_fd_ = -1;
-  int lock_fd_ = -1;  // flock'ed DIR/.lock
+  std::optional<DirectoryLock> lock_;  // DIR/.lock
   CommitPoint committed_;
   bool resumed_ = false;
 };

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,6 +138,27 @@ Status AtomicFile::Commit() {
   fd_ = -1;
   SyncDirectory(DirectoryOf(path_));
   return OkStatus();
+}
+
+Result<DirectoryLock> DirectoryLock::Acquire(const std::string& dir) {
+  TEAMSRL_ASSIGN_OR_RETURN(const int fd, OpenForWriting((fs::path(dir) / ".lock").string()));
+  DirectoryLock lock(fd);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    return FailedPrecondition(dir + " is in use by another running process");
+  }
+  return lock;
+}
+
+DirectoryLock& DirectoryLock::operator=(DirectoryLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+DirectoryLock::~DirectoryLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
 Status WriteFileAtomically(const std::string& path, std::string_view contents, bool replace) {

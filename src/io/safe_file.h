@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/status.h"
 
@@ -48,6 +49,23 @@ class AtomicFile {
 
   std::string path_, temp_path_;
   bool replace_ = false;
+  int fd_ = -1;
+};
+
+// One writer per run directory: DIR/.lock held with flock(LOCK_EX) for the object's life.
+// The kernel drops the lock with the process, so a killed run leaves none behind.
+class DirectoryLock {
+ public:
+  // FailedPrecondition "DIR is in use by another running process" when held elsewhere.
+  static Result<DirectoryLock> Acquire(const std::string& dir);
+  DirectoryLock(DirectoryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DirectoryLock& operator=(DirectoryLock&& other) noexcept;
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+  ~DirectoryLock();
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
   int fd_ = -1;
 };
 

@@ -15,6 +15,7 @@
 #include "dist/layout.h"
 #include "dist/protocol.h"
 #include "io/run_file.h"
+#include "io/run_reader.h"
 #include "pipeline/call_checks.h"
 #include "pipeline/recorder.h"
 
@@ -68,7 +69,16 @@ std::string Fingerprint(const Config& config, const std::string& extra) {
 
 namespace {
 
-// Root: opens the output directory and the h5 file, replaying a committed prefix.
+// Whether `writer`'s directory holds a finished run: every seed committed and the h5 file
+// saying `completed` (a run killed between the two rebuilds the file).
+bool AlreadyComplete(const io::DatasetWriter& writer, const std::string& h5) {
+  if (!writer.resumed() || !writer.committed().complete) return false;
+  Result<io::RunInfo> info = io::ReadRunInfo(h5);
+  return info.ok() && info->status == io::RunStatusName(io::RunStatus::kCompleted);
+}
+
+// Root: opens the output directory and the h5 file, replaying a committed prefix; leaves
+// a completed run as it is (`*rec` stays empty).
 Status OpenOutputs(const Config& config, const ChunkedRunSpec& spec,
                    const std::vector<std::string>& hosts, const std::string& out_dir,
                    std::optional<io::DatasetWriter>* writer, std::optional<Recorder>* rec) {
@@ -76,6 +86,7 @@ Status OpenOutputs(const Config& config, const ChunkedRunSpec& spec,
                            io::DatasetWriter::Open(out_dir, spec.fingerprint, spec.overwrite));
   writer->emplace(std::move(w));
   const std::string h5 = (std::filesystem::path(out_dir) / (spec.kind + ".h5")).string();
+  if (AlreadyComplete(**writer, h5)) return OkStatus();
   // seeds in flight per chunk are the logical actors
   const RunContext context{spec.command, hosts, spec.chunk_size};
   TEAMSRL_ASSIGN_OR_RETURN(io::RunFile file,
@@ -185,18 +196,27 @@ class ChunkedRun {
     TEAMSRL_RETURN_IF_ERROR(
         AgreeOnRunInputs(comm_, config_, spec_.options + " --out " + out_dir_, spec_.inputs));
     const std::vector<std::string> hosts = comm_.HostNames();
-    dist::Decision opened;  // root's verdict and the seed to start from
+    dist::Decision opened;  // root's verdict, the seed to start from and whether to stop
     if (comm_.is_root()) {
       opened.status = OpenOutputs(config_, spec_, hosts, out_dir_, &writer_, &rec_);
       ByteWriter w;
       w.Put<int64_t>(opened.status.ok() ? writer_->committed().next_seed : 0);
+      w.Put<char>(opened.status.ok() ? StopBeforeFirstChunk() : ' ');
       opened.payload = w.Take();
     }
     opened = dist::Follow(comm_, opened);
     TEAMSRL_RETURN_IF_ERROR(opened.status);
-    const auto next_seed = ByteReader(opened.payload).Get<int64_t>();
+    ByteReader r(opened.payload);
+    const auto next_seed = r.Get<int64_t>();
+    const char stop = r.Get<char>();
     outcome_.resumed = next_seed > 0;
     done_seeds_ = next_seed;
+    if (stop != ' ') {  // 'c' a completed run, 'b' a budget cap the committed part reached
+      outcome_.already_complete = stop == 'c';
+      decision_.stop = true;
+      decision_.payload = stop == 'c' ? "d" : "b";
+      return OkStatus();
+    }
     io::Seed seed;
     for (int64_t i = 0; i < next_seed; ++i) {  // skip what is committed
       TEAMSRL_ASSIGN_OR_RETURN(bool got, seeds_->Next(&seed));
@@ -208,6 +228,17 @@ class ChunkedRun {
       if (outcome_.resumed) spdlog::info("resuming {} at seed {}", out_dir_, next_seed);
     }
     return OkStatus();
+  }
+
+  // Root, after OpenOutputs: 'c' when the directory holds a completed run, 'b' when the
+  // committed part already reached a budget cap (a rerun must not spend another chunk),
+  // else ' '.
+  char StopBeforeFirstChunk() const {
+    if (!rec_) return 'c';
+    const std::string note = BudgetReached(config_, rec_->totals());
+    if (note.empty()) return ' ';
+    spdlog::warn("not starting a chunk at seed {}: {}", writer_->committed().next_seed, note);
+    return 'b';
   }
 
   // One chunk: every rank's block through the worker, root commits and decides.
@@ -256,6 +287,11 @@ class ChunkedRun {
 
  private:
   Status FinishOutputs() {
+    if (outcome_.already_complete) {
+      outcome_.seeds = writer_->committed().next_seed;
+      outcome_.samples = writer_->committed().samples;
+      return OkStatus();
+    }
     Status st = outcome_.status == io::RunStatus::kCompleted ? writer_->MarkComplete() : OkStatus();
     if (st.ok()) st = rec_->Flush();
     if (!outcome_.error.ok()) (void)rec_->file().SetAttribute("error", outcome_.error.message());

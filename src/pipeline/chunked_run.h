@@ -59,6 +59,9 @@ struct ChunkedOutcome {
   io::RunStatus status = io::RunStatus::kCompleted;
   Status error;  // why the run failed (status kFailed), the same on every rank
   bool resumed = false;
+  // The directory held a completed run: nothing was sent or written (its files, /eval
+  // included, are as they were); seeds and samples are the committed ones.
+  bool already_complete = false;
   int64_t seeds = 0;    // seeds done (including resumed ones)
   int64_t samples = 0;  // lines in dataset.jsonl
   int64_t eliminated = 0;

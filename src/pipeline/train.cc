@@ -178,8 +178,9 @@ struct Trainer::State {
   // Frozen during an iteration and updated on root with the iteration's observations in
   // actor order, so it is the same whatever the layout.
   std::optional<rl::RunningMeanStd> filter;
-  std::optional<Recorder> recorder;  // root only
-  ProgressSink* progress = nullptr;  // root only
+  std::optional<io::DirectoryLock> dir_lock;  // root only: one train per run directory
+  std::optional<Recorder> recorder;           // root only
+  ProgressSink* progress = nullptr;           // root only
 
   int iteration = 0;
   bool done = false;
@@ -226,6 +227,14 @@ Status Trainer::State::SetUpLocal() {
 }
 
 Status Trainer::State::OpenRunFile(const std::vector<std::string>& hosts) {
+  // The lock comes first: two `train --overwrite` into one directory would otherwise both
+  // "succeed", the file holding one of them.
+  const std::filesystem::path dir = std::filesystem::path(run_path).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  TEAMSRL_ASSIGN_OR_RETURN(io::DirectoryLock lock,
+                           io::DirectoryLock::Acquire(dir.empty() ? "." : dir.string()));
+  dir_lock.emplace(std::move(lock));
   TEAMSRL_RETURN_IF_ERROR(CheckOutputFile(run_path, options.overwrite));
   RunContext context{options.command, hosts, config.train.actors};
   TEAMSRL_ASSIGN_OR_RETURN(io::RunFile file,
