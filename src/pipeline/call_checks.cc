@@ -8,7 +8,11 @@ namespace teamsrl::pipeline {
 
 Status FirstUnrecoverable(const std::vector<CallRecord>& calls) {
   for (const CallRecord& c : calls) {
-    if (c.status == 0 || !llm::NoRetryCanFix(c.http_status)) continue;
+    // A replay miss (NotFound without an HTTP answer: llm/caching_client.h) misses the same
+    // way on every later call, like a 404.
+    const bool replay_miss =
+        c.status == static_cast<int32_t>(StatusCode::kNotFound) && c.http_status == 0;
+    if (c.status == 0 || (!llm::NoRetryCanFix(c.http_status) && !replay_miss)) continue;
     return FailedPrecondition(
         fmt::format("{} call failed in a way no retry can fix, stopping the run: {}",
                     llm::RoleName(static_cast<llm::Role>(c.role)), c.error));

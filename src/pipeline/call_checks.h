@@ -13,9 +13,9 @@
 
 namespace teamsrl::pipeline {
 
-// The first call in `calls` that failed with an HTTP status no retry can fix, as the
-// run's error (its message names the endpoint, the HTTP status and the server's message);
-// OK when there is none.
+// The first call in `calls` that failed with an HTTP status no retry can fix, or missed
+// the cache in replay mode, as the run's error (its message names the endpoint, the HTTP
+// status and the server's message, or the request that missed); OK when there is none.
 Status FirstUnrecoverable(const std::vector<CallRecord>& calls);
 
 // Counts of an iteration's or chunk's calls.

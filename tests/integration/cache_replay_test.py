@@ -81,16 +81,17 @@ class CacheReplayTest(unittest.TestCase):
             1, ["train", common.config("quickstart.yaml"), "--out", out,
                 "--set", "llm.cache.mode=replay", "--set", f"llm.cache.path={cache}",
                 "--set", "run.seed=7", "--set", "train.iterations=1"] + ARGS[:2] + ["--quiet"])
-        text = se
-        if os.path.exists(os.path.join(out, "run.h5")):
-            with h5py.File(os.path.join(out, "run.h5"), "r") as f:
-                strings = [s.decode() if isinstance(s, bytes) else s for s in f["/text/strings"][:]]
-                text += "\n".join(strings)
-                calls = f["/llm/calls"][:]
-                self.assertTrue(np.all(calls["status"] != 0))
-                self.assertTrue(np.all(f["/train/steps"][:]["failed"] == 1))
-        self.assertIn("no cached reply for the rewriter request of actor 0, episode 0, step 0",
-                      text)
+        # "A miss is an error": the run fails at once (issue 10 item 8; before, every step
+        # failed and the run "completed" with reward 0), naming the request on stderr and
+        # in the run file, with the missed calls recorded.
+        self.assertEqual(rc, 1, se)
+        self.assertIn("no cached reply for the rewriter request of actor 0, episode 0, step 0", se)
+        with h5py.File(os.path.join(out, "run.h5"), "r") as f:
+            self.assertEqual(f.attrs["status"], "failed")
+            self.assertIn("no cached reply", f.attrs["error"])
+            calls = f["/llm/calls"][:]
+            self.assertGreater(len(calls), 0)
+            self.assertTrue(np.all(calls["status"] != 0))
 
     def test_openai_server_stopped_before_replay(self):
         tmp = common.tmpdir("cache_http")
