@@ -50,6 +50,7 @@ Result<DatasetMetrics> EvaluateDataset(const std::string& path, const io::Datase
     if (!got) break;
     builder.Add(record);
   }
+  TEAMSRL_RETURN_IF_ERROR(reader->CheckFieldsMatched());
   return builder.Finish(neighbours);
 }
 

@@ -11,7 +11,7 @@ namespace teamsrl::evol {
 namespace {
 
 constexpr std::array<std::string_view, kNumEliminationReasons> kReasonNames = {
-    "none", "equal", "sorry", "stopwords", "prompt_leak", "failed_call"};
+    "none", "equal", "sorry", "stopwords", "prompt_leak", "failed_call", "empty"};
 
 // The marker phrases of the evolving prompts (docs/method.md s.3; "created prompt" is the
 // breadth prompt's). The #-tagged forms ("#Given Prompt#") contain the plain ones, so a

@@ -7,7 +7,9 @@
 //   stopwords    the response is only punctuation and stop words (an empty one included)
 //   prompt_leak  the evolved instruction copies words of the evolving prompt ("given
 //                prompt", "rewritten prompt", "#Given Prompt#", ..., any case)
-// A failed LLM call is its own reason (kFailedCall), whatever the rules.
+// A failed LLM call is its own reason (kFailedCall), whatever the rules, and so is an
+// evolved instruction or a response that is empty or blank (kEmpty): neither is a sample to
+// fine-tune on.
 #pragma once
 
 #include <optional>
@@ -26,10 +28,11 @@ enum class EliminationReason : int {
   kStopwords = 3,
   kPromptLeak = 4,
   kFailedCall = 5,
+  kEmpty = 6,
 };
-inline constexpr int kNumEliminationReasons = 6;
+inline constexpr int kNumEliminationReasons = 7;
 
-// "none", "equal", "sorry", "stopwords", "prompt_leak", "failed_call".
+// "none", "equal", "sorry", "stopwords", "prompt_leak", "failed_call", "empty".
 std::string_view EliminationReasonName(EliminationReason reason);
 // The names in enum order: the `reason_names` attribute of /dataset/samples.
 const std::vector<std::string>& EliminationReasonNames();

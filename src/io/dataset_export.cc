@@ -1,5 +1,7 @@
 #include "io/dataset_export.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <utility>
@@ -25,11 +27,12 @@ Result<std::vector<FieldPathStep>> OptionalPath(const std::string& path, const c
 
 // A text field that may be absent: "" when missing or null, an error when not a string.
 Status ReadText(const json& record, const std::vector<FieldPathStep>& path, const std::string& name,
-                const std::string& where, std::string* out) {
+                const std::string& where, std::string* out, int64_t* found) {
   out->clear();
   if (path.empty()) return OkStatus();
   const json* value = LookupField(record, path);
   if (value == nullptr || value->is_null()) return OkStatus();
+  ++*found;
   if (!value->is_string()) return InvalidArgument(where + "field '" + name + "' is not a string");
   *out = value->get<std::string>();
   return OkStatus();
@@ -97,8 +100,11 @@ Result<bool> DatasetReader::Next(DatasetRecord* record) {
     }
     record->line = line_no_;
     record->instruction = instruction->get<std::string>();
-    TEAMSRL_RETURN_IF_ERROR(ReadText(j, input_path_, fields_.input, where, &record->input));
-    TEAMSRL_RETURN_IF_ERROR(ReadText(j, output_path_, fields_.output, where, &record->output));
+    ++records_;
+    TEAMSRL_RETURN_IF_ERROR(
+        ReadText(j, input_path_, fields_.input, where, &record->input, &inputs_found_));
+    TEAMSRL_RETURN_IF_ERROR(
+        ReadText(j, output_path_, fields_.output, where, &record->output, &outputs_found_));
     record->eliminated = ReadFlag(j, "eliminated");
     record->not_equal = ReadFlag(j, "not_equal");
     record->reason = ReadName(j, "reason");
@@ -111,6 +117,23 @@ Result<bool> DatasetReader::Next(DatasetRecord* record) {
   }
   if (in_.bad()) return DataLoss("read error in " + path_);
   return false;
+}
+
+Status DatasetReader::CheckFieldsMatched() const {
+  if (records_ == 0) return OkStatus();
+  // An output field that no record has is a misspelt name (a dataset of empty outputs is
+  // no SFT data); so is an input field other than the default ("input" is often absent).
+  const auto unmatched = [&](const char* which, const std::string& name) {
+    return InvalidArgument(fmt::format(
+        "{}: the {} field '{}' is in none of the {} records; check its name (--{}-field), or "
+        "pass --{}-field '' for none",
+        path_, which, name, records_, which, which));
+  };
+  if (!output_path_.empty() && outputs_found_ == 0) return unmatched("output", fields_.output);
+  if (!input_path_.empty() && inputs_found_ == 0 && fields_.input != DatasetFields{}.input) {
+    return unmatched("input", fields_.input);
+  }
+  return OkStatus();
 }
 
 Result<ExportFormat> ParseExportFormat(std::string_view name) {
@@ -151,6 +174,7 @@ Result<ExportReport> ExportDataset(const std::string& in_path, const std::string
     TEAMSRL_RETURN_IF_ERROR(out.Write((report.written == 0 ? "\n" : ",\n") + Dump(sample)));
     ++report.written;
   }
+  TEAMSRL_RETURN_IF_ERROR(reader->CheckFieldsMatched());
   TEAMSRL_RETURN_IF_ERROR(out.Write(report.written == 0 ? "]\n" : "\n]\n"));
   TEAMSRL_RETURN_IF_ERROR(out.Commit());
   return report;

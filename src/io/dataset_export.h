@@ -54,6 +54,9 @@ class DatasetReader {
                                                      const DatasetFields& fields);
   // The next record: true, or false at the end of the file.
   Result<bool> Next(DatasetRecord* record);
+  // After the last record: InvalidArgument when the output field (or a non-default input
+  // field) was found in none of the records read, which is a misspelt field name.
+  Status CheckFieldsMatched() const;
 
  private:
   DatasetReader() = default;
@@ -62,6 +65,7 @@ class DatasetReader {
   int64_t line_no_ = 0;
   std::vector<FieldPathStep> instruction_path_, input_path_, output_path_;
   DatasetFields fields_;
+  int64_t records_ = 0, inputs_found_ = 0, outputs_found_ = 0;
 };
 
 enum class ExportFormat { kAlpaca, kShareGpt };

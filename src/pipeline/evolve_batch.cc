@@ -1,5 +1,6 @@
 #include "pipeline/evolve_batch.h"
 
+#include "core/text.h"
 #include "pipeline/call_checks.h"
 
 namespace teamsrl::pipeline {
@@ -37,7 +38,9 @@ std::vector<EvolveOutcome> EvolveBatch(llm::Client& client, const EvolveContext&
     o.not_equal = r.not_equal;
     for (const llm::Completion& c : r.calls) o.calls.push_back(ToCallRecord(c));
     o.reason = r.failed ? evol::EliminationReason::kFailedCall
-                        : evol::Eliminate(context.rules, o.evolved, o.response, o.not_equal);
+               : Trim(o.evolved).empty() || Trim(o.response).empty()
+                   ? evol::EliminationReason::kEmpty
+                   : evol::Eliminate(context.rules, o.evolved, o.response, o.not_equal);
   }
   return out;
 }
