@@ -37,9 +37,10 @@ struct OpenAiBackend::Call {
   Role role = Role::kRewriter;
   uint64_t key_hash = 0;
   int64_t prompt_tokens_estimate = 0;
-  int64_t rate_tokens = 0;  // charged to the tpm bucket per attempt
-  int64_t max_tokens = 0;   // the request's completion limit
-  int64_t reply_cap = 0;    // max_reply_bytes of this call
+  int64_t rate_tokens = 0;    // charged to the tpm bucket per attempt
+  int64_t max_tokens = 0;     // the request's completion limit
+  int64_t reply_cap = 0;      // max_reply_bytes of this call
+  int64_t in_flight_cap = 0;  // OpenAiOptions::max_reply_bytes_in_flight
   std::string body;
   Clock::time_point submitted;
   int attempts = 0;  // started by us; drives the retry policy
@@ -224,7 +225,7 @@ size_t OpenAiBackend::OnBody(char* data, size_t size, size_t n, void* user) {
     call->over = Call::Over::kCap;
     return 0;
   }
-  if (g_reply_bytes_in_flight.fetch_add(bytes) + bytes > kMaxReplyBytesInFlight) {
+  if (g_reply_bytes_in_flight.fetch_add(bytes) + bytes > call->in_flight_cap) {
     g_reply_bytes_in_flight -= bytes;
     call->over = Call::Over::kInFlight;
     return 0;
@@ -251,6 +252,7 @@ void OpenAiBackend::Submit(Request request) {
   call->rate_tokens = call->prompt_tokens_estimate + max_tokens;
   call->max_tokens = max_tokens;
   call->reply_cap = MaxReplyBytes(config_.max_reply_bytes, max_tokens);
+  call->in_flight_cap = std::max(options_.max_reply_bytes_in_flight, call->reply_cap);
   call->body = BuildChatBody(config_.model, request, config_.max_tokens);
   call->submitted = Clock::now();
   ready_.push_back(call.get());
@@ -375,7 +377,7 @@ std::optional<Status> OpenAiBackend::OversizedReply(Call* call, CURLcode rc, siz
   ++counters_.oversized_replies;
   if (call->over == Call::Over::kInFlight) {
     return ResourceExhausted(Where() + ": the replies in flight in this process would exceed " +
-                             std::to_string(kMaxReplyBytesInFlight >> 20) + " MiB" + attempt);
+                             std::to_string(call->in_flight_cap) + " bytes" + attempt);
   }
   const std::string cap = "llm.endpoints." + name_ + ".max_reply_bytes (" +
                           std::to_string(call->reply_cap) + " bytes" +

@@ -65,6 +65,8 @@ struct OpenAiOptions {
   double backoff_max_s = 30.0;       // backoff ceiling cap
   double max_retry_after_s = 120.0;  // cap on a server's Retry-After hint
   double connect_timeout_s = 10.0;   // also capped by timeout_s
+  // Bound on the reply bytes of all calls in flight in the process (tests lower it).
+  int64_t max_reply_bytes_in_flight = kMaxReplyBytesInFlight;
 };
 
 class OpenAiBackend : public Client {

@@ -422,6 +422,28 @@ TEST_F(OpenAiBackendTest, EndlessChunkedReplyFailsAtTheCapInBoundedMemory) {
               c.status.ToString().c_str());
 }
 
+TEST_F(OpenAiBackendTest, RepliesInFlightStayUnderTheProcessWideBound) {
+  // Eight 1-MiB replies at once against a 3-MiB bound: the calls that would cross it fail
+  // (retryably; no retries here), the others complete.
+  EndpointConfig cfg = Endpoint("huge=1");
+  cfg.max_retries = 0;
+  cfg.max_reply_bytes = 2 << 20;
+  OpenAiOptions o = FastBackoff();
+  o.max_reply_bytes_in_flight = 3 << 20;
+  std::unique_ptr<OpenAiBackend> b = Make(cfg, o);
+  std::vector<Request> reqs;
+  for (int i = 0; i < 8; ++i) reqs.push_back(Req("big " + std::to_string(i), i));
+  int over = 0;
+  for (const Completion& c : RunAll(*b, reqs)) {
+    if (c.status.ok()) continue;
+    EXPECT_THAT(c.status.message(), HasSubstr("replies in flight in this process would exceed"));
+    EXPECT_EQ(c.status.code(), StatusCode::kResourceExhausted);
+    ++over;
+  }
+  EXPECT_GT(over, 0);
+  EXPECT_EQ(b->counters().oversized_replies, over);
+}
+
 TEST_F(OpenAiBackendTest, UntrustedUsageIsReplacedByTheEstimate) {
   for (const char* usage : {"-1000000:-1000000", "-5000000:10", "0:18446744073709551615",
                             "9223372036854775807:9223372036854775807", "10:-1"}) {
@@ -432,6 +454,7 @@ TEST_F(OpenAiBackendTest, UntrustedUsageIsReplacedByTheEstimate) {
     EXPECT_LT(c.usage.prompt_tokens, 1000) << usage;
     EXPECT_GE(c.usage.completion_tokens, 0) << usage;
     EXPECT_LT(c.usage.completion_tokens, 5000) << usage;
+    EXPECT_TRUE(c.usage_estimated) << usage;
   }
 }
 
@@ -440,6 +463,7 @@ TEST_F(OpenAiBackendTest, PlausibleUsageIsKept) {
   ASSERT_TRUE(c.status.ok()) << c.status.ToString();
   EXPECT_EQ(c.usage.prompt_tokens, 12);
   EXPECT_EQ(c.usage.completion_tokens, 34);
+  EXPECT_FALSE(c.usage_estimated);
 }
 
 TEST_F(OpenAiBackendTest, KeyEchoedInA200IsRedactedFromTheContent) {
