@@ -36,11 +36,6 @@ Rule Unit() {
   r.max = 1;
   return r;
 }
-Rule ReplyBytes() {  // llm/openai/reply_checks.h: kMaxReplyBytesInFlight
-  Rule r = AtLeast(0);
-  r.max = 256.0 * 1024 * 1024;
-  return r;
-}
 Rule NonEmpty() {
   Rule r;
   r.non_empty = true;
@@ -99,9 +94,9 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_ENDPOINT_KEY(temperature, AtLeast(0), "Sampling temperature; 0 = greedy."),
       TEAMSRL_ENDPOINT_KEY(top_p, Unit(), "Nucleus sampling probability mass."),
       TEAMSRL_ENDPOINT_KEY(max_tokens, AtLeast(1), "Maximum completion tokens per call."),
-      TEAMSRL_ENDPOINT_KEY(max_reply_bytes, ReplyBytes(),
-                           "openai: largest reply body accepted, bytes (at most 256 MiB); a "
-                           "longer reply fails the call. 0 = max(1 MiB, 64 x `max_tokens`)."),
+      TEAMSRL_ENDPOINT_KEY(max_reply_bytes, AtLeast(0),
+                           "openai: largest reply body accepted, bytes; a longer reply fails the "
+                           "call. 0 = max(1 MiB, 64 x `max_tokens`); above 256 MiB = 256 MiB."),
       TEAMSRL_ENDPOINT_KEY(timeout_s, Positive(), "Per-request timeout, seconds."),
       TEAMSRL_ENDPOINT_KEY(max_retries, AtLeast(0), "Retries of a retryable failure."),
       TEAMSRL_ENDPOINT_KEY(max_concurrency, AtLeast(1), "Requests in flight per rank."),

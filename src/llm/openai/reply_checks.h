@@ -12,8 +12,8 @@
 
 namespace teamsrl::llm {
 
-// Bodies of all calls in flight in this process, summed, stay under this; it is also the
-// largest `max_reply_bytes` the config accepts, so one reply always fits.
+// Bodies of all calls in flight in this process, summed, stay under this; MaxReplyBytes
+// clamps `max_reply_bytes` to it, so one reply always fits.
 inline constexpr int64_t kMaxReplyBytesInFlight = int64_t{256} << 20;
 
 // The per-call body cap when `llm.endpoints.*.max_reply_bytes` is 0: 64 bytes per
