@@ -9,16 +9,16 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/rng.h"
 #include "rl/learner.h"
 #include "rl/policy.h"
 
 namespace {
 
-using teamsrl::AlgoConfig;
-using teamsrl::PolicyConfig;
 using teamsrl::Rng;
+using teamsrl::rl::AlgoConfig;
+using teamsrl::rl::PolicyConfig;
 namespace rl = teamsrl::rl;
 
 rl::Batch MakeBatch(const rl::Policy& policy, Rng& rng, int steps) {
@@ -56,10 +56,10 @@ int main(int argc, char** argv) {
   for (const std::string algo_type : {"trpo", "ppo", "reinforce"}) {
     for (const std::string policy_type : {"gaussian_argmax", "categorical"}) {
       for (int steps : {6, 48, 200}) {
-        PolicyConfig pc;
-        pc.type = policy_type;
-        AlgoConfig algo;
-        algo.type = algo_type;
+        rl::PolicyConfig pc;
+        pc.type = *teamsrl::EnumFromName<rl::PolicyType>(policy_type);
+        rl::AlgoConfig algo;
+        algo.type = *teamsrl::EnumFromName<rl::AlgoType>(algo_type);
         auto policy = rl::MakePolicy(pc, 6, 6, 543);
         auto learner = rl::MakeLearner(algo, pc, 6, 543);
         Rng rng(1);

@@ -232,10 +232,10 @@ LoopResult BlockingLoop(const std::string& base_url, double seconds) {
   return r;
 }
 
-teamsrl::EndpointConfig Endpoint(const std::string& base_url, int concurrency) {
-  teamsrl::EndpointConfig c;
+teamsrl::llm::EndpointConfig Endpoint(const std::string& base_url, int concurrency) {
+  teamsrl::llm::EndpointConfig c;
   c.ca_path = g_ca_file;
-  c.backend = "openai";
+  c.backend = teamsrl::llm::Backend::kOpenai;
   c.base_url = base_url;
   c.model = "fake-1";
   c.max_concurrency = concurrency;
@@ -283,7 +283,7 @@ int RpmRun(double seconds) {
     std::fprintf(stderr, "server: %s\n", server.error().c_str());
     return 1;
   }
-  teamsrl::EndpointConfig cfg = Endpoint(server.base_url(), 32);
+  teamsrl::llm::EndpointConfig cfg = Endpoint(server.base_url(), 32);
   cfg.rpm = 600;
   auto client = OpenAiBackend::Create("bench", cfg);
   if (!client.ok()) return 1;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/rng.h"
 #include "dist/comm.h"
 #include "env/instruction_env.h"

@@ -5,12 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "app/progress.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/version.h"
 #include "dist/comm.h"
 #include "eval/eval.h"
@@ -53,6 +54,22 @@ int CollectiveError(const teamsrl::dist::Comm& comm, const teamsrl::Status& stat
   return code;
 }
 
+// The cache is the one output a config can place anywhere (`../../x` is accepted): a
+// shared cache outside the run directory is normal, so this is a notice, not an error.
+void NoteOutputsOutsideRunDir(const teamsrl::Config& config, const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  if (config.llm.cache_path.empty() || config.llm.cache_mode == teamsrl::llm::CacheMode::kOff) {
+    return;
+  }
+  const fs::path dir =
+      fs::absolute(out_dir.empty() ? config.run.out_dir : out_dir).lexically_normal();
+  const fs::path cache = fs::absolute(config.llm.cache_path).lexically_normal();
+  const fs::path rel = cache.lexically_relative(dir);
+  if (rel.empty() || *rel.begin() == "..") {
+    spdlog::info("llm.cache.path {} is outside the run directory {}", cache.string(), dir.string());
+  }
+}
+
 int Train(const std::string& config_path, const std::vector<std::string>& overrides,
           const std::string& out_dir, bool overwrite, bool verbose, bool quiet,
           const std::string& command, int* argc, char*** argv) {
@@ -72,6 +89,7 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   if (comm.is_root()) {
     spdlog::info("train '{}': {} actors on {} rank(s), {} iterations, seed {}", config->run.name,
                  config->train.actors, comm.size(), config->train.iterations, config->run.seed);
+    NoteOutputsOutsideRunDir(*config, out_dir);
   }
   teamsrl::Result<teamsrl::pipeline::TrainOutcome> outcome =
       teamsrl::pipeline::RunTrain(*config, options, comm);
@@ -94,6 +112,7 @@ int Dataset(bool generate, const std::string& config_path,
   if (!config.ok()) return CollectiveError(comm, config.status(), kExitUsage);
   teamsrl::app::ProgressLine progress(config->run.progress_interval_s);
   if (!quiet) options.progress = &progress;
+  if (comm.is_root()) NoteOutputsOutsideRunDir(*config, options.out_dir);
   teamsrl::Result<teamsrl::pipeline::ChunkedOutcome> outcome = [&] {
     if (generate) return teamsrl::pipeline::RunGenerate(*config, options, comm);
     teamsrl::pipeline::BaselineOptions b;
@@ -131,16 +150,18 @@ int Inspect(const std::string& path) {
   return kExitOk;
 }
 
-// Bad input (a missing file, a malformed record) is the user's to fix: usage-class exit.
+// Bad input (a missing file, a malformed record, an output that is there already or is a
+// symbolic link) is the user's to fix: usage-class exit.
 int ExitCodeFor(const teamsrl::Status& status) {
   const teamsrl::StatusCode code = status.code();
-  return code == teamsrl::StatusCode::kInvalidArgument || code == teamsrl::StatusCode::kNotFound
+  return code == teamsrl::StatusCode::kInvalidArgument || code == teamsrl::StatusCode::kNotFound ||
+                 code == teamsrl::StatusCode::kFailedPrecondition
              ? kExitUsage
              : kExitRunFailed;
 }
 
-int Eval(const std::string& dataset, const std::string& json_out, const std::string& run_out,
-         const teamsrl::io::DatasetFields& fields,
+int Eval(const std::string& dataset, const std::string& json_out, bool overwrite,
+         const std::string& run_out, const teamsrl::io::DatasetFields& fields,
          const teamsrl::eval::NeighbourOptions& neighbours) {
   teamsrl::Result<teamsrl::eval::DatasetMetrics> metrics =
       teamsrl::eval::EvaluateDataset(dataset, fields, neighbours);
@@ -158,20 +179,21 @@ int Eval(const std::string& dataset, const std::string& json_out, const std::str
     }
   }
   if (!json_out.empty()) {
-    teamsrl::Status written = teamsrl::eval::WriteJsonFile(json, json_out);
+    teamsrl::Status written = teamsrl::eval::WriteJsonFile(json, json_out, overwrite);
     if (!written.ok()) {
       std::fprintf(stderr, "teamsrl: error: %s\n", written.message().c_str());
-      return kExitRunFailed;
+      return ExitCodeFor(written);
     }
   }
   return kExitOk;
 }
 
 int Export(const std::string& dataset, const std::string& format, const std::string& out,
-           bool include_eliminated, const teamsrl::io::DatasetFields& fields) {
+           bool include_eliminated, bool overwrite, const teamsrl::io::DatasetFields& fields) {
   teamsrl::io::ExportOptions options;
   options.format = *teamsrl::io::ParseExportFormat(format);  // CLI11 checked the name
   options.include_eliminated = include_eliminated;
+  options.overwrite = overwrite;
   options.fields = fields;
   teamsrl::Result<teamsrl::io::ExportReport> report =
       teamsrl::io::ExportDataset(dataset, out, options);
@@ -268,6 +290,7 @@ void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
   c->eval = app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
   c->eval->add_option("dataset", a.dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();
   c->eval->add_option("--json", a.json_out, "also write the metrics as JSON to this file");
+  c->eval->add_flag("--overwrite", a.overwrite, "replace an existing --json file");
   c->eval->add_option("--run", a.eval_run,
                       "also write the metrics into this run file's /eval/dataset group");
   CLI::Option* approx_flag =
@@ -287,6 +310,7 @@ void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
       ->capture_default_str()
       ->check(CLI::IsMember({"alpaca", "sharegpt"}));
   c->export_cmd->add_option("--out", a.export_out, "output file (JSON array)")->required();
+  c->export_cmd->add_flag("--overwrite", a.overwrite, "replace an existing --out file");
   c->export_cmd->add_flag("--include-eliminated", a.include_eliminated,
                           "keep samples marked eliminated (left out by default)");
   AddFieldOptions(c->export_cmd, &a.fields);
@@ -306,10 +330,11 @@ int Dispatch(const Commands& c, Args& a, const std::string& command, int* argc, 
   if (c.eval->parsed()) {
     if (a.approx) a.neighbours.mode = teamsrl::eval::NeighbourMode::kApprox;
     if (a.exact) a.neighbours.mode = teamsrl::eval::NeighbourMode::kExact;
-    return Eval(a.dataset_path, a.json_out, a.eval_run, a.fields, a.neighbours);
+    return Eval(a.dataset_path, a.json_out, a.overwrite, a.eval_run, a.fields, a.neighbours);
   }
   if (c.export_cmd->parsed()) {
-    return Export(a.dataset_path, a.export_format, a.export_out, a.include_eliminated, a.fields);
+    return Export(a.dataset_path, a.export_format, a.export_out, a.include_eliminated, a.overwrite,
+                  a.fields);
   }
   if (c.keys->parsed()) {
     std::fputs(teamsrl::ConfigKeyReference().c_str(), stdout);

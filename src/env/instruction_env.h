@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "env/evolve_step.h"
 #include "evol/actions.h"
 #include "evol/prompts.h"

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <memory>
 
+#include "io/safe_file.h"
+
 namespace teamsrl::eval {
 namespace {
 
@@ -123,18 +125,9 @@ std::string FormatMetricsTable(const DatasetMetrics& m, const std::string& datas
   return out;
 }
 
-Status WriteJsonFile(const json& j, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return NotFound("cannot write " + tmp);
-    out << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
-    if (!out) return DataLoss("write error on " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return DataLoss("cannot rename " + tmp + " to " + path + ": " + ec.message());
-  return OkStatus();
+Status WriteJsonFile(const json& j, const std::string& path, bool overwrite) {
+  return io::WriteFileAtomically(path, j.dump(2, ' ', false, json::error_handler_t::replace) + "\n",
+                                 overwrite);
 }
 
 }  // namespace teamsrl::eval

@@ -20,7 +20,9 @@ Result<DatasetMetrics> EvaluateDataset(const std::string& path, const io::Datase
 nlohmann::json MetricsToJson(const DatasetMetrics& metrics, const std::string& dataset_path);
 // Two aligned columns, one metric per row, percentages for shares, "n/a" where absent.
 std::string FormatMetricsTable(const DatasetMetrics& metrics, const std::string& dataset_path);
-// Writes `json` (indented) to `path`, through a temporary file renamed into place.
-Status WriteJsonFile(const nlohmann::json& json, const std::string& path);
+// Writes `json` (indented) to `path` in one piece (io/safe_file.h: a uniquely named
+// temporary file renamed into place, never through a symbolic link). Without `overwrite`
+// anything at `path` is FailedPrecondition.
+Status WriteJsonFile(const nlohmann::json& json, const std::string& path, bool overwrite);
 
 }  // namespace teamsrl::eval

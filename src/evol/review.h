@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-#include "core/status.h"
+#include "core/enum_names.h"
 
 namespace teamsrl::evol {
 
@@ -14,11 +14,21 @@ enum class MatchMode : int {
   kNormalized = 1,  // lower-cased, punctuation removed, whitespace folded == "not equal"
 };
 
-std::string_view MatchModeName(MatchMode mode);
-// "exact" | "normalized"; InvalidArgument otherwise.
-Result<MatchMode> MatchModeFromName(std::string_view name);
+// What the reward pays for (`env.reward.type`); the paper's is the only one so far.
+enum class RewardType : int {
+  kNotEqual = 0,  // 1 when the reviewer says "Not Equal", else 0
+};
 
 // True when the reviewer says the second instruction adds information.
 bool IsNotEqual(std::string_view reply, MatchMode mode);
 
 }  // namespace teamsrl::evol
+
+template <>
+struct teamsrl::EnumNameTable<teamsrl::evol::MatchMode> {
+  static constexpr std::string_view kNames[] = {"exact", "normalized"};
+};
+template <>
+struct teamsrl::EnumNameTable<teamsrl::evol::RewardType> {
+  static constexpr std::string_view kNames[] = {"not_equal"};
+};

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/text.h"
+#include "io/safe_file.h"
 
 namespace teamsrl::io {
 namespace {
@@ -123,22 +124,14 @@ Result<ExportReport> ExportDataset(const std::string& in_path, const std::string
   TEAMSRL_ASSIGN_OR_RETURN(std::unique_ptr<DatasetReader> reader,
                            DatasetReader::Open(in_path, options.fields));
   // Written beside the target and renamed at the end, so a failed export never leaves a
-  // truncated file that a training job could pick up.
-  const std::string tmp_path = out_path + ".tmp";
-  std::ofstream out(tmp_path, std::ios::binary | std::ios::trunc);
-  if (!out) return NotFound("cannot write " + tmp_path);
-  auto fail = [&](Status status) {
-    out.close();
-    std::error_code ignored;
-    std::filesystem::remove(tmp_path, ignored);
-    return status;
-  };
+  // truncated file that a training job could pick up (io/safe_file.h).
+  TEAMSRL_ASSIGN_OR_RETURN(AtomicFile out, AtomicFile::Create(out_path, options.overwrite));
   ExportReport report;
   DatasetRecord record;
-  out << "[";
+  TEAMSRL_RETURN_IF_ERROR(out.Write("["));
   while (true) {
     Result<bool> got = reader->Next(&record);
-    if (!got.ok()) return fail(got.status());
+    if (!got.ok()) return got.status();
     if (!*got) break;
     ++report.read;
     if (record.eliminated.value_or(false) && !options.include_eliminated) {
@@ -155,16 +148,11 @@ Result<ExportReport> ExportDataset(const std::string& in_path, const std::string
       sample = {{"conversations", json::array({{{"from", "human"}, {"value", human}},
                                                {{"from", "gpt"}, {"value", record.output}}})}};
     }
-    out << (report.written == 0 ? "\n" : ",\n") << Dump(sample);
+    TEAMSRL_RETURN_IF_ERROR(out.Write((report.written == 0 ? "\n" : ",\n") + Dump(sample)));
     ++report.written;
   }
-  out << (report.written == 0 ? "]\n" : "\n]\n");
-  out.close();
-  if (!out) return fail(DataLoss("write error on " + tmp_path));
-  std::error_code ec;
-  std::filesystem::rename(tmp_path, out_path, ec);
-  if (ec)
-    return fail(DataLoss("cannot rename " + tmp_path + " to " + out_path + ": " + ec.message()));
+  TEAMSRL_RETURN_IF_ERROR(out.Write(report.written == 0 ? "]\n" : "\n]\n"));
+  TEAMSRL_RETURN_IF_ERROR(out.Commit());
   return report;
 }
 

@@ -70,6 +70,7 @@ Result<ExportFormat> ParseExportFormat(std::string_view name);  // "alpaca" | "s
 struct ExportOptions {
   ExportFormat format = ExportFormat::kAlpaca;
   bool include_eliminated = false;
+  bool overwrite = false;  // replace an existing output file (else FailedPrecondition)
   DatasetFields fields;
 };
 

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/text.h"
+#include "io/safe_file.h"
 
 namespace teamsrl::io {
 namespace {
@@ -38,8 +39,7 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
 
 // Opens `path` for appending after truncating it to `length` bytes.
 Result<int> OpenTruncated(const std::string& path, int64_t length) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot open", path);
+  TEAMSRL_ASSIGN_OR_RETURN(const int fd, OpenForWriting(path));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || st.st_size < length) {
     ::close(fd);
@@ -127,6 +127,11 @@ Result<DatasetWriter> DatasetWriter::Open(const std::string& dir, const std::str
   if (ec) return Internal("cannot create " + dir + ": " + ec.message());
   DatasetWriter w;
   w.dir_ = dir;
+  if (overwrite) {  // starting over replaces the files, or links planted there, never a target
+    for (const char* name : {kDatasetFile, kCallsFile, kProgressFile}) {
+      TEAMSRL_RETURN_IF_ERROR(RemoveForReplacement(w.path(name)));
+    }
+  }
   const std::string progress = w.path(kProgressFile);
   if (!overwrite && std::filesystem::exists(progress, ec)) {
     TEAMSRL_ASSIGN_OR_RETURN(CommitPoint c, ReadProgress(progress));
@@ -150,8 +155,7 @@ Result<DatasetWriter> DatasetWriter::Open(const std::string& dir, const std::str
   }
   {  // one writer per directory: a second run (or an orphan of a killed one) is refused
     const std::string lock = w.path(".lock");
-    w.lock_fd_ = ::open(lock.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (w.lock_fd_ < 0) return Errno("cannot open", lock);
+    TEAMSRL_ASSIGN_OR_RETURN(w.lock_fd_, OpenForWriting(lock));
     if (::flock(w.lock_fd_, LOCK_EX | LOCK_NB) != 0) {
       return FailedPrecondition(dir + " is in use by another running process");
     }
@@ -229,21 +233,7 @@ Status DatasetWriter::WriteProgress() {
   j["chunks"] = committed_.chunks;
   j["complete"] = committed_.complete;
   j["fingerprint"] = committed_.fingerprint;
-  const std::string final_path = path(kProgressFile);
-  const std::string tmp = final_path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot open", tmp);
-  Status st = WriteAll(fd, j.dump(2) + "\n", tmp);
-  if (st.ok() && ::fsync(fd) != 0) st = Errno("cannot fsync", tmp);
-  ::close(fd);
-  TEAMSRL_RETURN_IF_ERROR(st);
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) return Errno("cannot rename", tmp);
-  const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {  // make the rename itself durable
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return OkStatus();
+  return WriteFileAtomically(path(kProgressFile), j.dump(2) + "\n", /*replace=*/true);
 }
 
 Status ForEachCallBlock(const std::string& path, int64_t bytes,

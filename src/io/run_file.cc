@@ -11,6 +11,7 @@
 #include "core/text.h"
 #include "io/attributes.h"
 #include "io/hdf5_handle.h"
+#include "io/safe_file.h"
 #include "io/table.h"
 
 namespace teamsrl::io {
@@ -103,8 +104,13 @@ Result<RunFile> RunFile::Create(const std::string& path, const RootAttributes& a
     }
   }
   TEAMSRL_ASSIGN_OR_RETURN(PlistId fapl, WriterAccessProperties(path));
+  // Whatever is at `path` is replaced, never written through: a symbolic link there is
+  // removed itself and the file created exclusively (callers refuse without --overwrite).
+  if (Status cleared = RemoveForReplacement(path); !cleared.ok()) {
+    return Status(cleared.code(), "cannot create run file " + path + ": " + cleared.message());
+  }
   auto state = std::make_unique<State>();
-  state->file = FileId(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
+  state->file = FileId(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()));
   if (!state->file) return Hdf5Error("cannot create run file " + path);
   const hid_t file = state->file.get();
 

@@ -75,8 +75,9 @@ std::string CurrentTimeIso8601();
 
 class RunFile {
  public:
-  // Creates `path` (and its parent directories), replacing an existing file, writes the
-  // root attributes with status "running" and creates every dataset.
+  // Creates `path` (and its parent directories), replacing a file or symbolic link there
+  // (the link itself, never its target: io/safe_file.h), writes the root attributes with
+  // status "running" and creates every dataset.
   static Result<RunFile> Create(const std::string& path, const RootAttributes& attributes);
 
   RunFile(RunFile&&) noexcept;

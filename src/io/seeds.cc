@@ -76,14 +76,11 @@ const nlohmann::json* LookupField(const nlohmann::json& record,
   return node;
 }
 
-Result<std::string> ResolveSeedFormat(const std::string& path, const std::string& format) {
-  if (format == "json" || format == "jsonl" || format == "text") return format;
-  if (format != "auto") {
-    return InvalidArgument("env.seeds.format: '" + format + "' is not one of auto|jsonl|json|text");
-  }
+Result<SeedFormat> ResolveSeedFormat(const std::string& path, SeedFormat format) {
+  if (format != SeedFormat::kAuto) return format;
   std::string ext = ToLower(std::filesystem::path(path).extension().string());
-  if (ext == ".jsonl" || ext == ".ndjson") return std::string("jsonl");
-  if (ext == ".txt" || ext == ".text") return std::string("text");
+  if (ext == ".jsonl" || ext == ".ndjson") return SeedFormat::kJsonl;
+  if (ext == ".txt" || ext == ".text") return SeedFormat::kText;
   // A `.json` file, or one without a telling extension: the first non-blank byte decides
   // (many files named .json are really JSON Lines).
   std::ifstream in(path, std::ios::binary);
@@ -91,21 +88,17 @@ Result<std::string> ResolveSeedFormat(const std::string& path, const std::string
   SkipBom(in);
   int c = in.get();
   while (IsSpace(c)) c = in.get();
-  if (c == '{') return std::string("jsonl");
-  if (c == '[' || ext == ".json") return std::string("json");
-  return std::string("text");
+  if (c == '{') return SeedFormat::kJsonl;
+  if (c == '[' || ext == ".json") return SeedFormat::kJson;
+  return SeedFormat::kText;
 }
 
 Result<std::unique_ptr<SeedReader>> SeedReader::Open(const SeedsConfig& config) {
   if (config.path.empty()) return InvalidArgument("env.seeds.path is empty");
-  if (config.on_bad_record != "fatal" && config.on_bad_record != "skip") {
-    return InvalidArgument("env.seeds.on_bad_record: '" + config.on_bad_record +
-                           "' is not one of fatal|skip");
-  }
   std::unique_ptr<SeedReader> reader(new SeedReader());
   reader->config_ = config;
   TEAMSRL_ASSIGN_OR_RETURN(reader->format_, ResolveSeedFormat(config.path, config.format));
-  if (reader->format_ != "text") {
+  if (reader->format_ != SeedFormat::kText) {
     Result<std::vector<FieldPathStep>> instruction = ParseFieldPath(config.instruction_field);
     if (!instruction.ok()) {
       return instruction.status().WithContext("env.seeds.fields.instruction");
@@ -132,7 +125,7 @@ int SeedReader::Get() {
 }
 
 Result<bool> SeedReader::NextRecord(int64_t* line) {
-  if (format_ == "json") return NextJsonElement(line);
+  if (format_ == SeedFormat::kJson) return NextJsonElement(line);
   // text and jsonl: one record per line; blank lines are not records.
   while (true) {
     text_.clear();
@@ -221,7 +214,7 @@ Result<bool> SeedReader::NextJsonElement(int64_t* line) {
 
 Status SeedReader::ParseRecord(int64_t line, Seed* seed) const {
   const std::string where = config_.path + ":" + std::to_string(line) + ": ";
-  if (format_ == "text") {
+  if (format_ == SeedFormat::kText) {
     seed->instruction = Trim(text_);
     seed->input.clear();
     return OkStatus();
@@ -270,7 +263,7 @@ Result<bool> SeedReader::Next(Seed* seed) {
       seed->line = line;
       return true;
     }
-    if (config_.on_bad_record == "fatal") {
+    if (config_.on_bad_record == OnBadRecord::kFatal) {
       return InvalidArgument(status.message() +
                              " (env.seeds.on_bad_record: skip passes over such records)");
     }

@@ -27,8 +27,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/config.h"
 #include "core/status.h"
+#include "io/seeds_options.h"
 
 namespace teamsrl::io {
 
@@ -60,9 +60,9 @@ Result<std::vector<FieldPathStep>> ParseFieldPath(std::string_view path);
 const nlohmann::json* LookupField(const nlohmann::json& record,
                                   const std::vector<FieldPathStep>& path);
 
-// The format `auto` resolves to for `path` ("json", "jsonl" or "text"); errors on an
-// unreadable file or an unknown `format`.
-Result<std::string> ResolveSeedFormat(const std::string& path, const std::string& format);
+// The format `format` means for `path`: itself, or for kAuto what the file is (json, jsonl
+// or text); NotFound on an unreadable file.
+Result<SeedFormat> ResolveSeedFormat(const std::string& path, SeedFormat format);
 
 // Reads seeds one at a time. Usage:
 //   TEAMSRL_ASSIGN_OR_RETURN(auto reader, SeedReader::Open(config));
@@ -90,7 +90,7 @@ class SeedReader {
   int Get();  // next byte of the file or EOF, counting lines
 
   SeedsConfig config_;
-  std::string format_;
+  SeedFormat format_ = SeedFormat::kAuto;
   std::vector<FieldPathStep> instruction_path_, input_path_;
   std::ifstream in_;
   std::string text_;     // the current record's raw text (reused)

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "core/config.h"
 #include "core/status.h"
 #include "llm/client.h"
+#include "llm/options.h"
 
 namespace teamsrl::llm {
 

@@ -8,14 +8,6 @@
 
 namespace teamsrl::llm {
 
-Result<CacheMode> CacheModeFromName(const std::string& name) {
-  if (name == "off") return CacheMode::kOff;
-  if (name == "read_write") return CacheMode::kReadWrite;
-  if (name == "replay") return CacheMode::kReplay;
-  return InvalidArgument("llm.cache.mode: unknown mode '" + name +
-                         "' (valid: off, read_write, replay)");
-}
-
 CachingClient::CachingClient(std::unique_ptr<Client> inner, std::shared_ptr<ResponseCache> cache,
                              CacheMode mode, std::string identity, std::string endpoint)
     : inner_(std::move(inner)),

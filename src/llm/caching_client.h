@@ -20,13 +20,10 @@
 #include <vector>
 
 #include "llm/client.h"
+#include "llm/options.h"
 #include "llm/response_cache.h"
 
 namespace teamsrl::llm {
-
-enum class CacheMode { kOff, kReadWrite, kReplay };
-// "off" | "read_write" | "replay"; InvalidArgument naming llm.cache.mode otherwise.
-Result<CacheMode> CacheModeFromName(const std::string& name);
 
 class CachingClient : public Client {
  public:

@@ -84,8 +84,10 @@ namespace {
 // (moving a vLLM server to another port keeps its cache); the simulator's replies also
 // depend on the run seed.
 std::string CacheIdentity(const EndpointConfig& e, uint64_t run_seed) {
-  if (e.backend == "sim") return "sim|" + e.model + "|seed=" + std::to_string(run_seed);
-  return e.backend + "|" + e.model;
+  const std::string backend(EnumName(e.backend));
+  if (e.backend == Backend::kSim)
+    return backend + "|" + e.model + "|seed=" + std::to_string(run_seed);
+  return backend + "|" + e.model;
 }
 
 }  // namespace
@@ -96,11 +98,10 @@ Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run
   if (endpoints.empty()) endpoints.emplace("sim", EndpointConfig{});
   std::array<std::string, kNumRoles> role_endpoints;
   for (int r = 0; r < kNumRoles; ++r) role_endpoints[r] = EndpointFor(config, static_cast<Role>(r));
-  TEAMSRL_ASSIGN_OR_RETURN(const CacheMode cache_mode, CacheModeFromName(config.cache_mode));
+  const CacheMode cache_mode = config.cache_mode;
   std::shared_ptr<ResponseCache> cache;  // one per process, shared by its endpoints
   if (cache_mode != CacheMode::kOff) {
-    if (config.cache_path.empty())
-      return InvalidArgument("llm.cache.path: empty, but llm.cache.mode is " + config.cache_mode);
+    TEAMSRL_CHECK(!config.cache_path.empty()) << "llm.cache.mode needs a path (checked at load)";
     ResponseCache::Options options;
     options.writable = cache_mode == CacheMode::kReadWrite;
     options.rank = placement.rank;
@@ -112,15 +113,10 @@ Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run
   for (int r = 0; r < kNumRoles; ++r) {
     const std::string& name = role_endpoints[r];
     auto it = endpoints.find(name);
-    if (it == endpoints.end()) {
-      std::string known;
-      for (const auto& [n, e] : endpoints) {
-        if (!known.empty()) known += ", ";
-        known += n;
-      }
-      return InvalidArgument("llm.roles." + std::string(RoleName(static_cast<Role>(r))) +
-                             ": unknown endpoint '" + name + "' (defined: " + known + ")");
-    }
+    // The loader names the key and line of a role bound to an undefined endpoint.
+    TEAMSRL_CHECK(it != endpoints.end())
+        << "llm.roles." << RoleName(static_cast<Role>(r)) << ": endpoint " << name
+        << " not defined (checked at load)";
     if (backends.contains(name)) continue;
     TEAMSRL_ASSIGN_OR_RETURN(
         std::unique_ptr<Client> client,

@@ -12,9 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/config.h"
 #include "core/status.h"
 #include "llm/client.h"
+#include "llm/options.h"
 
 namespace teamsrl::llm {
 

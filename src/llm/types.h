@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/config.h"
 #include "core/status.h"
+#include "llm/options.h"
 
 namespace teamsrl::llm {
 

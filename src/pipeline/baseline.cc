@@ -26,8 +26,7 @@ Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
   std::vector<std::string> pool;  // each seed's current instruction
   pool.reserve(seeds.size());
   for (const io::Seed& s : seeds) pool.push_back(s.instruction);
-  std::vector<std::vector<io::SampleLine>> lines(seeds.size());
-  std::vector<std::vector<ChunkCall>> calls(seeds.size());
+  PerSeedPart part(seeds.size());
   for (int r = 0; r < rounds; ++r) {
     if (before_step) TEAMSRL_RETURN_IF_ERROR(before_step(r));
     std::vector<EvolveItem> items;
@@ -52,20 +51,15 @@ Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
       s.reason = std::string(evol::EliminationReasonName(o.reason));
       s.not_equal = o.not_equal;
       s.queries = static_cast<int64_t>(o.calls.size());
-      for (CallRecord& c : o.calls) calls[i].push_back({seeds[i].index, r, std::move(c)});
+      for (CallRecord& c : o.calls) part.calls[i].push_back({seeds[i].index, r, std::move(c)});
       if (!s.eliminated) {  // the evolution replaces its parent in the pool
         pool[i] = s.instruction;
         parents[i] = s.sample_id;
       }
-      lines[i].push_back(std::move(s));
+      part.samples[i].push_back(std::move(s));
     }
   }
-  ChunkPart part;
-  for (size_t i = 0; i < seeds.size(); ++i) {  // seed order, then round
-    for (io::SampleLine& s : lines[i]) part.samples.push_back(std::move(s));
-    for (ChunkCall& c : calls[i]) part.calls.push_back(std::move(c));
-  }
-  return part;
+  return std::move(part).Flatten();  // seed order, then round
 }
 
 namespace {

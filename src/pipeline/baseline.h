@@ -10,7 +10,7 @@
 // tables and accounting as generate.h5. Distribution and resumption: chunked_run.h.
 #pragma once
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/status.h"
 #include "dist/comm.h"
 #include "evol/actions.h"

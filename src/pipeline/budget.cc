@@ -46,7 +46,7 @@ std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& t) {
   io::BudgetRow total;
   total.role = llm::kNumRoles;
   for (int r = 0; r < llm::kNumRoles; ++r) {
-    const EndpointConfig& e =
+    const llm::EndpointConfig& e =
         config.llm.endpoints.at(llm::EndpointFor(config.llm, static_cast<llm::Role>(r)));
     const RoleBudget& caps = RoleCaps(config.budget, r);
     io::BudgetRow row;

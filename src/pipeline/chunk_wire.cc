@@ -5,6 +5,15 @@
 #include <fstream>
 
 namespace teamsrl::pipeline {
+
+ChunkPart PerSeedPart::Flatten() && {
+  ChunkPart part;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    for (io::SampleLine& s : samples[i]) part.samples.push_back(std::move(s));
+    for (ChunkCall& c : calls[i]) part.calls.push_back(std::move(c));
+  }
+  return part;
+}
 namespace {
 
 void PutSample(ByteWriter& w, const io::SampleLine& s) {

@@ -28,6 +28,16 @@ struct ChunkPart {
   std::vector<ChunkCall> calls;
 };
 
+// A chunk's output collected per seed (seed i's samples and calls at [i]), so the part
+// comes out in seed order whatever order the calls completed in (docs/architecture.md s.3).
+struct PerSeedPart {
+  explicit PerSeedPart(size_t seeds) : samples(seeds), calls(seeds) {}
+  std::vector<std::vector<io::SampleLine>> samples;
+  std::vector<std::vector<ChunkCall>> calls;
+  // Seed order, then the order in which each seed's entries were added.
+  ChunkPart Flatten() &&;
+};
+
 // The call journal's record format (also used for the gather).
 void PutCall(ByteWriter& w, const ChunkCall& c);
 ChunkCall GetCall(ByteReader& r);

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/status.h"
 #include "dist/comm.h"
 #include "io/dataset_writer.h"

@@ -8,7 +8,7 @@ Result<EvolveContext> EvolveContext::Make(const Config& config, const evol::Prom
                                           const std::vector<std::string>& eliminate) {
   EvolveContext context;
   context.prompts = &prompts;
-  TEAMSRL_ASSIGN_OR_RETURN(context.match, evol::MatchModeFromName(config.env.reward.match));
+  context.match = config.env.reward.match;
   TEAMSRL_ASSIGN_OR_RETURN(context.rules, evol::EliminationRules::FromNames(eliminate));
   context.review = context.rules.equal;
   context.rewriter = llm::SamplingFor(config.llm, llm::Role::kRewriter);

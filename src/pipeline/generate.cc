@@ -39,9 +39,9 @@ Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int s
   const int n = g.actions.size();
   g.policy = rl::MakePolicy(run_config.policy, n, n, run_config.run.seed);
   if (static_cast<int>(params.size()) != g.policy->NumParameters()) {
-    return InvalidArgument(fmt::format("{}: /policy/{} has {} parameters, the run's {} policy {}",
-                                       run_path, g.name, params.size(), run_config.policy.type,
-                                       g.policy->NumParameters()));
+    return InvalidArgument(
+        fmt::format("{}: /policy/{} has {} parameters, the run's {} policy {}", run_path, g.name,
+                    params.size(), EnumName(run_config.policy.type), g.policy->NumParameters()));
   }
   g.policy->SetParameters(
       Eigen::Map<const Eigen::VectorXd>(params.data(), static_cast<Eigen::Index>(params.size())));
@@ -104,9 +104,7 @@ Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds,
         {s, Rng::ForStream(config_.run.seed, StreamKind::kGenerate, static_cast<uint64_t>(s.index)),
          s.instruction, -1, -1});
   }
-  ChunkPart part;
-  std::vector<std::vector<io::SampleLine>> lines(chains.size());
-  std::vector<std::vector<ChunkCall>> calls(chains.size());
+  PerSeedPart part(chains.size());
   // generate.max_samples: seed k gets min(steps, max_samples - k * steps) steps, a pure
   // function of its index, so the cut is the same whatever the ranks and chunks.
   auto steps_of = [&](int64_t index) -> int64_t {
@@ -153,20 +151,16 @@ Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds,
       s.reason = std::string(evol::EliminationReasonName(o.reason));
       s.not_equal = o.not_equal;
       s.queries = static_cast<int64_t>(o.calls.size());
-      for (CallRecord& r : o.calls) calls[i].push_back({c.seed.index, t, std::move(r)});
+      for (CallRecord& r : o.calls) part.calls[i].push_back({c.seed.index, t, std::move(r)});
       c.last_action = chosen[j];
       if (!s.eliminated) {
         c.instruction = s.instruction;
         c.parent = s.sample_id;
       }
-      lines[i].push_back(std::move(s));
+      part.samples[i].push_back(std::move(s));
     }
   }
-  for (size_t i = 0; i < chains.size(); ++i) {  // seed order, then step
-    for (io::SampleLine& s : lines[i]) part.samples.push_back(std::move(s));
-    for (ChunkCall& c : calls[i]) part.calls.push_back(std::move(c));
-  }
-  return part;
+  return std::move(part).Flatten();  // seed order, then step
 }
 
 namespace {

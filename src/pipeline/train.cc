@@ -19,6 +19,7 @@
 #include "evol/prompts.h"
 #include "evol/review.h"
 #include "io/run_file.h"
+#include "io/safe_file.h"
 #include "llm/router.h"
 #include "pipeline/actor_record.h"
 #include "pipeline/budget.h"
@@ -137,8 +138,8 @@ io::IterationRow RecordIteration(Recorder& rec, int iteration,
 }
 
 Status CheckOutputFile(const std::string& path, bool overwrite) {
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec) && !overwrite) {
+  // PathOccupied, not exists(): a dangling symbolic link counts (io/safe_file.h).
+  if (io::PathOccupied(path) && !overwrite) {
     return FailedPrecondition(
         fmt::format("{} exists; pass --overwrite to replace it, or choose another --out", path));
   }
@@ -197,8 +198,7 @@ struct Trainer::State {
 Status Trainer::State::SetUpLocal() {
   TEAMSRL_ASSIGN_OR_RETURN(actions, evol::ActionSet::FromNames(config.env.actions));
   TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions));
-  TEAMSRL_ASSIGN_OR_RETURN(const evol::MatchMode match,
-                           evol::MatchModeFromName(config.env.reward.match));
+  const evol::MatchMode match = config.env.reward.match;
   TEAMSRL_ASSIGN_OR_RETURN(
       router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));
   const dist::ActorRange range = dist::LocalActors(config.train.actors, comm.size(), comm.rank());

@@ -18,7 +18,7 @@ class CategoricalPolicy final : public Policy {
   CategoricalPolicy(int obs_dim, int num_actions, const std::vector<int>& hidden);
   void Initialize(Rng& rng);
 
-  std::string Type() const override { return "categorical"; }
+  std::string Type() const override { return std::string(EnumName(PolicyType::kCategorical)); }
   int NumActions() const override { return mlp_.OutputDim(); }
   int ObsDim() const override { return mlp_.InputDim(); }
   int NumParameters() const override { return mlp_.NumParameters(); }

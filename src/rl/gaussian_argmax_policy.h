@@ -27,7 +27,7 @@ class GaussianArgmaxPolicy final : public Policy {
   // Default Linear init, output layer weights x0.1 and biases 0; log_std = init_log_std.
   void Initialize(Rng& rng);
 
-  std::string Type() const override { return "gaussian_argmax"; }
+  std::string Type() const override { return std::string(EnumName(PolicyType::kGaussianArgmax)); }
   int NumActions() const override { return mlp_.OutputDim(); }
   int ObsDim() const override { return mlp_.InputDim(); }
   int NumParameters() const override { return mlp_.NumParameters() + NumActions(); }

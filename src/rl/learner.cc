@@ -28,12 +28,15 @@ Adam& AdamLearner::PolicyAdam(const Policy& policy, const char* algo) {
 
 std::unique_ptr<Learner> MakeLearner(const AlgoConfig& algo, const PolicyConfig& policy,
                                      int obs_dim, uint64_t seed) {
-  if (algo.type == "trpo") return std::make_unique<TrpoLearner>(algo, policy.hidden, obs_dim, seed);
-  if (algo.type == "ppo") return std::make_unique<PpoLearner>(algo, policy.hidden, obs_dim, seed);
-  if (algo.type == "reinforce") {
-    return std::make_unique<ReinforceLearner>(algo, policy.hidden, obs_dim, seed);
+  switch (algo.type) {
+    case AlgoType::kTrpo:
+      return std::make_unique<TrpoLearner>(algo, policy.hidden, obs_dim, seed);
+    case AlgoType::kPpo:
+      return std::make_unique<PpoLearner>(algo, policy.hidden, obs_dim, seed);
+    case AlgoType::kReinforce:
+      return std::make_unique<ReinforceLearner>(algo, policy.hidden, obs_dim, seed);
   }
-  TEAMSRL_CHECK(false) << "unknown algorithm type '" << algo.type << "'";
+  TEAMSRL_CHECK(false) << "algorithm type " << static_cast<int>(algo.type) << " out of range";
   return nullptr;
 }
 

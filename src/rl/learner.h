@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "rl/adam.h"
+#include "rl/options.h"
 #include "rl/policy.h"
 #include "rl/value_function.h"
 

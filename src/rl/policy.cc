@@ -33,19 +33,22 @@ std::unique_ptr<Policy> MakePolicy(const PolicyConfig& config, int obs_dim, int 
                                    uint64_t seed) {
   TEAMSRL_CHECK(obs_dim > 0 && num_actions > 0) << "policy needs positive dimensions";
   Rng rng = Rng::ForStream(seed, StreamKind::kPolicyInit, 0);
-  if (config.type == "gaussian_argmax") {
-    auto policy = std::make_unique<GaussianArgmaxPolicy>(obs_dim, num_actions, config.hidden,
-                                                         config.breadth_bias, config.init_log_std);
-    policy->Initialize(rng);
-    return policy;
+  switch (config.type) {
+    case PolicyType::kGaussianArgmax: {
+      auto policy = std::make_unique<GaussianArgmaxPolicy>(
+          obs_dim, num_actions, config.hidden, config.breadth_bias, config.init_log_std);
+      policy->Initialize(rng);
+      return policy;
+    }
+    case PolicyType::kCategorical: {
+      auto policy = std::make_unique<CategoricalPolicy>(obs_dim, num_actions, config.hidden);
+      policy->Initialize(rng);
+      return policy;
+    }
+    case PolicyType::kUniform:
+      return std::make_unique<UniformPolicy>(obs_dim, num_actions);
   }
-  if (config.type == "categorical") {
-    auto policy = std::make_unique<CategoricalPolicy>(obs_dim, num_actions, config.hidden);
-    policy->Initialize(rng);
-    return policy;
-  }
-  if (config.type == "uniform") return std::make_unique<UniformPolicy>(obs_dim, num_actions);
-  TEAMSRL_CHECK(false) << "unknown policy type '" << config.type << "'";
+  TEAMSRL_CHECK(false) << "policy type " << static_cast<int>(config.type) << " out of range";
   return nullptr;
 }
 

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "core/rng.h"
 #include "rl/conjugate_gradient.h"
+#include "rl/options.h"
 
 namespace teamsrl::rl {
 
@@ -93,7 +93,7 @@ class UniformPolicy final : public Policy {
  public:
   UniformPolicy(int obs_dim, int num_actions);
 
-  std::string Type() const override { return "uniform"; }
+  std::string Type() const override { return std::string(EnumName(PolicyType::kUniform)); }
   int NumActions() const override { return num_actions_; }
   int ObsDim() const override { return obs_dim_; }
   int NumParameters() const override { return 0; }

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/config.h"
 #include "rl/learner.h"
+#include "rl/options.h"
 
 namespace teamsrl::rl {
 

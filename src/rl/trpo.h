@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/config.h"
 #include "rl/learner.h"
+#include "rl/options.h"
 #include "rl/value_function.h"
 
 namespace teamsrl::rl {

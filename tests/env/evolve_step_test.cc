@@ -10,14 +10,15 @@
 #include <utility>
 #include <vector>
 
-#include "core/config.h"
 #include "core/text.h"
 #include "evol/review.h"
+#include "llm/options.h"
 #include "llm/sim/sim_backend.h"
 
 namespace teamsrl::env {
 namespace {
 
+using llm::EndpointConfig;
 using llm::Role;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;

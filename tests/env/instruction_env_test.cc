@@ -6,13 +6,14 @@
 #include <chrono>
 #include <deque>
 
-#include "core/config.h"
 #include "evol/review.h"
+#include "llm/options.h"
 #include "llm/sim/sim_backend.h"
 
 namespace teamsrl::env {
 namespace {
 
+using llm::EndpointConfig;
 using ::testing::ElementsAre;
 
 evol::PromptSet Prompts() {

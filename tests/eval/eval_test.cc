@@ -55,7 +55,9 @@ TEST(EvalTest, EvaluatesAFileIntoTableAndJson) {
   EXPECT_THAT(table, HasSubstr("  action: deepening        50.0 % (1)"));
 
   std::string out = TempPath("m.json");
-  ASSERT_TRUE(WriteJsonFile(j, out).ok());
+  ASSERT_TRUE(WriteJsonFile(j, out, false).ok());
+  EXPECT_EQ(WriteJsonFile(j, out, false).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(WriteJsonFile(j, out, true).ok());
   std::ifstream in(out);
   EXPECT_EQ(json::parse(in), j);
   std::filesystem::remove(path);

@@ -31,11 +31,10 @@ TEST(ReviewTest, NormalizedRecoversCaseAndPunctuationNoise) {
 }
 
 TEST(ReviewTest, ModeNames) {
-  EXPECT_EQ(MatchModeName(MatchMode::kExact), "exact");
-  EXPECT_EQ(*MatchModeFromName("normalized"), MatchMode::kNormalized);
-  Result<MatchMode> bad = MatchModeFromName("fuzzy");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("'fuzzy'"), std::string::npos);
+  EXPECT_EQ(EnumName(MatchMode::kExact), "exact");
+  EXPECT_EQ(EnumFromName<MatchMode>("normalized"), MatchMode::kNormalized);
+  EXPECT_EQ(EnumFromName<MatchMode>("fuzzy"), std::nullopt);
+  EXPECT_EQ(EnumChoices<MatchMode>(), "exact|normalized");
 }
 
 }  // namespace

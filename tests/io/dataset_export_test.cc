@@ -111,6 +111,11 @@ TEST(DatasetExportTest, AlpacaLeavesOutEliminatedByDefault) {
 
   ExportOptions all;
   all.include_eliminated = true;
+  Result<ExportReport> refused = ExportDataset(in, out, all);  // an existing file is kept
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("--overwrite"));
+  EXPECT_EQ(ReadJson(out).size(), 2u);
+  all.overwrite = true;
   ASSERT_TRUE(ExportDataset(in, out, all).ok());
   EXPECT_EQ(ReadJson(out).size(), 3u);
 }

@@ -544,7 +544,26 @@ TEST_F(RunFileTest, UncreatableFileNamesThePathAndHdf5Reason) {
   auto run = RunFile::Create(path, TestAttributes());
   ASSERT_FALSE(run.ok());
   EXPECT_THAT(run.status().message(), HasSubstr("cannot create run file " + path));
-  EXPECT_THAT(run.status().message(), HasSubstr("HDF5:"));
+  EXPECT_THAT(run.status().message(), HasSubstr("is a directory"));
+}
+
+// A symbolic link at the path (planted, or left by a user) is replaced, never written
+// through: the target keeps its bytes, dangling or not.
+TEST_F(RunFileTest, CreateReplacesALinkNotItsTarget) {
+  const std::string victim = dir_.File("victim");
+  std::ofstream(victim) << "precious";
+  const std::string linked = dir_.File("linked.h5"), dangling = dir_.File("dangling.h5");
+  std::filesystem::create_symlink(victim, linked);
+  std::filesystem::create_symlink(dir_.File("created_by_link"), dangling);
+  for (const std::string& path : {linked, dangling}) {
+    auto run = RunFile::Create(path, TestAttributes());
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    ASSERT_TRUE(run->Finish(RunStatus::kCompleted).ok());
+    EXPECT_FALSE(std::filesystem::is_symlink(path));
+  }
+  std::ifstream in(victim);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "precious");
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("created_by_link")));
 }
 
 }  // namespace

@@ -99,15 +99,18 @@ TEST(SeedsTest, ReadsPlainText) {
 
 TEST(SeedsTest, AutoFormatByExtensionThenContent) {
   TempDir dir;
-  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "a.jsonl", ""), "auto"), "jsonl");
-  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "a.txt", "{"), "auto"), "text");
-  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "b.json", "  [{}]"), "auto"), "json");
-  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "c.json", "\n{\"a\":1}\n"), "auto"), "jsonl");
-  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "d", "[1]"), "auto"), "json");
-  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "e.dat", "hello"), "auto"), "text");
-  EXPECT_EQ(*ResolveSeedFormat(dir.File("e.dat"), "jsonl"), "jsonl");  // explicit wins
-  EXPECT_FALSE(ResolveSeedFormat(dir.File("e.dat"), "csv").ok());
-  EXPECT_EQ(ResolveSeedFormat(dir.File("missing"), "auto").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "a.jsonl", ""), SeedFormat::kAuto), SeedFormat::kJsonl);
+  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "a.txt", "{"), SeedFormat::kAuto), SeedFormat::kText);
+  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "b.json", "  [{}]"), SeedFormat::kAuto),
+            SeedFormat::kJson);
+  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "c.json", "\n{\"a\":1}\n"), SeedFormat::kAuto),
+            SeedFormat::kJsonl);
+  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "d", "[1]"), SeedFormat::kAuto), SeedFormat::kJson);
+  EXPECT_EQ(*ResolveSeedFormat(Write(dir, "e.dat", "hello"), SeedFormat::kAuto), SeedFormat::kText);
+  EXPECT_EQ(*ResolveSeedFormat(dir.File("e.dat"), SeedFormat::kJsonl),
+            SeedFormat::kJsonl);  // explicit wins
+  EXPECT_EQ(ResolveSeedFormat(dir.File("missing"), SeedFormat::kAuto).status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ(LoadSeeds(Config(dir.File("missing.jsonl")), nullptr).status().code(),
             StatusCode::kNotFound);
 }
@@ -135,7 +138,7 @@ TEST(SeedsTest, BadRecordsAreSkippedAndCounted) {
                            "[\"an array\"]\n"                            // not an object
                            "{\"instruction\": \"seven\"}\n");
   SeedsConfig config = Config(path);
-  config.on_bad_record = "skip";
+  config.on_bad_record = OnBadRecord::kSkip;
   SeedLoadReport report;
   std::vector<Seed> seeds = MustLoad(config, &report);
   ASSERT_EQ(seeds.size(), 2u);
@@ -156,7 +159,7 @@ TEST(SeedsTest, BadArrayElementIsSkippedButBrokenArrayIsFatal) {
                                     "[{\"instruction\": \"a\"},\n"
                                     " {\"instruction\": },\n"
                                     " {\"instruction\": \"c\"}]"));
-  config.on_bad_record = "skip";
+  config.on_bad_record = OnBadRecord::kSkip;
   SeedLoadReport report;
   std::vector<Seed> seeds = MustLoad(config, &report);
   ASSERT_EQ(seeds.size(), 2u);
@@ -167,7 +170,7 @@ TEST(SeedsTest, BadArrayElementIsSkippedButBrokenArrayIsFatal) {
   for (const char* broken : {"[{\"instruction\": \"a\"}", "[{\"instruction\": \"a\"} x", "{}",
                              "[{\"instruction\": \"a\"}] extra", "[{\"instruction\": \"a\""}) {
     config.path = Write(dir, "broken.json", broken);
-    config.format = "json";
+    config.format = SeedFormat::kJson;
     Result<std::vector<Seed>> r = LoadSeeds(config, nullptr);
     EXPECT_FALSE(r.ok()) << broken;
     EXPECT_THAT(r.status().message(), HasSubstr("broken.json:1:")) << broken;
@@ -181,9 +184,6 @@ TEST(SeedsTest, RejectsBadConfig) {
   EXPECT_THAT(LoadSeeds(config, nullptr).status().message(),
               HasSubstr("env.seeds.fields.instruction"));
   config = Config("");
-  EXPECT_FALSE(LoadSeeds(config, nullptr).ok());
-  config = Config(dir.File("s.jsonl"));
-  config.on_bad_record = "ignore";
   EXPECT_FALSE(LoadSeeds(config, nullptr).ok());
 }
 

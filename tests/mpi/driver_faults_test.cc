@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "dist/comm.h"
 #include "io/run_reader.h"
 #include "pipeline/baseline.h"

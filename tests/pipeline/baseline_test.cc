@@ -26,7 +26,7 @@ TEST(BaselineTest, ActionsAreUniformAndKeyedBySeedAndRound) {
 TEST(BaselineTest, ThreeCallsPerSampleAndTheParentReturnsToThePool) {
   auto prompts = evol::PromptSet::Load(TEAMSRL_SOURCE_DIR "/experiments/prompts");
   ASSERT_TRUE(prompts.ok());
-  llm::SimBackend sim(EndpointConfig{}, 543);
+  llm::SimBackend sim(llm::EndpointConfig{}, 543);
   Config config;
   evol::ActionSet actions;
   EvolveContext context;

@@ -7,8 +7,8 @@ namespace {
 
 Config TwoEndpoints() {
   Config c;
-  EndpointConfig cheap;
-  EndpointConfig paid;
+  llm::EndpointConfig cheap;
+  llm::EndpointConfig paid;
   paid.price_prompt_per_1k = 0.5;
   paid.price_completion_per_1k = 1.5;
   c.llm.endpoints = {{"local", cheap}, {"gpt", paid}};

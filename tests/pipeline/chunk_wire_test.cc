@@ -68,6 +68,30 @@ TEST(ChunkWireTest, PartRoundTripsAndAppends) {
 
 // The journal's bytes: seed index and step (int64 each), then the call as the gather
 // carries it (actor_record.h), so the journal written before this unit reads back.
+// Entries added out of seed order (as completions arrive) come out in seed order, then in
+// the order added within a seed.
+TEST(ChunkWireTest, PerSeedPartFlattensInSeedOrder) {
+  PerSeedPart per_seed(3);
+  auto sample = [](int64_t seed, int64_t step) {
+    io::SampleLine s;
+    s.seed_index = seed;
+    s.step = step;
+    return s;
+  };
+  for (auto [seed, step] : {std::pair{2, 0}, {0, 0}, {2, 1}, {1, 0}, {0, 1}}) {
+    per_seed.samples[seed].push_back(sample(seed, step));
+    per_seed.calls[seed].push_back({seed, step, CallRecord{}});
+  }
+  const ChunkPart part = std::move(per_seed).Flatten();
+  const std::vector<std::pair<int64_t, int64_t>> want = {{0, 0}, {0, 1}, {1, 0}, {2, 0}, {2, 1}};
+  ASSERT_EQ(part.samples.size(), want.size());
+  ASSERT_EQ(part.calls.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(std::pair(part.samples[i].seed_index, part.samples[i].step), want[i]) << i;
+    EXPECT_EQ(std::pair(part.calls[i].seed_index, part.calls[i].step), want[i]) << i;
+  }
+}
+
 TEST(ChunkWireTest, JournalRecordIsSeedStepThenTheCallRecord) {
   const ChunkCall call = SamplePart().calls[0];
   ByteWriter journal;

@@ -29,9 +29,9 @@ std::vector<io::Seed> Seeds(int64_t begin, int64_t end) {
 }
 
 TEST(GeneratePolicyTest, ActWithBiasMatchesActWithoutBiasAndFollowsALargeBias) {
-  PolicyConfig pc;
+  rl::PolicyConfig pc;
   for (const std::string type : {"gaussian_argmax", "categorical", "uniform"}) {
-    pc.type = type;
+    pc.type = *EnumFromName<rl::PolicyType>(type);
     std::unique_ptr<rl::Policy> policy = rl::MakePolicy(pc, 6, 6, 7);
     Eigen::VectorXd obs = Eigen::VectorXd::Zero(6);
     obs[2] = 1.0;
@@ -69,8 +69,8 @@ TEST(GenerateScheduleTest, ResolvesThePapersSchedule) {
 
 class GeneratorTest : public ::testing::Test {
  protected:
-  GeneratorTest() : prompts_(Prompts()), sim_(EndpointConfig{}, 543) {
-    policy_.policy = rl::MakePolicy(PolicyConfig{}, 6, 6, 543);
+  GeneratorTest() : prompts_(Prompts()), sim_(llm::EndpointConfig{}, 543) {
+    policy_.policy = rl::MakePolicy(rl::PolicyConfig{}, 6, 6, 543);
     policy_.filter = rl::RunningMeanStd(6, 5.0);
     context_.prompts = &prompts_;
   }

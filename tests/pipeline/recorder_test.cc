@@ -12,7 +12,7 @@ namespace {
 TEST(RecorderTest, NegativeAndHugeTokenCountsNeitherLowerNorWrapTheTotals) {
   io::testing::TempDir dir;
   Config config;
-  config.llm.endpoints = {{"sim", EndpointConfig{}}};
+  config.llm.endpoints = {{"sim", llm::EndpointConfig{}}};
   Result<io::RunFile> file =
       io::RunFile::Create(dir.File("run.h5"), MakeRootAttributes(config, RunContext{}));
   ASSERT_TRUE(file.ok()) << file.status().ToString();

@@ -61,7 +61,7 @@ struct TrainResult {
 TrainResult TrainBandit(const std::string& policy_type, const AlgoConfig& algo, int iterations,
                         bool measure = true) {
   PolicyConfig pc;
-  pc.type = policy_type;
+  pc.type = *EnumFromName<PolicyType>(policy_type);
   auto policy = MakePolicy(pc, kObsDim, kActions, 543);
   auto learner = MakeLearner(algo, pc, kObsDim, 543);
   Rng rng = Rng::ForStream(543, StreamKind::kActor, 0);
@@ -90,7 +90,7 @@ class LearnerBanditTest : public ::testing::TestWithParam<std::tuple<std::string
 TEST_P(LearnerBanditTest, LearnsTheGoodArm) {
   const auto& [algo_type, policy_type] = GetParam();
   AlgoConfig algo;
-  algo.type = algo_type;
+  algo.type = *EnumFromName<AlgoType>(algo_type);
   // One Adam step per update: 50 steps of the default 3e-4 barely move it.
   if (algo_type == "reinforce") algo.learning_rate = 3e-3;
   const TrainResult r = TrainBandit(policy_type, algo, 50);
@@ -105,7 +105,7 @@ TEST_P(LearnerBanditTest, LearnsTheGoodArm) {
 TEST_P(LearnerBanditTest, IsBitwiseDeterministic) {
   const auto& [algo_type, policy_type] = GetParam();
   AlgoConfig algo;
-  algo.type = algo_type;
+  algo.type = *EnumFromName<AlgoType>(algo_type);
   const TrainResult a = TrainBandit(policy_type, algo, 5, false);
   const TrainResult b = TrainBandit(policy_type, algo, 5, false);
   EXPECT_TRUE(a.policy_params == b.policy_params);
@@ -122,9 +122,9 @@ INSTANTIATE_TEST_SUITE_P(All, LearnerBanditTest,
 TEST(Learner, UniformPolicyIsLeftAloneByEveryAlgorithm) {
   for (const std::string type : {"trpo", "ppo", "reinforce"}) {
     AlgoConfig algo;
-    algo.type = type;
+    algo.type = *EnumFromName<AlgoType>(type);
     PolicyConfig pc;
-    pc.type = "uniform";
+    pc.type = PolicyType::kUniform;
     auto policy = MakePolicy(pc, kObsDim, kActions, 1);
     auto learner = MakeLearner(algo, pc, kObsDim, 1);
     const Eigen::VectorXd value_before = learner->ValueParameters();
@@ -146,7 +146,7 @@ TEST(Learner, UniformPolicyIsLeftAloneByEveryAlgorithm) {
 // the accepted fraction.
 TEST(Trpo, StepMatchesADenseNaturalGradientComputation) {
   PolicyConfig pc;
-  pc.type = "categorical";
+  pc.type = PolicyType::kCategorical;
   pc.hidden = {4};
   const int obs_dim = 3, actions = 3;
   auto policy = MakePolicy(pc, obs_dim, actions, 7);

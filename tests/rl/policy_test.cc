@@ -21,7 +21,7 @@ constexpr int kActions = 5;
 
 std::unique_ptr<Policy> Make(const std::string& type, uint64_t seed = 11) {
   PolicyConfig config;
-  config.type = type;
+  config.type = *EnumFromName<PolicyType>(type);
   config.hidden = {8, 7};
   return MakePolicy(config, kObsDim, kActions, seed);
 }

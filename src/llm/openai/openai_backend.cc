@@ -15,6 +15,7 @@
 #include "core/rng.h"
 #include "core/text.h"
 #include "core/version.h"
+#include "llm/openai/core_dumps.h"
 #include "llm/openai/http_chat.h"
 #include "llm/openai/http_retry.h"
 
@@ -147,6 +148,7 @@ Status OpenAiBackend::Init() {
                            "set it to the bare key");
   }
   redact_ = Redactor(RequestCredentials(config_.base_url, api_key_));
+  if (!api_key_.empty()) DisableCoreDumpsWhileHoldingAKey();
   EnsureCurlGlobalInit();
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return Internal(Where() + ": epoll_create1: " + std::strerror(errno));

@@ -50,12 +50,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/config.h"
 #include "core/status.h"
 #include "llm/client.h"
 #include "llm/openai/http_curl.h"
 #include "llm/openai/rate_limiter.h"
 #include "llm/openai/reply_checks.h"
+#include "llm/options.h"
 
 namespace teamsrl::llm {
 

@@ -19,8 +19,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/config.h"
 #include "llm/client.h"
+#include "llm/options.h"
 
 namespace teamsrl::llm {
 

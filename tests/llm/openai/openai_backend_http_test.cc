@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "../../io/test_util.h"
-#include "core/config.h"
 #include "llm/backend_factory.h"
 #include "llm/openai/openai_backend.h"
+#include "llm/options.h"
 #include "openai_fake_server.h"
 
 namespace teamsrl::llm {
@@ -40,7 +40,7 @@ class OpenAiBackendTest : public ::testing::Test {
   // An endpoint on the fake server whose model name selects the fault (`fault:SPEC`).
   EndpointConfig Endpoint(const std::string& fault = "") const {
     EndpointConfig c;
-    c.backend = "openai";
+    c.backend = Backend::kOpenai;
     c.base_url = server_.base_url();
     c.model = fault.empty() ? "fake-1" : "fault:" + fault;
     c.timeout_s = 5.0;
@@ -539,7 +539,7 @@ class OpenAiTlsTest : public ::testing::Test {
 
   EndpointConfig Endpoint(bool trust) const {
     EndpointConfig c;
-    c.backend = "openai";
+    c.backend = Backend::kOpenai;
     c.base_url = server_.base_url();
     c.model = "fake-1";
     c.timeout_s = 10.0;
@@ -619,28 +619,6 @@ TEST_F(OpenAiTlsTest, UntrustedCertificateFailsWithoutRetrying) {
   EXPECT_THAT(out[0].status.message(), HasSubstr("certificate"));
   EXPECT_EQ(out[0].attempts, 1);
   EXPECT_EQ(Stats().value("requests", 0), 0);
-}
-
-// The shipped endpoint examples load through the real config loader and build a backend.
-TEST(EndpointExamplesTest, ShippedExamplesLoadAndBuild) {
-  const std::map<std::string, std::string> urls = {{"openai", "https://api.openai.com/v1"},
-                                                   {"vllm", "http://127.0.0.1:8000/v1"},
-                                                   {"llamacpp", "http://127.0.0.1:8080/v1"},
-                                                   {"ollama", "http://127.0.0.1:11434/v1"}};
-  for (const auto& [name, url] : urls) {
-    const std::string path =
-        std::string(TEAMSRL_SOURCE_DIR) + "/experiments/endpoints/" + name + ".yaml";
-    Result<Config> cfg = LoadConfig(path, {});
-    ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
-    ASSERT_EQ(cfg->llm.endpoints.count(name), 1u) << path;
-    const EndpointConfig& e = cfg->llm.endpoints.at(name);
-    EXPECT_EQ(e.backend, "openai");
-    EXPECT_EQ(e.base_url, url);
-    EXPECT_EQ(cfg->llm.rewriter, name);
-    EXPECT_EQ(!e.api_key_env.empty(), name == "openai");
-    Result<std::unique_ptr<Client>> b = MakeBackend(name, e, 1);
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
-  }
 }
 
 }  // namespace

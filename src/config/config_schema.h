@@ -6,12 +6,15 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
-#include "core/config.h"
+#include "config/config.h"
+#include "core/enum_names.h"
 
 namespace teamsrl::internal {
 
@@ -19,11 +22,33 @@ inline constexpr double kInf = std::numeric_limits<double>::infinity();
 inline constexpr std::string_view kEndpoints = "llm.endpoints";
 inline constexpr std::string_view kEndpointPattern = "llm.endpoints.*";
 
+// An enum-valued field, type-erased: its one name table (core/enum_names.h) and accessors.
+// The loader stores the parsed enum, so no layer parses the name again.
+struct EnumRef {
+  void* field;
+  std::span<const std::string_view> names;
+  int (*get)(const void* field);
+  void (*set)(void* field, int value);
+};
+
 using FieldRef = std::variant<std::string*, bool*, int*, int64_t*, uint64_t*, double*,
-                              std::vector<std::string>*, std::vector<int>*>;
+                              std::vector<std::string>*, std::vector<int>*, EnumRef>;
+
+template <typename T>
+FieldRef Ref(T* field) {
+  if constexpr (std::is_enum_v<T>) {
+    return EnumRef{field, EnumNames<T>(),
+                   [](const void* f) { return static_cast<int>(*static_cast<const T*>(f)); },
+                   [](void* f, int v) { *static_cast<T*>(f) = static_cast<T>(v); }};
+  } else {
+    return field;
+  }
+}
 
 // Constraint on a value beyond its type. Numbers (and list elements): [min, max], min
-// exclusive when `min_open`. Strings (and list elements): one of `choices` ("a|b") when set.
+// exclusive when `min_open`. Strings (and list elements): one of `choices` ("a|b") when set,
+// or empty unless `non_empty`.
+// An enum's choices are its name table, never spelled out in a rule.
 struct Rule {
   double min = -kInf;
   double max = kInf;
@@ -38,8 +63,8 @@ struct KeySpec {
   std::string_view path;  // dotted; per-endpoint keys are "llm.endpoints.*.KEY"
   Rule rule;
   std::string_view doc;
-  FieldRef (*config_field)(Config&);            // set for ordinary keys
-  FieldRef (*endpoint_field)(EndpointConfig&);  // set for per-endpoint keys
+  FieldRef (*config_field)(Config&);                 // set for ordinary keys
+  FieldRef (*endpoint_field)(llm::EndpointConfig&);  // set for per-endpoint keys
 };
 
 // Every key; row order is the order of resolved_yaml and of the README table.

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "core/config_schema.h"
+#include "config/config_schema.h"
 #include "core/status.h"
 
 namespace teamsrl::internal {

@@ -1,4 +1,7 @@
 // The experiment configuration: one YAML file, validated strictly (docs/architecture.md s.5).
+// The config layer composes the options each layer owns (llm/options.h, rl/options.h,
+// io/seeds_options.h, evol's reward enums) with the commands' own sections defined here,
+// parses every enum-like value at load time and checks cross-key rules once.
 // Unknown keys, wrong types, out-of-range values and missing files are InvalidArgument
 // errors naming the key, the file and the line. `--set dotted.key=value` overrides any key.
 // Every key, its default and its meaning is listed in the README ("Configuration").
@@ -11,47 +14,12 @@
 
 #include "core/action.h"
 #include "core/status.h"
+#include "evol/review.h"
+#include "io/seeds_options.h"
+#include "llm/options.h"
+#include "rl/options.h"
 
 namespace teamsrl {
-
-struct EndpointConfig {
-  std::string backend = "sim";  // sim | openai
-  std::string base_url;         // openai: e.g. http://127.0.0.1:8000/v1
-  std::string model = "sim-1";
-  std::string api_key_env;  // name of the environment variable holding the key
-  std::string ca_path;      // openai: CA bundle file for TLS verification; empty = system
-  double temperature = 0.0;
-  double top_p = 1.0;
-  int max_tokens = 2048;
-  // openai: cap on one reply's body, bytes; 0 = DefaultMaxReplyBytes(max_tokens) of
-  // llm/openai/reply_checks.h.
-  int64_t max_reply_bytes = 0;
-  double timeout_s = 120.0;
-  int max_retries = 5;
-  int max_concurrency = 64;  // requests in flight per rank
-  double rpm = 0.0;          // 0 = unlimited (cluster-wide; split across ranks)
-  double tpm = 0.0;
-  double price_prompt_per_1k = 0.0;  // USD
-  double price_completion_per_1k = 0.0;
-  double latency_ms = 0.0;      // sim only: simulated latency per call
-  double latency_jitter = 0.0;  // sim only: relative jitter of the latency, in [0, 1]
-
-  bool operator==(const EndpointConfig&) const = default;
-};
-
-struct LlmConfig {
-  std::map<std::string, EndpointConfig> endpoints;  // default: {"sim": EndpointConfig{}}
-  std::string rewriter = "sim";
-  std::string reviewer = "sim";
-  std::string responder = "sim";
-  std::string cache_path;
-  std::string cache_mode = "off";  // off | read_write | replay
-  // Share of an iteration's (or chunk's) calls that may fail after their retries before
-  // the run stops; calls no retry can fix (HTTP 400/401/403/404) stop it at once.
-  double max_failed_share = 0.5;
-
-  bool operator==(const LlmConfig&) const = default;
-};
 
 struct RoleBudget {  // 0 = unlimited
   int64_t max_queries = 0;
@@ -70,20 +38,10 @@ struct BudgetConfig {  // 0 = unlimited; the run's totals, plus caps per role
   bool operator==(const BudgetConfig&) const = default;
 };
 
-struct SeedsConfig {
-  std::string path;             // empty: the single seed `env.initial_instruction`
-  std::string format = "auto";  // auto | jsonl | json | text
-  std::string instruction_field = "instruction";  // dotted, e.g. instances[0].input
-  std::string input_field = "input";
-  std::string on_bad_record = "fatal";  // fatal | skip
-
-  bool operator==(const SeedsConfig&) const = default;
-};
-
 struct RewardConfig {
-  std::string type = "not_equal";  // reviewer says "Not Equal" -> 1, else 0
-  std::string match = "exact";     // exact | normalized
-  double query_cost = 0.0;         // added per LLM query (recorded cost is always -1/query)
+  evol::RewardType type = evol::RewardType::kNotEqual;
+  evol::MatchMode match = evol::MatchMode::kExact;
+  double query_cost = 0.0;  // added per LLM query (recorded cost is always -1/query)
 
   bool operator==(const RewardConfig&) const = default;
 };
@@ -93,45 +51,11 @@ struct EnvConfig {
   std::string prompts_dir = "experiments/prompts";   // relative to the config file's repo root
   int episode_length = 6;
   std::string initial_instruction = "How to cook food?";
-  SeedsConfig seeds;
+  io::SeedsConfig seeds;
   bool carry_over = true;  // the instruction is carried from episode to episode
   RewardConfig reward;
 
   bool operator==(const EnvConfig&) const = default;
-};
-
-struct PolicyConfig {
-  std::string type = "gaussian_argmax";  // gaussian_argmax | categorical | uniform
-  std::vector<int> hidden = {64, 64};
-  double breadth_bias = 0.3;  // gaussian_argmax: added to breadth's entry before argmax
-  double init_log_std = 0.0;
-  double obs_clip = 5.0;  // running mean/std filter clip
-
-  bool operator==(const PolicyConfig&) const = default;
-};
-
-struct AlgoConfig {
-  std::string type = "trpo";  // trpo | ppo | reinforce
-  double gamma = 0.995;
-  double lambda = 0.97;
-  // TRPO
-  double max_kl = 0.01;
-  double damping = 0.1;
-  int cg_iters = 10;
-  double cg_residual_tol = 1e-10;
-  int line_search_steps = 10;
-  double accept_ratio = 0.1;
-  // value function (L-BFGS for TRPO)
-  int value_lbfgs_iters = 25;
-  double value_l2 = 1e-3;
-  // PPO / REINFORCE (Adam)
-  double learning_rate = 3e-4;
-  double value_learning_rate = 1e-3;
-  int epochs = 10;
-  double clip = 0.2;
-  double entropy_coef = 0.0;
-
-  bool operator==(const AlgoConfig&) const = default;
 };
 
 struct TrainConfig {
@@ -177,11 +101,11 @@ struct RunConfig {
 
 struct Config {
   RunConfig run;
-  LlmConfig llm;
+  llm::LlmConfig llm;
   BudgetConfig budget;
   EnvConfig env;
-  PolicyConfig policy;
-  AlgoConfig algo;
+  rl::PolicyConfig policy;
+  rl::AlgoConfig algo;
   TrainConfig train;
   GenerateConfig generate;
   BaselineConfig baseline;

@@ -1,7 +1,7 @@
 // Loading: reading the file, applying --set overrides, walking the document against the
 // schema (config_schema.h), assigning values (config_values.h), cross-key checks and path
 // resolution, and the resolved YAML (config_yaml.h).
-#include "core/config.h"
+#include "config/config.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -17,9 +17,9 @@
 #include <sstream>
 #include <utility>
 
-#include "core/config_schema.h"
-#include "core/config_values.h"
-#include "core/config_yaml.h"
+#include "config/config_schema.h"
+#include "config/config_values.h"
+#include "config/config_yaml.h"
 #include "core/install_paths.h"
 #include "core/text.h"
 
@@ -43,6 +43,52 @@ using internal::Line;
 using internal::Reporter;
 using internal::Schema;
 using internal::Suggestion;
+
+// `scheme://user:password@host/...`: the authority part holds an '@'.
+bool UrlHasUserInfo(const std::string& url) {
+  const size_t start = url.find("://");
+  if (start == std::string::npos) return false;
+  const size_t end = url.find_first_of("/?#", start + 3);
+  return url.substr(start + 3, end == std::string::npos ? end : end - start - 3).find('@') !=
+         std::string::npos;
+}
+
+bool ValidVariableName(const std::string& name) {
+  return !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+         });
+}
+
+// A variable name is a word or words (OPENAI_API_KEY, together_key); a key is a long run of
+// mixed letters and digits. Errors about either never repeat the value: it may be the key.
+bool LooksLikeAKey(const std::string& name) {
+  const auto count = [&](int (*pred)(int)) {
+    return std::count_if(name.begin(), name.end(),
+                         [pred](char c) { return pred(static_cast<unsigned char>(c)) != 0; });
+  };
+  return !ValidVariableName(name) ||
+         (name.size() >= 20 && count(::isdigit) >= 4 && count(::islower) >= 4 &&
+          count(::isupper) >= 1) ||
+         (name.size() >= 24 && count(::isdigit) >= 6);
+}
+
+Status CheckCredentials(const Reporter& rep, const std::string& path, const llm::EndpointConfig& ep,
+                        int url_line, int key_line) {
+  if (UrlHasUserInfo(ep.base_url)) {
+    return rep.Error(path + ".base_url", url_line,
+                     "credentials in the URL (user:password@host) would be stored in the run "
+                     "file and printed in logs; remove them and put the key in the environment "
+                     "variable named by api_key_env (sent as the Authorization header)");
+  }
+  if (!ep.api_key_env.empty() && LooksLikeAKey(ep.api_key_env)) {
+    return rep.Error(path + ".api_key_env", key_line,
+                     "expected the name of an environment variable (letters, digits and _, "
+                     "e.g. OPENAI_API_KEY), got a value that looks like a key itself (not "
+                     "repeated here); export the key and name its variable");
+  }
+  return OkStatus();
+}
 
 bool ValidEndpointName(const std::string& name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
@@ -208,7 +254,9 @@ Status Loader::Validate(Config& c) const {
   }
   for (const auto& [name, ep] : c.llm.endpoints) {
     const std::string path = std::string(kEndpoints) + "." + name;
-    if (ep.backend == "openai" && ep.base_url.empty()) {
+    TEAMSRL_RETURN_IF_ERROR(CheckCredentials(rep_, path, ep, LineOf(path + ".base_url"),
+                                             LineOf(path + ".api_key_env")));
+    if (ep.backend == llm::Backend::kOpenai && ep.base_url.empty()) {
       return rep_.Error(path + ".base_url", LineOf(path + ".backend"),
                         "backend openai needs a base_url (e.g. http://127.0.0.1:8000/v1)",
                         path + ".backend");
@@ -239,11 +287,13 @@ Status Loader::Validate(Config& c) const {
     return rep_.Error("env.seeds.path", LineOf("env.seeds.path"),
                       "file not found: " + c.env.seeds.path);
   }
-  if (c.llm.cache_mode == "replay") {
-    if (c.llm.cache_path.empty()) {
-      return rep_.Error("llm.cache.path", LineOf("llm.cache.mode"),
-                        "cache mode replay needs a cache path");
-    }
+  if (c.llm.cache_mode != llm::CacheMode::kOff && c.llm.cache_path.empty()) {
+    return rep_.Error(
+        "llm.cache.path", LineOf("llm.cache.mode"),
+        "cache mode " + std::string(EnumName(c.llm.cache_mode)) + " needs a cache path",
+        "llm.cache.mode");
+  }
+  if (c.llm.cache_mode == llm::CacheMode::kReplay) {
     if (!fs::exists(c.llm.cache_path, ec)) {
       return rep_.Error("llm.cache.path", LineOf("llm.cache.path"),
                         "cache mode replay: file not found: " + c.llm.cache_path);
@@ -305,8 +355,8 @@ Result<Config> Loader::Load(const std::string& text, const std::vector<std::stri
 
     Config c;
     c.llm.endpoints.clear();
-    for (const std::string& ep : endpoint_names_) c.llm.endpoints[ep] = EndpointConfig{};
-    if (c.llm.endpoints.empty()) c.llm.endpoints["sim"] = EndpointConfig{};
+    for (const std::string& ep : endpoint_names_) c.llm.endpoints[ep] = llm::EndpointConfig{};
+    if (c.llm.endpoints.empty()) c.llm.endpoints["sim"] = llm::EndpointConfig{};
     for (const Entry& e : entries_) {
       FieldRef field = e.spec->config_field
                            ? e.spec->config_field(c)
@@ -369,7 +419,7 @@ Result<Config> LoadConfig(const std::string& path, const std::vector<std::string
 
 std::string ConfigKeyReference() {
   Config defaults;
-  EndpointConfig endpoint_defaults;
+  llm::EndpointConfig endpoint_defaults;
   std::string out =
       "| key | type | default | meaning |\n"
       "| --- | --- | --- | --- |\n";

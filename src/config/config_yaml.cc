@@ -1,4 +1,4 @@
-#include "core/config_yaml.h"
+#include "config/config_yaml.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -8,8 +8,8 @@
 #include <variant>
 #include <vector>
 
-#include "core/config_schema.h"
-#include "core/config_values.h"
+#include "config/config_schema.h"
+#include "config/config_values.h"
 #include "core/text.h"
 
 namespace teamsrl::internal {
@@ -31,7 +31,9 @@ YAML::Node ToYaml(const FieldRef& field) {
     }
   } else {
     node = YAML::Node(FormatValue(field));
-    if (std::holds_alternative<std::string*>(field)) node.SetTag("str");
+    if (std::holds_alternative<std::string*>(field) || std::holds_alternative<EnumRef>(field)) {
+      node.SetTag("str");
+    }
   }
   return node;
 }

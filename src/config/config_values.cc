@@ -1,8 +1,9 @@
-#include "core/config_values.h"
+#include "config/config_values.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <span>
 #include <sstream>
 #include <string_view>
 #include <type_traits>
@@ -18,6 +19,11 @@ std::vector<std::string> SplitChoices(std::string_view choices) {
 }
 std::string ListChoices(std::string_view choices) {
   return ReplaceAll(std::string(choices), "|", ", ");
+}
+std::string JoinNames(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::string_view n : names) (out += out.empty() ? "" : "|") += n;
+  return out;
 }
 
 std::string FormatDouble(double v) {
@@ -45,15 +51,19 @@ std::string RangeText(const Rule& r) {
 std::string Expected(const KeySpec& spec) {
   // Only the field's type matters here; the probes are never written.
   static Config probe_config;
-  static EndpointConfig probe_endpoint;
+  static llm::EndpointConfig probe_endpoint;
   FieldRef probe =
       spec.config_field ? spec.config_field(probe_config) : spec.endpoint_field(probe_endpoint);
   const Rule& r = spec.rule;
   return std::visit(
-      [&](auto* p) -> std::string {
+      [&](auto p) -> std::string {
         using T = std::remove_pointer_t<decltype(p)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          if (!r.choices.empty()) return "one of " + ListChoices(r.choices);
+        if constexpr (std::is_same_v<T, EnumRef>) {
+          return "one of " + ListChoices(JoinNames(p.names));
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          if (!r.choices.empty()) {
+            return "one of " + ListChoices(r.choices) + (r.non_empty ? "" : ", or empty");
+          }
           return r.non_empty ? "a non-empty string" : "a string";
         } else if constexpr (std::is_same_v<T, bool>) {
           return "true or false";
@@ -96,9 +106,11 @@ std::string Describe(const YAML::Node& node) {
 
 std::string FormatValue(const FieldRef& field) {
   return std::visit(
-      [](auto* p) -> std::string {
+      [](auto p) -> std::string {
         using T = std::remove_pointer_t<decltype(p)>;
-        if constexpr (std::is_same_v<T, std::string>) {
+        if constexpr (std::is_same_v<T, EnumRef>) {
+          return std::string(p.names[static_cast<size_t>(p.get(p.field))]);
+        } else if constexpr (std::is_same_v<T, std::string>) {
           return *p;
         } else if constexpr (std::is_same_v<T, bool>) {
           return *p ? "true" : "false";
@@ -181,21 +193,21 @@ Status ParseDouble(const Reporter& rep, const Entry& e, const YAML::Node& node, 
   return OkStatus();
 }
 
-Status CheckChoice(const Reporter& rep, const Entry& e, const std::string& value, int line,
-                   bool in_list) {
+Status CheckChoice(const Reporter& rep, const Entry& e, std::string_view choices,
+                   const std::string& value, int line, bool in_list) {
   const Rule& r = e.spec->rule;
-  if (r.choices.empty()) return OkStatus();
-  std::vector<std::string> allowed = SplitChoices(r.choices);
+  if (choices.empty()) return OkStatus();
+  std::vector<std::string> allowed = SplitChoices(choices);
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return OkStatus();
   std::string near = Closest(value, allowed);
   std::string hint = near.empty() ? "" : "; did you mean " + near + "?";
   if (in_list) {
     return rep.Error(e.path, line,
                      "unknown " + std::string(r.item) + " \"" + value +
-                         "\"; allowed: " + ListChoices(r.choices) + hint);
+                         "\"; allowed: " + ListChoices(choices) + hint);
   }
   return rep.Error(e.path, line,
-                   "expected one of " + ListChoices(r.choices) + ", got \"" + value + "\"" + hint);
+                   "expected one of " + ListChoices(choices) + ", got \"" + value + "\"" + hint);
 }
 
 Status ParseString(const Reporter& rep, const Entry& e, const YAML::Node& node, std::string* out) {
@@ -209,7 +221,21 @@ Status ParseString(const Reporter& rep, const Entry& e, const YAML::Node& node, 
   if (e.spec->rule.non_empty && out->empty()) {
     return rep.Error(e.path, e.line, "expected " + Expected(*e.spec) + ", got an empty value");
   }
-  return CheckChoice(rep, e, *out, e.line, /*in_list=*/false);
+  if (out->empty()) return OkStatus();  // a string with choices that may be left empty
+  return CheckChoice(rep, e, e.spec->rule.choices, *out, e.line, /*in_list=*/false);
+}
+
+// An enum's value is one of its names, parsed here once (docs/architecture.md s.5).
+Status ParseEnum(const Reporter& rep, const Entry& e, const YAML::Node& node, const EnumRef& out) {
+  if (!node.IsScalar()) return TypeError(rep, e, node);
+  const std::string& name = node.Scalar();
+  for (size_t i = 0; i < out.names.size(); ++i) {
+    if (out.names[i] == name) {
+      out.set(out.field, static_cast<int>(i));
+      return OkStatus();
+    }
+  }
+  return CheckChoice(rep, e, JoinNames(out.names), name, e.line, /*in_list=*/false);
 }
 
 Status ParseBool(const Reporter& rep, const Entry& e, const YAML::Node& node, bool* out) {
@@ -233,7 +259,7 @@ Status ParseList(const Reporter& rep, const Entry& e, const YAML::Node& node, st
     } else {
       if (!item.IsScalar()) return TypeError(rep, e, item);
       value = item.Scalar();
-      TEAMSRL_RETURN_IF_ERROR(CheckChoice(rep, e, value, line, /*in_list=*/true));
+      TEAMSRL_RETURN_IF_ERROR(CheckChoice(rep, e, r.choices, value, line, /*in_list=*/true));
     }
     if (r.unique && std::find(values.begin(), values.end(), value) != values.end()) {
       std::ostringstream v;
@@ -252,9 +278,11 @@ Status ParseList(const Reporter& rep, const Entry& e, const YAML::Node& node, st
 
 Status Assign(const Reporter& rep, const Entry& e, FieldRef field) {
   return std::visit(
-      [&](auto* p) -> Status {
+      [&](auto p) -> Status {
         using T = std::remove_pointer_t<decltype(p)>;
-        if constexpr (std::is_same_v<T, std::string>) {
+        if constexpr (std::is_same_v<T, EnumRef>) {
+          return ParseEnum(rep, e, e.value, p);
+        } else if constexpr (std::is_same_v<T, std::string>) {
           return ParseString(rep, e, e.value, p);
         } else if constexpr (std::is_same_v<T, bool>) {
           return ParseBool(rep, e, e.value, p);

@@ -1,4 +1,4 @@
-#include "core/config_schema.h"
+#include "config/config_schema.h"
 
 #include <algorithm>
 #include <set>
@@ -53,6 +53,12 @@ Rule ActionList() {
   return r;
 }
 
+Rule OptionalAction() {  // "" or one of the catalogue
+  Rule r;
+  r.choices = ActionChoices();
+  return r;
+}
+
 Rule EliminationRuleList() {  // may be empty: no rule
   Rule r;
   r.choices = "equal|sorry|stopwords|prompt_leak";
@@ -63,10 +69,10 @@ Rule EliminationRuleList() {  // may be empty: no rule
 
 // clang-format off
 #define TEAMSRL_KEY(path, member, rule, doc) \
-  KeySpec{path, rule, doc, [](Config& c) -> FieldRef { return &c.member; }, nullptr}
+  KeySpec{path, rule, doc, [](Config& c) -> FieldRef { return Ref(&c.member); }, nullptr}
 #define TEAMSRL_ENDPOINT_KEY(name, rule, doc) \
   KeySpec{"llm.endpoints.*." #name, rule, doc, nullptr, \
-          [](EndpointConfig& e) -> FieldRef { return &e.name; }}
+          [](llm::EndpointConfig& e) -> FieldRef { return Ref(&e.name); }}
 // clang-format on
 
 }  // namespace
@@ -82,7 +88,7 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_KEY("run.progress_interval_s", run.progress_interval_s, Positive(),
                   "Seconds between progress log lines when not on a terminal (train, generate, "
                   "baseline)."),
-      TEAMSRL_ENDPOINT_KEY(backend, OneOf("sim|openai"),
+      TEAMSRL_ENDPOINT_KEY(backend, Any(),
                            "`sim`: built-in offline simulator; `openai`: OpenAI-compatible "
                            "server. Without `llm.endpoints` one endpoint `sim` is defined."),
       TEAMSRL_ENDPOINT_KEY(base_url, Any(), "openai: server URL, e.g. `http://127.0.0.1:8000/v1`."),
@@ -117,7 +123,7 @@ const std::vector<KeySpec>& Schema() {
                   "Endpoint that answers final instructions (generate, baseline)."),
       TEAMSRL_KEY("llm.cache.path", llm.cache_path, Any(),
                   "Persistent response cache; empty = none. Relative: see below."),
-      TEAMSRL_KEY("llm.cache.mode", llm.cache_mode, OneOf("off|read_write|replay"),
+      TEAMSRL_KEY("llm.cache.mode", llm.cache_mode, Any(),
                   "`read_write` uses and fills the cache; `replay` answers only from it (a "
                   "miss is an error)."),
       TEAMSRL_KEY("llm.max_failed_share", llm.max_failed_share, Unit(),
@@ -159,24 +165,24 @@ const std::vector<KeySpec>& Schema() {
                   "The seed instruction when `env.seeds.path` is empty."),
       TEAMSRL_KEY("env.seeds.path", env.seeds.path, Any(),
                   "Seed instruction file; empty = only `env.initial_instruction`."),
-      TEAMSRL_KEY("env.seeds.format", env.seeds.format, OneOf("auto|jsonl|json|text"),
+      TEAMSRL_KEY("env.seeds.format", env.seeds.format, Any(),
                   "Seed file format; `auto` goes by the extension."),
       TEAMSRL_KEY("env.seeds.fields.instruction", env.seeds.instruction_field, NonEmpty(),
                   "Field holding the instruction (dotted, e.g. `instances[0].input`)."),
       TEAMSRL_KEY("env.seeds.fields.input", env.seeds.input_field, Any(),
                   "Field holding the optional input (kept in the record, not sent)."),
-      TEAMSRL_KEY("env.seeds.on_bad_record", env.seeds.on_bad_record, OneOf("fatal|skip"),
+      TEAMSRL_KEY("env.seeds.on_bad_record", env.seeds.on_bad_record, Any(),
                   "What a malformed seed record does."),
       TEAMSRL_KEY("env.carry_over", env.carry_over, Any(),
                   "Carry the instruction from episode to episode instead of resetting it."),
-      TEAMSRL_KEY("env.reward.type", env.reward.type, OneOf("not_equal"),
+      TEAMSRL_KEY("env.reward.type", env.reward.type, Any(),
                   "`not_equal`: 1 when the reviewer says `Not Equal`, else 0."),
-      TEAMSRL_KEY("env.reward.match", env.reward.match, OneOf("exact|normalized"),
+      TEAMSRL_KEY("env.reward.match", env.reward.match, Any(),
                   "How the reviewer's reply is compared with `Not Equal`."),
       TEAMSRL_KEY("env.reward.query_cost", env.reward.query_cost, Any(),
                   "Added to the reward per LLM query (e.g. -0.1); the recorded cost is -1 "
                   "per query regardless."),
-      TEAMSRL_KEY("policy.type", policy.type, OneOf("gaussian_argmax|categorical|uniform"),
+      TEAMSRL_KEY("policy.type", policy.type, Any(),
                   "`gaussian_argmax`: the released code's policy; `categorical`: softmax; "
                   "`uniform`: random control."),
       TEAMSRL_KEY("policy.hidden", policy.hidden, AtLeast(1), "Hidden layer sizes of the MLPs."),
@@ -186,7 +192,7 @@ const std::vector<KeySpec>& Schema() {
                   "Initial log standard deviation of the Gaussian."),
       TEAMSRL_KEY("policy.obs_clip", policy.obs_clip, Positive(),
                   "Clip of the running mean/std observation filter."),
-      TEAMSRL_KEY("algo.type", algo.type, OneOf("trpo|ppo|reinforce"), "Learner."),
+      TEAMSRL_KEY("algo.type", algo.type, Any(), "Learner."),
       TEAMSRL_KEY("algo.gamma", algo.gamma, Unit(), "Discount."),
       TEAMSRL_KEY("algo.lambda", algo.lambda, Unit(), "GAE lambda."),
       TEAMSRL_KEY("algo.max_kl", algo.max_kl, Positive(), "TRPO: KL step size."),
@@ -223,7 +229,7 @@ const std::vector<KeySpec>& Schema() {
                   "generate: 0-based steps forced to `breadth` (paper: [1, 4])."),
       TEAMSRL_KEY("generate.add_constraints_bias", generate.add_constraints_bias, Any(),
                   "generate: added to `add_constraints`' entry before the policy's choice."),
-      TEAMSRL_KEY("generate.replace_breadth_with", generate.replace_breadth_with, Any(),
+      TEAMSRL_KEY("generate.replace_breadth_with", generate.replace_breadth_with, OptionalAction(),
                   "generate: action replacing a policy-chosen `breadth`; empty = keep it."),
       TEAMSRL_KEY("generate.eliminate", generate.eliminate, EliminationRuleList(),
                   "generate: elimination rules (equal|sorry|stopwords|prompt_leak); `equal` adds a "

@@ -1,4 +1,4 @@
-#include "core/config.h"
+#include "config/config.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,6 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // Each test gets a throwaway repository: ROOT/experiments/{prompts,seeds}, so relative
@@ -68,13 +69,13 @@ TEST_F(ConfigTest, DefaultsFromStructInitializers) {
   EXPECT_EQ(c.run.seed, 543u);
   EXPECT_EQ(c.run.out_dir, "runs/run");  // stays relative to the working directory
   ASSERT_EQ(c.llm.endpoints.size(), 1u);
-  EXPECT_EQ(c.llm.endpoints.at("sim"), EndpointConfig{});
+  EXPECT_EQ(c.llm.endpoints.at("sim"), llm::EndpointConfig{});
   EXPECT_EQ(c.llm.rewriter, "sim");
   EXPECT_EQ(c.budget, BudgetConfig{});
   EXPECT_EQ(c.env.actions.size(), 6u);
   EXPECT_EQ(c.env.episode_length, 6);
-  EXPECT_EQ(c.policy, PolicyConfig{});
-  EXPECT_EQ(c.algo, AlgoConfig{});
+  EXPECT_EQ(c.policy, rl::PolicyConfig{});
+  EXPECT_EQ(c.algo, rl::AlgoConfig{});
   EXPECT_EQ(c.train, TrainConfig{});
   EXPECT_EQ(c.base_dir, root_.string());
   EXPECT_EQ(c.source_path, File());
@@ -116,7 +117,7 @@ TEST_F(ConfigTest, EndpointsAndRoles) {
       "  roles: {rewriter: local, reviewer: local, responder: fake}\n");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->llm.endpoints.size(), 2u);  // no implicit `sim` once endpoints are given
-  EXPECT_EQ(r->llm.endpoints.at("local").backend, "openai");
+  EXPECT_EQ(r->llm.endpoints.at("local").backend, llm::Backend::kOpenai);
   EXPECT_EQ(r->llm.endpoints.at("local").rpm, 60.0);
   EXPECT_EQ(r->llm.endpoints.at("local").model, "sim-1");  // defaults per endpoint
   EXPECT_EQ(r->llm.endpoints.at("fake").latency_ms, 5.0);
@@ -290,6 +291,47 @@ TEST_F(ConfigTest, InvalidEnumListsAllowedValues) {
               StartsWith(At(2) + "env.seeds.format: expected one of auto, jsonl, json, text"));
 }
 
+// Every enum-like key is parsed once, here, into the enum its layer owns; the names come
+// from the layer's one table (core/enum_names.h), so a value read back prints as written.
+TEST_F(ConfigTest, EnumKeysParseIntoTheirLayersEnums) {
+  std::ofstream(root_ / "c.db") << "x";
+  Result<Config> r = Load(
+      "llm:\n  endpoints: {a: {backend: openai, base_url: 'http://h/v1'}, b: {}}\n"
+      "  roles: {rewriter: a, reviewer: b, responder: b}\n"
+      "  cache: {mode: read_write, path: c.db}\n"
+      "env:\n  seeds: {format: text, on_bad_record: skip}\n  reward: {match: normalized}\n"
+      "policy: {type: categorical}\nalgo: {type: reinforce}\n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->llm.endpoints.at("a").backend, llm::Backend::kOpenai);
+  EXPECT_EQ(r->llm.endpoints.at("b").backend, llm::Backend::kSim);
+  EXPECT_EQ(r->llm.cache_mode, llm::CacheMode::kReadWrite);
+  EXPECT_EQ(r->env.seeds.format, io::SeedFormat::kText);
+  EXPECT_EQ(r->env.seeds.on_bad_record, io::OnBadRecord::kSkip);
+  EXPECT_EQ(r->env.reward.match, evol::MatchMode::kNormalized);
+  EXPECT_EQ(r->policy.type, rl::PolicyType::kCategorical);
+  EXPECT_EQ(r->algo.type, rl::AlgoType::kReinforce);
+  for (const char* line :
+       {"backend: openai", "mode: read_write", "format: text", "on_bad_record: skip",
+        "match: normalized", "type: categorical", "type: reinforce"}) {
+    EXPECT_THAT(r->resolved_yaml, HasSubstr(line));
+  }
+  // `off` would read as false to a YAML 1.1 reader: quoted like any such string.
+  EXPECT_THAT(Load("run: {}\n")->resolved_yaml, HasSubstr("mode: \"off\""));
+}
+
+TEST_F(ConfigTest, ReplaceBreadthWithIsAnActionOrEmpty) {
+  EXPECT_EQ(Error("generate:\n  replace_breadth_with: deepen\n"),
+            At(2) +
+                "generate.replace_breadth_with: expected one of breadth, add_constraints, "
+                "deepening, concretizing, increase_reasoning, complicate_input, got \"deepen\"; "
+                "did you mean deepening?");
+  Result<Config> keep = Load("generate:\n  replace_breadth_with: ''\n");
+  ASSERT_TRUE(keep.ok()) << keep.status().ToString();
+  EXPECT_EQ(keep->generate.replace_breadth_with, "");
+  EXPECT_EQ(Load("generate:\n  replace_breadth_with: deepening\n")->generate.replace_breadth_with,
+            "deepening");
+}
+
 TEST_F(ConfigTest, Actions) {
   EXPECT_EQ(Error("env:\n  actions:\n    - breadth\n    - deepening\n    - breadth\n"),
             At(5) + "env.actions: duplicate action \"breadth\"");
@@ -345,15 +387,58 @@ TEST_F(ConfigTest, EndpointChecks) {
             At(3) + "llm.endpoints.sim: expected a mapping, got 3");
 }
 
+// Issue 9 item 4: credentials in a URL, or a key where a variable name belongs, would be
+// stored in the run file (config_yaml, command) and printed; refused at load, and the
+// message never repeats the secret.
+TEST_F(ConfigTest, CredentialsInTheUrlOrAKeyForAVariableNameAreRefused) {
+  const std::string secret = "s3cr3t-Pa55word";
+  for (const std::string& url :
+       std::vector<std::string>{"http://alice:" + secret + "@127.0.0.1:8000/v1",
+                                "https://" + secret + "@api.example.com/v1"}) {
+    const std::string m = Error(
+        "llm:\n  endpoints:\n    sim:\n      backend: openai\n"
+        "      base_url: '" +
+        url + "'\n");
+    EXPECT_THAT(m, StartsWith(At(5) + "llm.endpoints.sim.base_url: credentials in the URL"));
+    EXPECT_THAT(m, Not(HasSubstr(secret)));
+    const std::string o =
+        Error("run: {}\n", {"llm.endpoints.sim={backend: openai, base_url: '" + url + "'}"});
+    EXPECT_THAT(o, StartsWith("--set llm.endpoints.sim.base_url: credentials in the URL"));
+    EXPECT_THAT(o, Not(HasSubstr(secret)));
+  }
+  // An '@' after the authority (a path or query) is not user info.
+  EXPECT_TRUE(Load("llm:\n  endpoints:\n    sim: {backend: openai, base_url: "
+                   "'http://h:8000/v1?user=a@b'}\n")
+                  .ok());
+
+  for (const std::string& key : std::vector<std::string>{
+           "sk-proj-" + secret, "0123456789abcdef0123456789abcdef", "AbCdEf0123456789xYz9"}) {
+    const std::string m = Error("llm:\n  endpoints:\n    sim:\n      api_key_env: '" + key + "'\n");
+    EXPECT_THAT(m, StartsWith(At(4) + "llm.endpoints.sim.api_key_env: expected the name of an "
+                                      "environment variable"))
+        << key;
+    EXPECT_THAT(m, Not(HasSubstr(key)));
+  }
+  for (const std::string name : {"OPENAI_API_KEY", "together_key", "KEY2", "MY_VLLM_TOKEN_2024"}) {
+    Result<Config> r = Load("llm:\n  endpoints:\n    sim: {api_key_env: " + name + "}\n");
+    EXPECT_TRUE(r.ok()) << name << ": " << r.status().ToString();
+  }
+}
+
 TEST_F(ConfigTest, CacheReplayNeedsPath) {
   EXPECT_EQ(Error("llm:\n  cache:\n    mode: replay\n"),
             At(3) + "llm.cache.path: cache mode replay needs a cache path");
+  // Checked once, at load (the router takes it as a precondition).
+  EXPECT_EQ(Error("llm:\n  cache:\n    mode: read_write\n"),
+            At(3) + "llm.cache.path: cache mode read_write needs a cache path");
+  EXPECT_EQ(Error("run: {}\n", {"llm.cache.mode=read_write"}),
+            "--set llm.cache.path: cache mode read_write needs a cache path");
   EXPECT_THAT(Error("llm:\n  cache:\n    mode: replay\n    path: c.db\n"),
               StartsWith(At(4) + "llm.cache.path: cache mode replay: file not found"));
   std::ofstream(root_ / "c.db") << "x";
   Result<Config> r = Load("llm:\n  cache:\n    mode: replay\n    path: c.db\n");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->llm.cache_mode, "replay");
+  EXPECT_EQ(r->llm.cache_mode, llm::CacheMode::kReplay);
 }
 
 // --- --set overrides -----------------------------------------------------------------
@@ -522,10 +607,10 @@ TEST(ShippedConfigs, PaperTrainLoads) {
   EXPECT_EQ(c.env.episode_length, 6);
   EXPECT_TRUE(c.env.carry_over);
   EXPECT_EQ(c.env.initial_instruction, "How to cook food?");
-  EXPECT_EQ(c.policy.type, "gaussian_argmax");
+  EXPECT_EQ(c.policy.type, rl::PolicyType::kGaussianArgmax);
   EXPECT_EQ(c.policy.hidden, (std::vector<int>{64, 64}));
   EXPECT_EQ(c.policy.breadth_bias, 0.3);
-  EXPECT_EQ(c.algo, AlgoConfig{});  // the defaults are the paper's values
+  EXPECT_EQ(c.algo, rl::AlgoConfig{});  // the defaults are the paper's values
   EXPECT_EQ(c.train.iterations, 200);
   EXPECT_EQ(c.train.actors, 1);
   EXPECT_EQ(c.train.episodes_per_actor, 1);
@@ -542,8 +627,8 @@ TEST(ShippedConfigs, QuickstartLoads) {
   EXPECT_EQ(r->train.actors, 8);
   EXPECT_EQ(r->train.iterations, 30);
   EXPECT_EQ(r->llm.endpoints.at("sim").latency_ms, 0.0);
-  EXPECT_EQ(r->llm.endpoints.at("sim").backend, "sim");
-  EXPECT_EQ(r->algo, AlgoConfig{});
+  EXPECT_EQ(r->llm.endpoints.at("sim").backend, llm::Backend::kSim);
+  EXPECT_EQ(r->algo, rl::AlgoConfig{});
 }
 
 }  // namespace

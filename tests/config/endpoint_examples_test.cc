@@ -1,0 +1,38 @@
+// The shipped endpoint examples (experiments/endpoints/) load through the real config
+// loader and build a backend.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "llm/backend_factory.h"
+
+namespace teamsrl {
+namespace {
+
+// The shipped endpoint examples load through the real config loader and build a backend.
+TEST(EndpointExamplesTest, ShippedExamplesLoadAndBuild) {
+  const std::map<std::string, std::string> urls = {{"openai", "https://api.openai.com/v1"},
+                                                   {"vllm", "http://127.0.0.1:8000/v1"},
+                                                   {"llamacpp", "http://127.0.0.1:8080/v1"},
+                                                   {"ollama", "http://127.0.0.1:11434/v1"}};
+  for (const auto& [name, url] : urls) {
+    const std::string path =
+        std::string(TEAMSRL_SOURCE_DIR) + "/experiments/endpoints/" + name + ".yaml";
+    Result<Config> cfg = LoadConfig(path, {});
+    ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+    ASSERT_EQ(cfg->llm.endpoints.count(name), 1u) << path;
+    const llm::EndpointConfig& e = cfg->llm.endpoints.at(name);
+    EXPECT_EQ(e.backend, llm::Backend::kOpenai);
+    EXPECT_EQ(e.base_url, url);
+    EXPECT_EQ(cfg->llm.rewriter, name);
+    EXPECT_EQ(!e.api_key_env.empty(), name == "openai");
+    Result<std::unique_ptr<llm::Client>> b = llm::MakeBackend(name, e, 1);
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+  }
+}
+
+}  // namespace
+}  // namespace teamsrl
