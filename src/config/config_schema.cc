@@ -100,6 +100,9 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_ENDPOINT_KEY(temperature, AtLeast(0), "Sampling temperature; 0 = greedy."),
       TEAMSRL_ENDPOINT_KEY(top_p, Unit(), "Nucleus sampling probability mass."),
       TEAMSRL_ENDPOINT_KEY(max_tokens, AtLeast(1), "Maximum completion tokens per call."),
+      TEAMSRL_ENDPOINT_KEY(max_reply_bytes, AtLeast(0),
+                           "openai: largest reply body accepted, bytes; a longer reply fails the "
+                           "call. 0 = max(1 MiB, 64 x `max_tokens`); above 256 MiB = 256 MiB."),
       TEAMSRL_ENDPOINT_KEY(timeout_s, Positive(), "Per-request timeout, seconds."),
       TEAMSRL_ENDPOINT_KEY(max_retries, AtLeast(0), "Retries of a retryable failure."),
       TEAMSRL_ENDPOINT_KEY(max_concurrency, AtLeast(1), "Requests in flight per rank."),

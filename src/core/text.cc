@@ -65,6 +65,11 @@ size_t WordCount(std::string_view s) {
   return n;
 }
 
+std::string ReplaceNul(std::string s) {
+  if (s.find('\0') == std::string::npos) return s;
+  return ReplaceAll(std::move(s), std::string_view("\0", 1), "\xEF\xBF\xBD");
+}
+
 int EstimateTokens(std::string_view s) { return static_cast<int>((s.size() + 3) / 4); }
 
 std::vector<std::string> Split(std::string_view s, char sep) {

@@ -19,6 +19,9 @@ int EstimateTokens(std::string_view s);
 std::vector<std::string> Split(std::string_view s, char sep);
 bool StartsWith(std::string_view s, std::string_view prefix);
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
+// `s` with each NUL byte replaced by U+FFFD: HDF5 variable-length strings end at the
+// first NUL, so text that must read back whole (run files, data sets) holds none.
+std::string ReplaceNul(std::string s);
 // Replaces every occurrence of `from` in `s` with `to`.
 std::string ReplaceAll(std::string s, std::string_view from, std::string_view to);
 

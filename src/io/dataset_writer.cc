@@ -13,6 +13,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/text.h"
 #include "io/safe_file.h"
 
 namespace teamsrl::io {
@@ -76,9 +77,10 @@ Result<CommitPoint> ReadProgress(const std::string& path) {
 
 std::string SampleLineJson(const SampleLine& line, std::string_view step_key) {
   OrderedJson j;
-  j["instruction"] = line.instruction;
-  j["input"] = line.input;
-  j["output"] = line.output;
+  // As RunFile::AddText stores them: the data set and /text/strings hold the same text.
+  j["instruction"] = ReplaceNul(line.instruction);
+  j["input"] = ReplaceNul(line.input);
+  j["output"] = ReplaceNul(line.output);
   j["seed_index"] = line.seed_index;
   j[std::string(step_key)] = line.step;
   j["action"] = line.action;

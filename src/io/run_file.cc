@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/text.h"
 #include "io/attributes.h"
 #include "io/hdf5_handle.h"
 #include "io/safe_file.h"
@@ -189,7 +190,8 @@ void RunFile::AppendSamples(const std::vector<SampleRow>& rows) {
 int64_t RunFile::AddText(std::string_view text) {
   TEAMSRL_CHECK(is_open()) << "add text to closed run file " << path_;
   int64_t id = text_count();
-  state_->pending_texts.emplace_back(text);
+  // HDF5 variable-length strings end at NUL: keep the text whole (core/text.h).
+  state_->pending_texts.push_back(ReplaceNul(std::string(text)));
   return id;
 }
 

@@ -73,7 +73,8 @@ TableSchema CallSchema(const std::vector<std::string>& role_names,
                                  TEAMSRL_COLUMN(R, completion_tokens, T::kInt64),
                                  TEAMSRL_COLUMN(R, cached, T::kInt8),
                                  TEAMSRL_COLUMN(R, endpoint, T::kInt32),
-                                 TEAMSRL_COLUMN(R, error_id, T::kInt64)};
+                                 TEAMSRL_COLUMN(R, error_id, T::kInt64),
+                                 TEAMSRL_COLUMN(R, usage_estimated, T::kInt8)};
   columns[2].enum_names = role_names;
   columns[3].enum_names = StatusCodeNames();
   columns[10].enum_names = endpoint_names;

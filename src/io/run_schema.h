@@ -79,8 +79,9 @@ struct CallRow {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int8_t cached = 0;
-  int32_t endpoint = 0;   // enum: endpoint_names
-  int64_t error_id = -1;  // text id of the error message, -1 = none
+  int32_t endpoint = 0;        // enum: endpoint_names
+  int64_t error_id = -1;       // text id of the error message, -1 = none
+  int8_t usage_estimated = 0;  // the server's usage was implausible: the estimate is used
 };
 
 struct BudgetRow {

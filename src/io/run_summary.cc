@@ -6,6 +6,7 @@
 #include <numeric>
 #include <vector>
 
+#include "core/saturating.h"
 #include "core/text.h"
 #include "io/run_reader.h"
 #include "io/table.h"
@@ -115,8 +116,8 @@ Status AppendCalls(hid_t file, const RunInfo& info, std::string& out) {
     for (Totals* t : {&total, role[i] >= 0 ? &by_role[role[i]] : nullptr}) {
       if (t == nullptr) continue;
       t->calls += 1;
-      t->prompt += prompt[i];
-      t->completion += completion[i];
+      t->prompt = SaturatingAdd(t->prompt, prompt[i]);  // a file's numbers: no UB on overflow
+      t->completion = SaturatingAdd(t->completion, completion[i]);
       t->cached += cached[i] != 0;
       t->failed += status[i] != 0;
     }

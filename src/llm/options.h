@@ -2,6 +2,7 @@
 // (config keys `llm.*`; every key is documented in the README's "Configuration" table).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ struct EndpointConfig {
   double temperature = 0.0;
   double top_p = 1.0;
   int max_tokens = 2048;
+  // openai: cap on one reply's body, bytes; 0 = DefaultMaxReplyBytes(max_tokens) of
+  // llm/openai/reply_checks.h.
+  int64_t max_reply_bytes = 0;
   double timeout_s = 120.0;
   int max_retries = 5;
   int max_concurrency = 64;  // requests in flight per rank

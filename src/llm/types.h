@@ -89,6 +89,9 @@ struct Completion {
   int attempts = 1;
   double latency_ms = 0.0;
   bool cached = false;
+  // The server's usage was implausible (negative, overflowing, far from the text's
+  // size), so `usage` is the estimate (llm/openai/reply_checks.h).
+  bool usage_estimated = false;
 };
 
 }  // namespace teamsrl::llm

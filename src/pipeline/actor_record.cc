@@ -11,6 +11,7 @@ CallRecord ToCallRecord(const llm::Completion& c) {
   r.http_status = c.http_status;
   r.attempts = c.attempts;
   r.cached = c.cached ? 1 : 0;
+  r.usage_estimated = c.usage_estimated ? 1 : 0;
   r.latency_ms = c.latency_ms;
   r.prompt_tokens = c.usage.prompt_tokens;
   r.completion_tokens = c.usage.completion_tokens;
@@ -24,6 +25,7 @@ void PutCallRecord(ByteWriter& w, const CallRecord& c) {
   w.Put(c.http_status);
   w.Put(c.attempts);
   w.Put(c.cached);
+  w.Put(c.usage_estimated);
   w.Put(c.latency_ms);
   w.Put(c.prompt_tokens);
   w.Put(c.completion_tokens);
@@ -37,6 +39,7 @@ CallRecord GetCallRecord(ByteReader& r) {
   c.http_status = r.Get<int32_t>();
   c.attempts = r.Get<int32_t>();
   c.cached = r.Get<int8_t>();
+  c.usage_estimated = r.Get<int8_t>();
   c.latency_ms = r.Get<double>();
   c.prompt_tokens = r.Get<int64_t>();
   c.completion_tokens = r.Get<int64_t>();

@@ -30,6 +30,7 @@ struct CallRecord {
   int32_t http_status = 0;
   int32_t attempts = 0;
   int8_t cached = 0;
+  int8_t usage_estimated = 0;  // llm::Completion::usage_estimated
   double latency_ms = 0.0;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/saturating.h"
+
 namespace teamsrl::pipeline {
 namespace {
 
@@ -22,7 +24,7 @@ std::string Reached(const std::string& key, const io::BudgetRow& row) {
     return fmt::format("{}.max_queries ({}) reached: {} queries", key, row.limit_queries,
                        row.queries);
   }
-  const int64_t tokens = row.prompt_tokens + row.completion_tokens;
+  const int64_t tokens = SaturatingAdd(row.prompt_tokens, row.completion_tokens);
   if (row.limit_tokens > 0 && tokens >= row.limit_tokens) {
     return fmt::format("{}.max_tokens ({}) reached: {} tokens", key, row.limit_tokens, tokens);
   }
@@ -34,6 +36,10 @@ std::string Reached(const std::string& key, const io::BudgetRow& row) {
 }
 
 }  // namespace
+
+int64_t Totals::all_queries() const {
+  return SaturatingAdd(SaturatingAdd(queries[0], queries[1]), queries[2]);
+}
 
 std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& t) {
   std::vector<io::BudgetRow> rows;
@@ -53,9 +59,9 @@ std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& t) {
     row.limit_queries = caps.max_queries;
     row.limit_tokens = caps.max_tokens;
     row.limit_cost_usd = caps.max_cost_usd;
-    total.queries += row.queries;
-    total.prompt_tokens += row.prompt_tokens;
-    total.completion_tokens += row.completion_tokens;
+    total.queries = SaturatingAdd(total.queries, row.queries);
+    total.prompt_tokens = SaturatingAdd(total.prompt_tokens, row.prompt_tokens);
+    total.completion_tokens = SaturatingAdd(total.completion_tokens, row.completion_tokens);
     total.cost_usd += row.cost_usd;
     rows.push_back(row);
   }

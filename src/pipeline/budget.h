@@ -18,7 +18,7 @@ struct Totals {
   int64_t queries[llm::kNumRoles] = {};
   int64_t prompt_tokens[llm::kNumRoles] = {};
   int64_t completion_tokens[llm::kNumRoles] = {};
-  int64_t all_queries() const { return queries[0] + queries[1] + queries[2]; }
+  int64_t all_queries() const;
 };
 
 // /budget: one row per role (with that role's caps) plus the total (with the run's caps);

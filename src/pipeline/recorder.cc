@@ -1,5 +1,6 @@
 #include "pipeline/recorder.h"
 
+#include "core/saturating.h"
 #include "evol/actions.h"
 #include "evol/elimination.h"
 
@@ -52,18 +53,23 @@ void Recorder::AddCall(int64_t iteration, int64_t actor, const CallRecord& call)
   row.http_status = call.http_status;
   row.attempts = call.attempts;
   row.latency_ms = call.latency_ms;
-  row.prompt_tokens = call.prompt_tokens;
-  row.completion_tokens = call.completion_tokens;
+  // The openai backend validates usage; a cache written before it did may still hold
+  // negative counts, which would lower the totals the budget caps read.
+  row.prompt_tokens = NonNegative(call.prompt_tokens);
+  row.completion_tokens = NonNegative(call.completion_tokens);
   row.cached = call.cached;
+  row.usage_estimated = call.usage_estimated;
   row.endpoint = endpoint_of_role_[call.role];
   row.error_id = call.error.empty() ? -1 : file_.AddText(call.error);
   pending_calls_.push_back(row);
-  totals_.queries[call.role] += 1;
-  totals_.prompt_tokens[call.role] += call.prompt_tokens;
-  totals_.completion_tokens[call.role] += call.completion_tokens;
+  totals_.queries[call.role] = SaturatingAdd(totals_.queries[call.role], 1);
+  totals_.prompt_tokens[call.role] =
+      SaturatingAdd(totals_.prompt_tokens[call.role], row.prompt_tokens);
+  totals_.completion_tokens[call.role] =
+      SaturatingAdd(totals_.completion_tokens[call.role], row.completion_tokens);
   sums_.queries += 1;
-  sums_.prompt_tokens += call.prompt_tokens;
-  sums_.completion_tokens += call.completion_tokens;
+  sums_.prompt_tokens = SaturatingAdd(sums_.prompt_tokens, row.prompt_tokens);
+  sums_.completion_tokens = SaturatingAdd(sums_.completion_tokens, row.completion_tokens);
   sums_.cache_hits += call.cached;
   sums_.failed_calls += call.status != 0 ? 1 : 0;
 }

@@ -72,5 +72,12 @@ TEST(TextTest, ReplaceAll) {
   EXPECT_EQ(ReplaceAll("abab", "ab", ""), "");
 }
 
+TEST(TextTest, ReplaceNul) {
+  EXPECT_EQ(ReplaceNul(std::string("a\0b\0", 4)),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD");
+  EXPECT_EQ(ReplaceNul("plain"), "plain");
+}
+
 }  // namespace
 }  // namespace teamsrl

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "io/attributes.h"
+#include "io/dataset_writer.h"
 #include "io/hdf5_handle.h"
 #include "io/run_reader.h"
 #include "test_util.h"
@@ -186,10 +187,10 @@ TEST_F(RunFileTest, FieldNamesFollowTheSchema) {
   EXPECT_THAT(names("/train/steps"),
               ElementsAre("iteration", "actor", "episode", "t", "action", "reward", "logp",
                           "text_id", "reply_id", "failed"));
-  EXPECT_THAT(
-      names("/llm/calls"),
-      ElementsAre("iteration", "actor", "role", "status", "http_status", "attempts", "latency_ms",
-                  "prompt_tokens", "completion_tokens", "cached", "endpoint", "error_id"));
+  EXPECT_THAT(names("/llm/calls"),
+              ElementsAre("iteration", "actor", "role", "status", "http_status", "attempts",
+                          "latency_ms", "prompt_tokens", "completion_tokens", "cached", "endpoint",
+                          "error_id", "usage_estimated"));
   EXPECT_THAT(names("/budget"),
               ElementsAre("role", "queries", "prompt_tokens", "completion_tokens", "cost_usd",
                           "limit_queries", "limit_tokens", "limit_cost_usd"));
@@ -284,6 +285,20 @@ TEST_F(RunFileTest, DefaultRowsUseMinusOneForMissingTextIds) {
   EXPECT_EQ(step.reply_id, -1);
   EXPECT_EQ(call.error_id, -1);
   EXPECT_EQ(sample.instruction_id, -1);
+}
+
+TEST_F(RunFileTest, TextWithNulIsStoredWholeAsTheDataSetHasIt) {
+  // HDF5 variable-length strings end at NUL: "before\0after" used to read back "before".
+  RunFile run = Create();
+  const std::string text("before\0after", 12);
+  EXPECT_EQ(run.AddText(text), 0);
+  ASSERT_TRUE(run.Flush().ok());
+  EXPECT_EQ(*ReadText(path_, 0),
+            "before\xEF\xBF\xBD"
+            "after");
+  SampleLine line;
+  line.output = text;
+  EXPECT_EQ(ParseSampleLine(SampleLineJson(line, "step"), "step")->output, *ReadText(path_, 0));
 }
 
 TEST_F(RunFileTest, TextIdsAreSequentialAndStable) {

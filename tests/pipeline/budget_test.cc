@@ -59,5 +59,23 @@ TEST(BudgetTest, ReachedNamesTheCapTotalFirstThenRoles) {
   EXPECT_EQ(BudgetReached(c, Some()), "");
 }
 
+TEST(BudgetTest, HugeTotalsSaturateInsteadOfOverflowing) {
+  // Three roles at INT64_MAX tokens used to wrap the total (undefined behaviour) into a
+  // negative number that no cap ever reached.
+  Config c = TwoEndpoints();
+  c.budget.max_tokens = 500;
+  Totals t;
+  for (int r = 0; r < llm::kNumRoles; ++r) {
+    t.queries[r] = INT64_MAX;
+    t.prompt_tokens[r] = INT64_MAX;
+    t.completion_tokens[r] = INT64_MAX;
+  }
+  const std::vector<io::BudgetRow> rows = BudgetRows(c, t);
+  EXPECT_EQ(rows.back().prompt_tokens, INT64_MAX);
+  EXPECT_EQ(rows.back().queries, INT64_MAX);
+  EXPECT_EQ(t.all_queries(), INT64_MAX);
+  EXPECT_NE(BudgetReached(c, t), "");
+}
+
 }  // namespace
 }  // namespace teamsrl::pipeline

@@ -29,6 +29,15 @@ for every request by --fault SPEC. SPEC is comma-separated items:
   retry_after_date=S    add `Retry-After: <HTTP date S seconds from now>`
   retry_after_ms=MS     add `retry-after-ms: MS`
   echo_key              401: put the caller's full bearer token in the message
+  echo_key_at=N         ... after N bytes of filler (a key crossing a truncation point)
+  echo_key_split        ... with a newline in the middle of the token
+  echo_headers          200 whose content lists the request's headers as received
+                        (Authorization included; shows injected headers too)
+  huge=MB               200 with a valid reply whose content is MB MiB (Content-Length;
+                        HTTP/1.1 only, as is endless)
+  endless               200, chunked, whose content never ends
+  usage=P:C             report prompt_tokens P and completion_tokens C (any integers)
+  nul                   content with a NUL character (JSON \u0000) in it
   truncate              200 whose JSON body is cut in half
   drop                  close the connection without answering
   hang                  never answer (the client must time out)
@@ -47,6 +56,7 @@ import asyncio
 import collections
 import email.utils
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -292,15 +302,26 @@ class Exchange:
             if status == 401:
                 token = headers.get("authorization", "").removeprefix("Bearer ").strip()
                 shown = token if "echo_key" in fault else mask_key(token)
-                return self.error(401, f"Incorrect API key provided: {shown}. You can find "
-                                  "your API key at https://platform.openai.com/account/api-keys.",
-                                  "invalid_api_key", extra)
+                if "echo_key_split" in fault:
+                    shown = token[:len(token) // 2] + "\n" + token[len(token) // 2:]
+                filler = "x" * int(fault.get("echo_key_at", 0))
+                if "echo_key_at" in fault:
+                    shown = token
+                return self.error(401, f"{filler}Incorrect API key provided: {shown}. You can "
+                                  "find your API key at https://platform.openai.com/account/"
+                                  "api-keys.", "invalid_api_key", extra)
             return self.error(status, f"fake server: injected HTTP {status}", None, extra)
         srv.stats["completions"] += 1
         text = json.dumps(messages, sort_keys=True)
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
         last = str(messages[-1].get("content", "")) if messages else ""
         content = "" if "empty" in fault else f"reply {digest}: {last[:120]}"
+        if "echo_headers" in fault:
+            content += "\n" + "\n".join(f"{k}: {v}" for k, v in headers.items())
+        if "nul" in fault:
+            content = "before\0after " + content
+        if "huge" in fault or "endless" in fault:
+            return self.stream_reply(model, fault)
         finish = "stop"
         if "length" in fault:
             finish = "length"
@@ -313,6 +334,8 @@ class Exchange:
         if "nousage" not in fault:
             prompt = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
             completion = len(content) // 4
+            if "usage" in fault:
+                prompt, completion = (int(v) for v in fault["usage"].split(":"))
             doc["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion,
                             "total_tokens": prompt + completion}
         body = json.dumps(doc).encode()
@@ -320,6 +343,25 @@ class Exchange:
             srv.stats["truncated"] += 1
             body = body[:len(body) // 2]
         self.send(200, body)
+
+
+    def stream_reply(self, model, fault):
+        """A 200 whose content is `huge` MiB of "a" (with Content-Length) or never ends
+        (chunked), written as fast as the client reads it."""
+        head = json.dumps({"id": "chatcmpl-big", "object": "chat.completion", "model": model,
+                           "choices": [{"index": 0, "message": {"role": "assistant",
+                                                                "content": "@"}}]})
+        prefix, suffix = (part.encode() for part in head.split("@"))
+        block = b"a" * (1 << 20)
+        if "endless" in fault:
+            pieces = itertools.chain([prefix], itertools.repeat(block))
+            length = None
+        else:
+            n = int(fault["huge"])
+            pieces = itertools.chain([prefix], itertools.repeat(block, n), [suffix])
+            length = len(prefix) + n * len(block) + len(suffix)
+        self.server.stats["streamed"] += 1
+        self.stream(200, "application/json", length, pieces)
 
 
 class Conn(Exchange, asyncio.Protocol):
@@ -373,6 +415,33 @@ class Conn(Exchange, asyncio.Protocol):
                  "Connection: " + ("keep-alive" if self.keep_alive else "close")]
         lines.extend(extra)
         self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+    def stream(self, status, content_type, length, pieces):
+        """Writes `pieces` while the socket's write buffer drains; chunked without a
+        `length`. Stops when the client goes away."""
+        framing = (f"Content-Length: {length}" if length is not None
+                   else "Transfer-Encoding: chunked")
+        self.transport.write((f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\n"
+                              f"Content-Type: {content_type}\r\n{framing}\r\n\r\n").encode())
+
+        def pump():
+            # A few pieces per turn of the loop, so a closed connection is noticed.
+            for _ in range(8):
+                if self.closed or self.transport.is_closing():
+                    return
+                if self.transport.get_write_buffer_size() >= (4 << 20):
+                    break
+                piece = next(pieces, None)
+                if piece is None:
+                    if length is None:
+                        self.transport.write(b"0\r\n\r\n")
+                    self.server.stats[f"status_{status}"] += 1
+                    return self.done()
+                if length is None:
+                    piece = b"%x\r\n" % len(piece) + piece + b"\r\n"
+                self.transport.write(piece)
+            self.timer = asyncio.get_running_loop().call_later(0.001, pump)
+        pump()
 
     def finished(self):
         self.busy = False

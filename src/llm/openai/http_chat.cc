@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 namespace teamsrl::llm {
@@ -140,9 +141,16 @@ std::string BuildChatBody(const std::string& model, const Request& request,
 
 namespace {
 
+// Absent or null: nullopt. Present but not an integer in int64 range (2^64-1, 1e30, "12"):
+// -1, which the backend's plausibility check (reply_checks.h) rejects like any negative.
 std::optional<int64_t> IntField(const json& obj, const char* name) {
   auto it = obj.find(name);
-  if (it == obj.end() || !it->is_number_integer()) return std::nullopt;
+  if (it == obj.end() || it->is_null()) return std::nullopt;
+  if (it->is_number_unsigned()) {
+    const uint64_t v = it->get<uint64_t>();
+    return v > static_cast<uint64_t>(INT64_MAX) ? -1 : static_cast<int64_t>(v);
+  }
+  if (!it->is_number_integer()) return -1;
   return it->get<int64_t>();
 }
 
@@ -180,7 +188,7 @@ Result<ChatReply> ParseChatReply(std::string_view body) {
   return r;
 }
 
-std::string ErrorMessageFromBody(std::string_view body, size_t max_bytes) {
+std::string ErrorTextFromBody(std::string_view body) {
   std::string msg;
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_discarded() && j.is_object()) {
@@ -193,11 +201,19 @@ std::string ErrorMessageFromBody(std::string_view body, size_t max_bytes) {
     }
   }
   if (msg.empty()) msg = std::string(body);
-  if (msg.size() > max_bytes) msg = msg.substr(0, max_bytes) + "...";
-  for (char& c : msg) {
+  return msg;
+}
+
+std::string ShortenErrorText(std::string text, size_t max_bytes) {
+  if (text.size() > max_bytes) text = text.substr(0, max_bytes) + "...";
+  for (char& c : text) {
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
   }
-  return msg.empty() ? "(empty body)" : msg;
+  return text.empty() ? "(empty body)" : text;
+}
+
+std::string ErrorMessageFromBody(std::string_view body, size_t max_bytes) {
+  return ShortenErrorText(ErrorTextFromBody(body), max_bytes);
 }
 
 }  // namespace teamsrl::llm

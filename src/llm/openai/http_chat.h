@@ -21,7 +21,8 @@ std::string BuildChatBody(const std::string& model, const Request& request, int 
 struct ChatReply {
   std::string content;  // choices[0].message.content; null -> ""
   std::string finish_reason;
-  std::optional<int64_t> prompt_tokens;  // absent when the server sent no usage
+  std::optional<int64_t> prompt_tokens;  // absent when the server sent no usage; -1 when
+                                         // not an integer in int64 range
   std::optional<int64_t> completion_tokens;
 };
 
@@ -30,7 +31,12 @@ struct ChatReply {
 Result<ChatReply> ParseChatReply(std::string_view body);
 
 // The human-readable message of an error reply: error.message of OpenAI-style JSON, else
-// the body's first bytes (control characters replaced), at most `max_bytes`.
+// the body, whole.
+std::string ErrorTextFromBody(std::string_view body);
+// `text` cut to `max_bytes` (then "...") with control characters replaced by spaces, for
+// one line of a message; "(empty body)" when empty. Redact before: see reply_checks.h.
+std::string ShortenErrorText(std::string text, size_t max_bytes = 300);
+// ShortenErrorText(ErrorTextFromBody(body), max_bytes).
 std::string ErrorMessageFromBody(std::string_view body, size_t max_bytes = 300);
 
 }  // namespace teamsrl::llm

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -37,7 +38,10 @@ struct OpenAiBackend::Call {
   Role role = Role::kRewriter;
   uint64_t key_hash = 0;
   int64_t prompt_tokens_estimate = 0;
-  int64_t rate_tokens = 0;  // charged to the tpm bucket per attempt
+  int64_t rate_tokens = 0;    // charged to the tpm bucket per attempt
+  int64_t max_tokens = 0;     // the request's completion limit
+  int64_t reply_cap = 0;      // max_reply_bytes of this call
+  int64_t in_flight_cap = 0;  // OpenAiOptions::max_reply_bytes_in_flight
   std::string body;
   Clock::time_point submitted;
   int attempts = 0;  // started by us; drives the retry policy
@@ -46,6 +50,8 @@ struct OpenAiBackend::Call {
   CurlEasy easy;
   // Per attempt.
   std::string response;
+  int64_t counted = 0;  // bytes of `response` in g_reply_bytes_in_flight
+  enum class Over { kNo, kCap, kInFlight } over = Over::kNo;
   RetryHints hints;
   char error_buffer[CURL_ERROR_SIZE] = {};
   int http_status = 0;
@@ -53,10 +59,8 @@ struct OpenAiBackend::Call {
 
 namespace {
 
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
+// Reply bytes buffered by all calls in flight in this process (all backends).
+std::atomic<int64_t> g_reply_bytes_in_flight{0};
 
 // Header names are case-insensitive; values are trimmed by the parsers.
 bool HeaderIs(std::string_view line, std::string_view name) {
@@ -133,9 +137,17 @@ Status OpenAiBackend::Init() {
   while (base.ends_with('/')) base.pop_back();
   url_ = base + "/chat/completions";
 
+  shown_url_ = UrlWithoutCredentials(config_.base_url);
   if (!config_.api_key_env.empty()) {
     if (const char* v = std::getenv(config_.api_key_env.c_str()); v != nullptr) api_key_ = Trim(v);
   }
+  if (HasControlCharacters(api_key_)) {
+    api_key_.clear();
+    return InvalidArgument(key + ".api_key_env: the environment variable " + config_.api_key_env +
+                           " holds control characters (a CR or LF would inject HTTP headers); "
+                           "set it to the bare key");
+  }
+  redact_ = Redactor(RequestCredentials(config_.base_url, api_key_));
   if (!api_key_.empty()) DisableCoreDumpsWhileHoldingAKey();
   EnsureCurlGlobalInit();
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -165,6 +177,7 @@ Status OpenAiBackend::Init() {
 OpenAiBackend::~OpenAiBackend() {
   for (auto& [ptr, call] : calls_) {
     if (call->easy) curl_multi_remove_handle(multi_.get(), call->easy.get());
+    g_reply_bytes_in_flight -= call->counted;
   }
   multi_.reset();  // may still report sockets to OnSocket: the epoll set must be alive
   if (epoll_fd_ >= 0) close(epoll_fd_);
@@ -202,12 +215,26 @@ int OpenAiBackend::OnTimer(CURLM*, long timeout_ms, void* self) {
 }
 
 std::string OpenAiBackend::Where() const {
-  return "openai endpoint '" + name_ + "' (" + config_.base_url + ")";
+  return "openai endpoint '" + name_ + "' (" + shown_url_ + ")";
 }
 
-std::string OpenAiBackend::Redact(std::string text) const {
-  if (api_key_.size() >= 4) text = ReplaceAll(std::move(text), api_key_, "[redacted]");
-  return text;
+// Stops the transfer (a short count makes libcurl fail it with CURLE_WRITE_ERROR) once
+// the reply outgrows its cap or the process-wide bound; Finish says which.
+size_t OpenAiBackend::OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* call = static_cast<Call*>(user);
+  const auto bytes = static_cast<int64_t>(size * n);
+  if (static_cast<int64_t>(call->response.size()) + bytes > call->reply_cap) {
+    call->over = Call::Over::kCap;
+    return 0;
+  }
+  if (g_reply_bytes_in_flight.fetch_add(bytes) + bytes > call->in_flight_cap) {
+    g_reply_bytes_in_flight -= bytes;
+    call->over = Call::Over::kInFlight;
+    return 0;
+  }
+  call->counted += bytes;
+  call->response.append(data, size * n);
+  return size * n;
 }
 
 double OpenAiBackend::Seconds(Clock::time_point t) const {
@@ -225,6 +252,9 @@ void OpenAiBackend::Submit(Request request) {
   const int max_tokens =
       request.sampling.max_tokens > 0 ? request.sampling.max_tokens : config_.max_tokens;
   call->rate_tokens = call->prompt_tokens_estimate + max_tokens;
+  call->max_tokens = max_tokens;
+  call->reply_cap = MaxReplyBytes(config_.max_reply_bytes, max_tokens);
+  call->in_flight_cap = std::max(options_.max_reply_bytes_in_flight, call->reply_cap);
   call->body = BuildChatBody(config_.model, request, config_.max_tokens);
   call->submitted = Clock::now();
   ready_.push_back(call.get());
@@ -272,7 +302,7 @@ Status OpenAiBackend::Start(Call* call) {
     curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers_.get());
     curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OpenAiBackend::OnBody);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
@@ -292,11 +322,14 @@ Status OpenAiBackend::Start(Call* call) {
   curl_easy_setopt(h, CURLOPT_PREREQDATA, &call->sends);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body.data());
   curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(call->body.size()));
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &call->response);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, call);
+  // A declared Content-Length over the cap fails before any byte is read.
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(call->reply_cap));
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &call->hints);
   curl_easy_setopt(h, CURLOPT_PRIVATE, call);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, call->error_buffer);
   call->response.clear();
+  call->over = Call::Over::kNo;
   call->hints = RetryHints{};
   call->error_buffer[0] = '\0';
   call->http_status = 0;
@@ -334,13 +367,64 @@ void OpenAiBackend::Harvest() {
   }
 }
 
-void OpenAiBackend::Finish(Call* call, CURLcode rc) {
+// Prompt tokens a server may add to the text's own (chat template, system preamble).
+constexpr int64_t kPromptTokenSlack = 1024;
+// Completion tokens beyond the content's: reasoning tokens count but are not in content.
+constexpr int64_t kCompletionTokenSlack = 64;
+
+std::optional<Status> OpenAiBackend::OversizedReply(Call* call, CURLcode rc, size_t received,
+                                                    const std::string& attempt) {
+  const bool declared = rc == CURLE_FILESIZE_EXCEEDED;  // Content-Length over the cap
+  if (call->over == Call::Over::kNo && !declared) return std::nullopt;
+  ++counters_.oversized_replies;
+  if (call->over == Call::Over::kInFlight) {
+    return ResourceExhausted(Where() + ": the replies in flight in this process would exceed " +
+                             std::to_string(call->in_flight_cap) + " bytes" + attempt);
+  }
+  const std::string cap = "llm.endpoints." + name_ + ".max_reply_bytes (" +
+                          std::to_string(call->reply_cap) + " bytes" +
+                          (config_.max_reply_bytes > 0 ? "" : ", derived from max_tokens") + ")";
+  return ResourceExhausted(Where() + ": reply larger than " + cap + ": " +
+                           (declared
+                                ? std::string("its Content-Length is larger")
+                                : "stopped reading at " + std::to_string(received) + " bytes") +
+                           attempt);
+}
+
+Completion OpenAiBackend::ParsedReply(Call* call, const std::string& body, Status* status) {
   Completion c;
-  c.http_status = call->http_status;
+  Result<ChatReply> reply = ParseChatReply(body);
+  if (!reply.ok()) {
+    *status = reply.status();
+    return c;
+  }
+  c.content = Redact(ReplaceNul(std::move(reply->content)));
+  c.finish_reason = Redact(ReplaceNul(std::move(reply->finish_reason)));
+  bool anomaly = false;
+  c.usage.prompt_tokens = PlausibleTokens(reply->prompt_tokens, call->prompt_tokens_estimate,
+                                          kPromptTokenSlack, &anomaly);
+  c.usage.completion_tokens = PlausibleTokens(reply->completion_tokens, EstimateTokens(c.content),
+                                              call->max_tokens + kCompletionTokenSlack, &anomaly);
+  c.usage_estimated = anomaly;
+  if (anomaly) ++counters_.usage_anomalies;
+  *status = OkStatus();
+  return c;
+}
+
+void OpenAiBackend::Finish(Call* call, CURLcode rc) {
+  // The body leaves the call (and the in-flight count) here and dies with this frame.
+  const std::string body = std::move(call->response);
+  call->response = std::string();
+  g_reply_bytes_in_flight -= call->counted;
+  call->counted = 0;
+  Completion c;
   Status status;
   bool retryable = false;
   const std::string attempt = " (attempt " + std::to_string(call->attempts) + ")";
-  if (rc != CURLE_OK) {
+  if (std::optional<Status> over = OversizedReply(call, rc, body.size(), attempt)) {
+    status = std::move(*over);
+    retryable = call->over == Call::Over::kInFlight;  // a too-long reply would be again
+  } else if (rc != CURLE_OK) {
     std::string detail = call->error_buffer[0] ? call->error_buffer : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       status = DeadlineExceeded(Where() + ": timed out after " + std::to_string(config_.timeout_s) +
@@ -350,21 +434,19 @@ void OpenAiBackend::Finish(Call* call, CURLcode rc) {
     }
     retryable = !IsFatalCurlError(rc);
   } else if (call->http_status >= 200 && call->http_status < 300) {
-    Result<ChatReply> reply = ParseChatReply(call->response);
-    if (reply.ok()) {
-      c.content = std::move(reply->content);
-      c.finish_reason = std::move(reply->finish_reason);
-      c.usage.prompt_tokens = reply->prompt_tokens.value_or(call->prompt_tokens_estimate);
-      c.usage.completion_tokens = reply->completion_tokens.value_or(EstimateTokens(c.content));
+    c = ParsedReply(call, body, &status);
+    if (status.ok()) {
       Complete(call, OkStatus(), std::move(c));
       return;
     }
     status = DataLoss(Where() + ": HTTP " + std::to_string(call->http_status) + ": " +
-                      reply.status().message() + attempt);
+                      status.message() + attempt);
     retryable = true;
   } else {
+    // Redacted whole, before the cut and the control characters: either would break the
+    // match and leave most of the key behind.
     std::string msg = Where() + ": HTTP " + std::to_string(call->http_status) + ": " +
-                      Redact(ErrorMessageFromBody(call->response));
+                      ShortenErrorText(Redact(ErrorTextFromBody(body)));
     if ((call->http_status == 401 || call->http_status == 403) && api_key_.empty() &&
         !config_.api_key_env.empty()) {
       msg += " (environment variable " + config_.api_key_env + " is not set)";

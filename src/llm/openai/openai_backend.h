@@ -22,11 +22,20 @@
 // Rate limits: every attempt passes the endpoint's RateLimiter (rpm, tpm x rank share).
 //
 // Secrets: the key is read once from the environment variable named by `api_key_env`
-// and sent only as `Authorization: Bearer`; it is redacted from anything the server
-// echoes and never appears in a Status or log line. No header when the variable is
-// unset or `api_key_env` is empty (local servers).
+// and sent only as `Authorization: Bearer`; a key with control characters is refused (a
+// CR or LF would inject headers). The key and a base_url's user:password are redacted
+// from everything a reply brings (content, finish_reason, error messages) before it is
+// returned, so no cache, run file, data set or log line sees them (reply_checks.h).
+// No header when the variable is unset or `api_key_env` is empty (local servers).
 //
-// usage: the server's prompt/completion tokens; EstimateTokens when it sends none.
+// Replies: a body longer than `max_reply_bytes` (0: derived from max_tokens) fails the
+// call at once, ResourceExhausted naming the key, not retried; the bodies of all calls
+// in flight in the process stay under kMaxReplyBytesInFlight (a call that would cross it
+// fails, retryably). NUL characters in content become U+FFFD: HDF5 strings end at NUL.
+//
+// usage: the server's prompt/completion tokens; EstimateTokens when it sends none, and
+// also when it sends implausible ones (PlausibleTokens; counted in usage_anomalies and
+// flagged in Completion::usage_estimated).
 // latency_ms: from Submit to completion, queueing and retries included.
 // Not thread-safe: one thread drives a Client (docs/architecture.md s.4).
 #pragma once
@@ -45,6 +54,7 @@
 #include "llm/client.h"
 #include "llm/openai/http_curl.h"
 #include "llm/openai/rate_limiter.h"
+#include "llm/openai/reply_checks.h"
 #include "llm/options.h"
 
 namespace teamsrl::llm {
@@ -55,6 +65,8 @@ struct OpenAiOptions {
   double backoff_max_s = 30.0;       // backoff ceiling cap
   double max_retry_after_s = 120.0;  // cap on a server's Retry-After hint
   double connect_timeout_s = 10.0;   // also capped by timeout_s
+  // Bound on the reply bytes of all calls in flight in the process (tests lower it).
+  int64_t max_reply_bytes_in_flight = kMaxReplyBytesInFlight;
 };
 
 class OpenAiBackend : public Client {
@@ -79,6 +91,8 @@ class OpenAiBackend : public Client {
     int64_t succeeded = 0;
     int64_t failed = 0;
     int64_t rate_limited_waits = 0;  // times dispatch waited for the RateLimiter
+    int64_t usage_anomalies = 0;     // replies whose usage was implausible (estimate used)
+    int64_t oversized_replies = 0;   // calls failed by max_reply_bytes or the in-flight cap
   };
   const Counters& counters() const { return counters_; }
 
@@ -97,17 +111,24 @@ class OpenAiBackend : public Client {
   void RunSockets(int wait_ms);
   static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socketp);
   static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+  static size_t OnBody(char* data, size_t size, size_t n, void* call);
+  // Status of a transfer the body cap stopped, or nullopt when it did not.
+  std::optional<Status> OversizedReply(Call* call, CURLcode rc, size_t received,
+                                       const std::string& attempt);
+  Completion ParsedReply(Call* call, const std::string& body, Status* status);
   void Finish(Call* call, CURLcode rc);
   void Complete(Call* call, Status status, Completion completion);
   std::string Where() const;
-  std::string Redact(std::string text) const;
+  std::string Redact(std::string text) const { return redact_(std::move(text)); }
   double Seconds(Clock::time_point t) const;
 
   std::string name_;
   EndpointConfig config_;
   OpenAiOptions options_;
   std::string url_;
-  std::string api_key_;  // never logged, never in a Status
+  std::string api_key_;    // never logged, never in a Status
+  Redactor redact_;        // the key and the base_url's credentials
+  std::string shown_url_;  // base_url without credentials, for messages
   RateLimiter limiter_;
   int epoll_fd_ = -1;  // outlives multi_: libcurl's cleanup reports closed sockets
   CurlMulti multi_;

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -359,6 +362,172 @@ TEST_F(OpenAiBackendTest, FactoryBuildsOpenAiAndRejectsBadUrls) {
 }
 
 // HTTPS against the fake server with a self-signed certificate made for the test.
+// --- issue 9: hardening against hostile or broken servers --------------------------
+
+// The process's peak resident set since the last ResetPeakRss(), MiB (/proc/self/status
+// VmHWM; writing 5 to clear_refs resets it, see proc(5)).
+void ResetPeakRss() {
+  if (FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
+    std::fputs("5", f);
+    std::fclose(f);
+  }
+}
+double PeakRssMiB() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return -1.0;
+}
+
+// Every 8-byte window of the key: a partial leak is still a leak.
+void ExpectNoPartOfKey(const std::string& text, const std::string& key) {
+  std::string leaked;
+  for (size_t i = 0; i + 8 <= key.size() && leaked.empty(); ++i) {
+    if (text.find(key.substr(i, 8)) != std::string::npos) leaked = key.substr(i, 8);
+  }
+  EXPECT_EQ(leaked, "") << "part of the key leaked into: " << text;
+}
+
+constexpr char kLongKey[] = "sk-teamsrl-SECRET-0123456789abcdefXYZ";
+
+TEST_F(OpenAiBackendTest, HugeReplyFailsAtTheCapInBoundedMemory) {
+  EndpointConfig cfg = Endpoint("huge=200");  // a 200 MiB content, Content-Length known
+  cfg.max_retries = 0;
+  cfg.timeout_s = 60;
+  ResetPeakRss();
+  const Completion c = RunOne(cfg);
+  const double peak = PeakRssMiB();
+  EXPECT_FALSE(c.status.ok());
+  EXPECT_THAT(c.status.message(), HasSubstr("max_reply_bytes"));
+  EXPECT_LT(peak, 300.0) << "peak RSS " << peak << " MiB";
+  std::printf("huge reply: peak RSS %.1f MiB, status %s\n", peak, c.status.ToString().c_str());
+}
+
+TEST_F(OpenAiBackendTest, EndlessChunkedReplyFailsAtTheCapInBoundedMemory) {
+  EndpointConfig cfg = Endpoint("endless");
+  cfg.max_retries = 0;
+  cfg.timeout_s = 3;  // without a cap the reply grows until this timeout
+  ResetPeakRss();
+  const auto t0 = std::chrono::steady_clock::now();
+  const Completion c = RunOne(cfg);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double peak = PeakRssMiB();
+  EXPECT_FALSE(c.status.ok());
+  EXPECT_THAT(c.status.message(), HasSubstr("max_reply_bytes"));
+  EXPECT_LT(seconds, 2.0) << "failed by the timeout, not the cap";
+  EXPECT_LT(peak, 300.0) << "peak RSS " << peak << " MiB";
+  std::printf("endless reply: peak RSS %.1f MiB after %.2f s, status %s\n", peak, seconds,
+              c.status.ToString().c_str());
+}
+
+TEST_F(OpenAiBackendTest, RepliesInFlightStayUnderTheProcessWideBound) {
+  // Eight 1-MiB replies at once against a 3-MiB bound: the calls that would cross it fail
+  // (retryably; no retries here), the others complete.
+  EndpointConfig cfg = Endpoint("huge=1");
+  cfg.max_retries = 0;
+  cfg.max_reply_bytes = 2 << 20;
+  OpenAiOptions o = FastBackoff();
+  o.max_reply_bytes_in_flight = 3 << 20;
+  std::unique_ptr<OpenAiBackend> b = Make(cfg, o);
+  std::vector<Request> reqs;
+  for (int i = 0; i < 8; ++i) reqs.push_back(Req("big " + std::to_string(i), i));
+  int over = 0;
+  for (const Completion& c : RunAll(*b, reqs)) {
+    if (c.status.ok()) continue;
+    EXPECT_THAT(c.status.message(), HasSubstr("replies in flight in this process would exceed"));
+    EXPECT_EQ(c.status.code(), StatusCode::kResourceExhausted);
+    ++over;
+  }
+  EXPECT_GT(over, 0);
+  EXPECT_EQ(b->counters().oversized_replies, over);
+}
+
+TEST_F(OpenAiBackendTest, UntrustedUsageIsReplacedByTheEstimate) {
+  for (const char* usage : {"-1000000:-1000000", "-5000000:10", "0:18446744073709551615",
+                            "9223372036854775807:9223372036854775807", "10:-1"}) {
+    const Completion c = RunOne(Endpoint(std::string("usage=") + usage));
+    ASSERT_TRUE(c.status.ok()) << c.status.ToString();
+    // The prompt is ~40 bytes and the content ~60: a handful of tokens each.
+    EXPECT_GT(c.usage.prompt_tokens, 0) << usage;
+    EXPECT_LT(c.usage.prompt_tokens, 1000) << usage;
+    EXPECT_GE(c.usage.completion_tokens, 0) << usage;
+    EXPECT_LT(c.usage.completion_tokens, 5000) << usage;
+    EXPECT_TRUE(c.usage_estimated) << usage;
+  }
+}
+
+TEST_F(OpenAiBackendTest, PlausibleUsageIsKept) {
+  const Completion c = RunOne(Endpoint("usage=12:34"));
+  ASSERT_TRUE(c.status.ok()) << c.status.ToString();
+  EXPECT_EQ(c.usage.prompt_tokens, 12);
+  EXPECT_EQ(c.usage.completion_tokens, 34);
+  EXPECT_FALSE(c.usage_estimated);
+}
+
+TEST_F(OpenAiBackendTest, KeyEchoedInA200IsRedactedFromTheContent) {
+  ASSERT_EQ(setenv(kKeyEnv, kLongKey, 1), 0);
+  EndpointConfig cfg = Endpoint("echo_headers");
+  cfg.api_key_env = kKeyEnv;
+  const Completion c = RunOne(cfg);
+  unsetenv(kKeyEnv);
+  ASSERT_TRUE(c.status.ok()) << c.status.ToString();
+  EXPECT_THAT(c.content, HasSubstr("authorization: Bearer [redacted]"));
+  ExpectNoPartOfKey(c.content, kLongKey);
+}
+
+TEST_F(OpenAiBackendTest, KeyCrossingTheErrorMessageCutIsRedacted) {
+  ASSERT_EQ(setenv(kKeyEnv, kLongKey, 1), 0);
+  // The message is filler + "Incorrect API key provided: " + key: this much filler puts
+  // all but the key's last byte before the 300-byte cut.
+  const size_t filler =
+      300 - std::strlen("Incorrect API key provided: ") - std::strlen(kLongKey) + 1;
+  EndpointConfig cfg = Endpoint("status=401,echo_key_at=" + std::to_string(filler));
+  cfg.api_key_env = kKeyEnv;
+  const Completion c = RunOne(cfg);
+  unsetenv(kKeyEnv);
+  EXPECT_EQ(c.http_status, 401);
+  ExpectNoPartOfKey(c.status.ToString(), kLongKey);
+}
+
+TEST_F(OpenAiBackendTest, KeySplitByANewlineIsRedacted) {
+  ASSERT_EQ(setenv(kKeyEnv, kLongKey, 1), 0);
+  EndpointConfig cfg = Endpoint("status=401,echo_key_split");
+  cfg.api_key_env = kKeyEnv;
+  const Completion c = RunOne(cfg);
+  unsetenv(kKeyEnv);
+  EXPECT_EQ(c.http_status, 401);
+  EXPECT_THAT(c.status.message(), HasSubstr("[redacted]"));
+  ExpectNoPartOfKey(c.status.ToString(), kLongKey);
+}
+
+TEST_F(OpenAiBackendTest, ControlCharactersInTheKeyAreRejected) {
+  for (const char* key : {"sk-abc\r\nX-Injected: yes", "sk-abc\nX-Injected: yes", "sk-\x01z"}) {
+    ASSERT_EQ(setenv(kKeyEnv, key, 1), 0);
+    EndpointConfig cfg = Endpoint("echo_headers");
+    cfg.api_key_env = kKeyEnv;
+    Result<std::unique_ptr<OpenAiBackend>> b = OpenAiBackend::Create("fake", cfg, FastBackoff());
+    if (b.ok()) {  // the old behaviour: the key's CR LF start a header of the caller's choice
+      const Completion c = RunAll(**b, {Req("hi")})[0];
+      EXPECT_THAT(c.content, Not(HasSubstr("x-injected")));
+    }
+    ASSERT_FALSE(b.ok());
+    EXPECT_EQ(b.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(b.status().message(), HasSubstr(kKeyEnv));
+    EXPECT_THAT(b.status().message(), Not(HasSubstr("sk-")));
+  }
+  unsetenv(kKeyEnv);
+}
+
+TEST_F(OpenAiBackendTest, NulInContentIsReplaced) {
+  const Completion c = RunOne(Endpoint("nul"));
+  ASSERT_TRUE(c.status.ok()) << c.status.ToString();
+  EXPECT_EQ(c.content.find('\0'), std::string::npos);
+  EXPECT_THAT(c.content, HasSubstr("before\xEF\xBF\xBD"
+                                   "after"));
+}
+
 class OpenAiTlsTest : public ::testing::Test {
  protected:
   void TearDown() override { server_.Stop(); }

@@ -118,6 +118,17 @@ TEST(ChatReplyTest, NullContentAndMissingUsage) {
   EXPECT_FALSE(r->prompt_tokens.has_value());
 }
 
+TEST(ChatReplyTest, UsageOutsideInt64ReadsAsNegative) {
+  for (const char* usage : {"18446744073709551615", "1e30", "\"12\"", "-3"}) {
+    Result<ChatReply> r = ParseChatReply(
+        std::string(R"({"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":)") +
+        usage + R"(,"completion_tokens":9223372036854775807}})");
+    ASSERT_TRUE(r.ok()) << usage;
+    EXPECT_LT(*r->prompt_tokens, 0) << usage;
+    EXPECT_EQ(*r->completion_tokens, INT64_MAX);
+  }
+}
+
 TEST(ChatReplyTest, MalformedRepliesAreDataLoss) {
   for (const char* body :
        {"", "{\"choices\":[{\"mess", "[]", "{\"choices\":[]}", "{}", "{\"choices\":[1]}",
@@ -133,6 +144,14 @@ TEST(ErrorMessageTest, PrefersOpenAiErrorMessage) {
   EXPECT_EQ(ErrorMessageFromBody("<h1>502\nBad</h1>"), "<h1>502 Bad</h1>");
   EXPECT_EQ(ErrorMessageFromBody(""), "(empty body)");
   EXPECT_THAT(ErrorMessageFromBody(std::string(1000, 'x'), 10), HasSubstr("xxxxxxxxxx..."));
+}
+
+TEST(ErrorMessageTest, FullTextKeepsWhatTheShortFormCuts) {
+  const std::string long_message = std::string(400, 'x') + "\nend";
+  EXPECT_EQ(ErrorTextFromBody(R"({"error":{"message":")" + std::string(400, 'x') + R"(\nend"}})"),
+            long_message);
+  EXPECT_EQ(ShortenErrorText(long_message, 300), std::string(300, 'x') + "...");
+  EXPECT_EQ(ShortenErrorText("a\nb"), "a b");
 }
 
 TEST(RetryPolicyTest, RetryableStatuses) {
