@@ -22,8 +22,8 @@ TEST(CallChecksTest, OnlyErrorsNoRetryCanFixStopTheRun) {
                                   Failed(StatusCode::kDeadlineExceeded, 0, "timeout")})
                   .ok());
   for (int http : {400, 401, 403, 404}) {
-    Status st = FirstUnrecoverable({CallRecord{}, Failed(StatusCode::kInvalidArgument, http,
-                                                         "HTTP " + std::to_string(http))});
+    Status st = FirstUnrecoverable(
+        {CallRecord{}, Failed(StatusCode::kInvalidArgument, http, "HTTP " + std::to_string(http))});
     EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition) << http;
     EXPECT_THAT(st.message(), HasSubstr("reviewer call failed in a way no retry can fix"));
   }
