@@ -48,6 +48,8 @@ class SeedStream {
     single_.reset();
     return true;
   }
+  // Bad records passed over so far (env.seeds.on_bad_record: skip).
+  io::SeedLoadReport report() const { return reader_ ? reader_->report() : io::SeedLoadReport{}; }
 
  private:
   std::unique_ptr<io::SeedReader> reader_;
@@ -100,17 +102,43 @@ Status OpenOutputs(const Config& config, const ChunkedRunSpec& spec,
   return (*rec)->Flush();
 }
 
-int64_t CountSeeds(const Config& config, int64_t max_seeds) {
-  Result<SeedStream> s = SeedStream::Open(config, max_seeds);
-  if (!s.ok()) return 0;
+// Root, before the first chunk: the whole seed stream read once, so the run knows its size,
+// says which records it skips and refuses a file with no usable seed.
+struct SeedScan {
+  int64_t usable = 0;
+  io::SeedLoadReport report;
+};
+
+constexpr size_t kSkippedShown = 10;  // records named one by one; the rest are counted
+
+Result<SeedScan> ScanSeeds(const Config& config, int64_t max_seeds) {
+  TEAMSRL_ASSIGN_OR_RETURN(SeedStream s, SeedStream::Open(config, max_seeds));
+  SeedScan scan;
   io::Seed seed;
-  int64_t n = 0;
   while (true) {
-    Result<bool> got = s->Next(&seed);
-    if (!got.ok() || !*got) break;
-    ++n;
+    TEAMSRL_ASSIGN_OR_RETURN(bool got, s.Next(&seed));
+    if (!got) break;
+    ++scan.usable;
   }
-  return n;
+  scan.report = s.report();
+  const io::SeedLoadReport& r = scan.report;
+  for (size_t i = 0; i < r.problems.size() && i < kSkippedShown; ++i) {
+    spdlog::warn("skipped seed record {}", r.problems[i]);
+  }
+  if (r.skipped > 0) {
+    spdlog::warn("skipped {} bad seed record(s) of {} (env.seeds.on_bad_record: skip){}", r.skipped,
+                 config.env.seeds.path,
+                 r.skipped > static_cast<int64_t>(kSkippedShown) ? "; the first 10 are shown" : "");
+  }
+  if (scan.usable == 0) {
+    return InvalidArgument(fmt::format(
+        "env.seeds.path {}: no usable seed{}", config.env.seeds.path,
+        r.skipped == 0 ? " (the file holds no record)"
+                       : fmt::format(": all {} records were bad (env.seeds.on_bad_record: skip); "
+                                     "the first: {}",
+                                     r.skipped, r.problems.empty() ? "" : r.problems.front())));
+  }
+  return scan;
 }
 
 // Root: commits one gathered chunk (dataset, journal, h5 rows) and decides what every
@@ -198,7 +226,13 @@ class ChunkedRun {
     const std::vector<std::string> hosts = comm_.HostNames();
     dist::Decision opened;  // root's verdict, the seed to start from and whether to stop
     if (comm_.is_root()) {
-      opened.status = OpenOutputs(config_, spec_, hosts, out_dir_, &writer_, &rec_);
+      Result<SeedScan> scan = ScanSeeds(config_, spec_.max_seeds);
+      opened.status = scan.status();
+      if (scan.ok()) {
+        scan_ = *scan;
+        opened.status = OpenOutputs(config_, spec_, hosts, out_dir_, &writer_, &rec_);
+      }
+      if (opened.status.ok() && rec_) opened.status = RecordSeedCounts();
       ByteWriter w;
       w.Put<int64_t>(opened.status.ok() ? writer_->committed().next_seed : 0);
       w.Put<char>(opened.status.ok() ? StopBeforeFirstChunk() : ' ');
@@ -224,10 +258,16 @@ class ChunkedRun {
     }
     if (comm_.is_root() && spec_.progress != nullptr) {
       progress_ = spec_.progress;
-      progress_->Start(spec_.kind + " " + config_.run.name, CountSeeds(config_, spec_.max_seeds));
+      progress_->Start(spec_.kind + " " + config_.run.name, scan_.usable);
       if (outcome_.resumed) spdlog::info("resuming {} at seed {}", out_dir_, next_seed);
     }
     return OkStatus();
+  }
+
+  // Root: the scan's counts as attributes of the h5 file (`seeds_usable`, `seeds_skipped`).
+  Status RecordSeedCounts() {
+    TEAMSRL_RETURN_IF_ERROR(rec_->file().SetAttribute("seeds_usable", scan_.usable));
+    return rec_->file().SetAttribute("seeds_skipped", scan_.report.skipped);
   }
 
   // Root, after OpenOutputs: 'c' when the directory holds a completed run, 'b' when the
@@ -315,6 +355,7 @@ class ChunkedRun {
   std::string out_dir_;
   ChunkedOutcome outcome_;
   std::optional<SeedStream> seeds_;
+  SeedScan scan_;                            // root only
   std::optional<io::DatasetWriter> writer_;  // root only
   std::optional<Recorder> rec_;              // root only
   ProgressSink* progress_ = nullptr;         // root only
