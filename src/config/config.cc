@@ -305,26 +305,13 @@ Status Loader::Validate(Config& c) const {
 // Errors are reported before parsing because yaml-cpp's own message for such input
 // ("unknown token") does not tell the user they passed the wrong file.
 Status CheckText(const std::string& name, const std::string& text) {
-  int line = 1;
-  for (size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xe  ? 3
-                 : (c >> 3) == 0x1e ? 4
-                                    : 0;
-    bool ok = c != 0 && len != 0 && i + len <= text.size() && !(len == 2 && c < 0xc2);
-    for (size_t k = 1; ok && k < len; ++k) {
-      ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
-    }
-    if (!ok) {
-      return InvalidArgument(name + ":" + std::to_string(line) + ": not a text YAML file (" +
-                             (c == 0 ? "contains NUL bytes" : "invalid UTF-8") + ")");
-    }
-    if (c == '\n') ++line;
-    i += len;
-  }
-  return OkStatus();
+  const size_t nul = text.find('\0');
+  const size_t at = std::min(nul, InvalidUtf8Offset(text));
+  if (at == std::string::npos) return OkStatus();
+  const auto line =
+      1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+  return InvalidArgument(name + ":" + std::to_string(line) + ": not a text YAML file (" +
+                         (at == nul ? "contains NUL bytes" : "invalid UTF-8") + ")");
 }
 
 Result<Config> Loader::Load(const std::string& text, const std::vector<std::string>& overrides) {

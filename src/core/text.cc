@@ -65,6 +65,31 @@ size_t WordCount(std::string_view s) {
   return n;
 }
 
+size_t InvalidUtf8Offset(std::string_view s) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = byte(i);
+    const size_t len = c < 0x80           ? 1
+                       : (c >> 5) == 0x6  ? 2
+                       : (c >> 4) == 0xe  ? 3
+                       : (c >> 3) == 0x1e ? 4
+                                          : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((byte(i + k) >> 6) != 0x2) return i;
+    }
+    // The second byte's range rules out overlong forms, surrogates and > U+10FFFF (RFC 3629).
+    const unsigned char c1 = len > 1 ? byte(i + 1) : 0;
+    if ((len == 2 && c < 0xc2) || (len == 3 && c == 0xe0 && c1 < 0xa0) ||
+        (len == 3 && c == 0xed && c1 > 0x9f) || (len == 4 && c == 0xf0 && c1 < 0x90) ||
+        (len == 4 && (c > 0xf4 || (c == 0xf4 && c1 > 0x8f)))) {
+      return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 std::string ReplaceNul(std::string s) {
   if (s.find('\0') == std::string::npos) return s;
   return ReplaceAll(std::move(s), std::string_view("\0", 1), "\xEF\xBF\xBD");

@@ -22,6 +22,9 @@ bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
 // `s` with each NUL byte replaced by U+FFFD: HDF5 variable-length strings end at the
 // first NUL, so text that must read back whole (run files, data sets) holds none.
 std::string ReplaceNul(std::string s);
+// The byte offset of the first byte that does not start a well-formed UTF-8 sequence
+// (overlong forms, surrogates and code points above U+10FFFF included), or npos.
+size_t InvalidUtf8Offset(std::string_view s);
 // Replaces every occurrence of `from` in `s` with `to`.
 std::string ReplaceAll(std::string s, std::string_view from, std::string_view to);
 

@@ -215,6 +215,12 @@ Result<bool> SeedReader::NextJsonElement(int64_t* line) {
 Status SeedReader::ParseRecord(int64_t line, Seed* seed) const {
   const std::string where = config_.path + ":" + std::to_string(line) + ": ";
   if (format_ == SeedFormat::kText) {
+    // The JSONL rule for text too: invalid UTF-8 is a bad record, so every store (the run
+    // file, dataset.jsonl) holds the same valid text.
+    if (const size_t bad = InvalidUtf8Offset(text_); bad != std::string::npos) {
+      return InvalidArgument(where + "invalid UTF-8 at byte " + std::to_string(bad + 1) +
+                             " of the line");
+    }
     seed->instruction = Trim(text_);
     seed->input.clear();
     return OkStatus();

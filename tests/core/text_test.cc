@@ -72,6 +72,25 @@ TEST(TextTest, ReplaceAll) {
   EXPECT_EQ(ReplaceAll("abab", "ab", ""), "");
 }
 
+// Against RFC 3629's table: every well-formed class accepted, each malformed form refused
+// at its first byte.
+TEST(TextTest, InvalidUtf8Offset) {
+  EXPECT_EQ(InvalidUtf8Offset(""), std::string::npos);
+  EXPECT_EQ(InvalidUtf8Offset("plain ascii"), std::string::npos);
+  EXPECT_EQ(InvalidUtf8Offset("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF"),
+            std::string::npos);  // é, €, 😀, U+10FFFF
+  EXPECT_EQ(InvalidUtf8Offset("ab\xFF"
+                              "cd"),
+            2u);                                         // not a lead byte
+  EXPECT_EQ(InvalidUtf8Offset("a\xC3"), 1u);             // truncated
+  EXPECT_EQ(InvalidUtf8Offset("a\xC3(b"), 1u);           // bad continuation
+  EXPECT_EQ(InvalidUtf8Offset("\xC0\xAF"), 0u);          // overlong '/'
+  EXPECT_EQ(InvalidUtf8Offset("x\xE0\x80\xAF"), 1u);     // overlong, 3 bytes
+  EXPECT_EQ(InvalidUtf8Offset("\xED\xA0\x80"), 0u);      // a surrogate
+  EXPECT_EQ(InvalidUtf8Offset("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(InvalidUtf8Offset("\xF0\x8F\xBF\xBF"), 0u);  // overlong, 4 bytes
+}
+
 TEST(TextTest, ReplaceNul) {
   EXPECT_EQ(ReplaceNul(std::string("a\0b\0", 4)),
             "a\xEF\xBF\xBD"

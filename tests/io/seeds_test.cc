@@ -97,6 +97,23 @@ TEST(SeedsTest, ReadsPlainText) {
   EXPECT_EQ(seeds[1], (Seed{1, "Name three rivers.", "", 4}));
 }
 
+// Text files follow the JSONL rule: a line that is not valid UTF-8 is a bad record, so no
+// store ever holds raw bytes (issue 10 item 4).
+TEST(SeedsTest, InvalidUtf8InTextIsABadRecord) {
+  TempDir dir;
+  SeedsConfig config = Config(Write(dir, "s.txt", "Caf\xC3\xA9 menu.\nbad \xFF byte\nfine\n"));
+  Result<std::vector<Seed>> fatal = LoadSeeds(config, nullptr);
+  ASSERT_FALSE(fatal.ok());
+  EXPECT_THAT(fatal.status().message(), HasSubstr("s.txt:2: invalid UTF-8 at byte 5"));
+  config.on_bad_record = OnBadRecord::kSkip;
+  SeedLoadReport report;
+  const std::vector<Seed> seeds = MustLoad(config, &report);
+  ASSERT_EQ(seeds.size(), 2u);
+  EXPECT_EQ(seeds[0].instruction, "Caf\xC3\xA9 menu.");
+  EXPECT_EQ(seeds[1].instruction, "fine");
+  EXPECT_EQ(report.skipped, 1);
+}
+
 TEST(SeedsTest, AutoFormatByExtensionThenContent) {
   TempDir dir;
   EXPECT_EQ(*ResolveSeedFormat(Write(dir, "a.jsonl", ""), SeedFormat::kAuto), SeedFormat::kJsonl);
