@@ -1,6 +1,7 @@
 #include "pipeline/generate.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -28,6 +29,17 @@ struct Chain {
 };
 
 }  // namespace
+
+Status CheckPolicyActions(const Config& config, const GenerationPolicy& policy,
+                          const std::string& policy_path) {
+  const std::vector<std::string> trained = policy.actions.Names();
+  if (config.env.actions == trained) return OkStatus();
+  return InvalidArgument(fmt::format(
+      "env.actions [{}] differs from the actions the policy in {} was trained on ([{}]); the "
+      "policy's outputs mean its own actions, so they must agree: --set env.actions=[{}]",
+      fmt::join(config.env.actions, ", "), policy_path, fmt::join(trained, ", "),
+      fmt::join(trained, ",")));
+}
 
 Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int snapshot) {
   TEAMSRL_ASSIGN_OR_RETURN(io::RunInfo info, io::ReadRunInfo(run_path));
@@ -174,6 +186,7 @@ struct GenerateSetup {
   Status Make(const Config& config, const GenerateOptions& options, const dist::Comm& comm,
               DriverHooks& hooks) {
     TEAMSRL_ASSIGN_OR_RETURN(policy, LoadGenerationPolicy(options.policy_path, options.snapshot));
+    TEAMSRL_RETURN_IF_ERROR(CheckPolicyActions(config, policy, options.policy_path));
     TEAMSRL_ASSIGN_OR_RETURN(schedule, GenerateSchedule::Make(config.generate, policy.actions));
     // Every catalogue template: the policy's actions come from its training run.
     TEAMSRL_RETURN_IF_ERROR(

@@ -58,6 +58,11 @@ struct GenerationPolicy {
   std::string filter_name;            // the /policy dataset the filter came from ("" = none)
 };
 
+// InvalidArgument unless `config.env.actions` are the policy's (its training run's) actions
+// in the same order: the run file's config must say what the generation used.
+Status CheckPolicyActions(const Config& config, const GenerationPolicy& policy,
+                          const std::string& policy_path);
+
 // Reads the policy, its configuration (the run's config_yaml) and the observation filter
 // saved with those parameters (/policy/NAME_obs_filter; else /policy/final_obs_filter) from
 // a run file.
