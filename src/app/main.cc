@@ -90,6 +90,12 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
     spdlog::info("train '{}': {} actors on {} rank(s), {} iterations, seed {}", config->run.name,
                  config->train.actors, comm.size(), config->train.iterations, config->run.seed);
     NoteOutputsOutsideRunDir(*config, out_dir);
+    if (comm.size() > config->train.actors) {
+      spdlog::warn(
+          "{} ranks for {} actor(s): {} rank(s) have no actor and only wait (raise "
+          "train.actors or start fewer ranks)",
+          comm.size(), config->train.actors, comm.size() - config->train.actors);
+    }
   }
   teamsrl::Result<teamsrl::pipeline::TrainOutcome> outcome =
       teamsrl::pipeline::RunTrain(*config, options, comm);

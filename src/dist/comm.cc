@@ -2,9 +2,12 @@
 
 #include <mpi.h>
 
+#include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "core/check.h"
 
@@ -21,6 +24,33 @@ int WorldRank() {
 int CheckedCount(size_t n) {
   TEAMSRL_CHECK(n <= static_cast<size_t>(INT_MAX)) << "MPI message too large: " << n;
   return static_cast<int>(n);
+}
+
+// Waits for a non-blocking collective without spinning: a rank with no actors, or one
+// waiting for root's learner, would otherwise hold a core at ~100 % in MPI's busy poll
+// (issue 10 item 10). The first ~100 us poll tightly, so fast collectives keep their
+// latency; then sleeps grow to 2 ms, about 500 cheap wake-ups a second while idle.
+// MPI_Test also drives the progress of libnbc's schedule, so it is called on each wake-up.
+void Wait(MPI_Request* request) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  auto nap = std::chrono::microseconds(20);
+  int done = 0;
+  while (true) {
+    MPI_Test(request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    if (Clock::now() - start < std::chrono::microseconds(100)) continue;
+    std::this_thread::sleep_for(nap);
+    nap = std::min(nap * 2, std::chrono::microseconds(2000));
+  }
+}
+
+// Starts a non-blocking collective with `start` (which fills in the request) and waits.
+template <typename Start>
+void Blocking(Start start) {
+  MPI_Request request;
+  start(&request);
+  Wait(&request);
 }
 
 }  // namespace
@@ -50,26 +80,40 @@ Comm::Comm() {
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
 }
 
-void Comm::Barrier() const { MPI_Barrier(MPI_COMM_WORLD); }
+void Comm::Barrier() const {
+  Blocking([](MPI_Request* r) { return MPI_Ibarrier(MPI_COMM_WORLD, r); });
+}
 
 void Comm::Broadcast(std::string& bytes) const {
   unsigned long long n = bytes.size();
-  MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+  Blocking([&](MPI_Request* r) {
+    return MPI_Ibcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD, r);
+  });
   bytes.resize(n);
-  if (n > 0) MPI_Bcast(bytes.data(), CheckedCount(n), MPI_BYTE, 0, MPI_COMM_WORLD);
+  if (n > 0)
+    Blocking([&](MPI_Request* r) {
+      return MPI_Ibcast(bytes.data(), CheckedCount(n), MPI_BYTE, 0, MPI_COMM_WORLD, r);
+    });
 }
 
 void Comm::Broadcast(std::vector<double>& values) const {
   unsigned long long n = values.size();
-  MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+  Blocking([&](MPI_Request* r) {
+    return MPI_Ibcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD, r);
+  });
   values.resize(n);
-  if (n > 0) MPI_Bcast(values.data(), CheckedCount(n), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  if (n > 0)
+    Blocking([&](MPI_Request* r) {
+      return MPI_Ibcast(values.data(), CheckedCount(n), MPI_DOUBLE, 0, MPI_COMM_WORLD, r);
+    });
 }
 
 std::vector<std::string> Comm::Gather(const std::string& local) const {
   int n = CheckedCount(local.size());
   std::vector<int> counts(is_root() ? size_ : 0);
-  MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  Blocking([&](MPI_Request* r) {
+    return MPI_Igather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD, r);
+  });
   std::vector<int> displs;
   std::string all;
   if (is_root()) {
@@ -81,8 +125,10 @@ std::vector<std::string> Comm::Gather(const std::string& local) const {
     }
     all.resize(total);
   }
-  MPI_Gatherv(local.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0,
-              MPI_COMM_WORLD);
+  Blocking([&](MPI_Request* r) {
+    return MPI_Igatherv(local.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(),
+                        MPI_BYTE, 0, MPI_COMM_WORLD, r);
+  });
   std::vector<std::string> out;
   if (is_root()) {
     out.reserve(size_);
@@ -94,7 +140,9 @@ std::vector<std::string> Comm::Gather(const std::string& local) const {
 std::vector<std::string> Comm::AllGather(const std::string& local) const {
   int n = CheckedCount(local.size());
   std::vector<int> counts(size_);
-  MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  Blocking([&](MPI_Request* r) {
+    return MPI_Iallgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD, r);
+  });
   std::vector<int> displs(size_);
   size_t total = 0;
   for (int r = 0; r < size_; ++r) {
@@ -102,8 +150,10 @@ std::vector<std::string> Comm::AllGather(const std::string& local) const {
     total += counts[r];
   }
   std::string all(total, '\0');
-  MPI_Allgatherv(local.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
-                 MPI_COMM_WORLD);
+  Blocking([&](MPI_Request* r) {
+    return MPI_Iallgatherv(local.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(),
+                           MPI_BYTE, MPI_COMM_WORLD, r);
+  });
   std::vector<std::string> out;
   out.reserve(size_);
   for (int r = 0; r < size_; ++r) out.push_back(all.substr(displs[r], counts[r]));
@@ -112,13 +162,17 @@ std::vector<std::string> Comm::AllGather(const std::string& local) const {
 
 long long Comm::AllReduceMax(long long value) const {
   long long out = 0;
-  MPI_Allreduce(&value, &out, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+  Blocking([&](MPI_Request* r) {
+    return MPI_Iallreduce(&value, &out, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD, r);
+  });
   return out;
 }
 
 long long Comm::AllReduceSum(long long value) const {
   long long out = 0;
-  MPI_Allreduce(&value, &out, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+  Blocking([&](MPI_Request* r) {
+    return MPI_Iallreduce(&value, &out, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD, r);
+  });
   return out;
 }
 
