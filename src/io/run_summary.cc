@@ -8,6 +8,7 @@
 
 #include "core/saturating.h"
 #include "core/text.h"
+#include "io/attributes.h"
 #include "io/run_reader.h"
 #include "io/table.h"
 
@@ -64,16 +65,15 @@ Status AppendProgress(hid_t file, std::string& out) {
   return OkStatus();
 }
 
-Status AppendActionMix(hid_t file, const RunInfo& info, std::string& out) {
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> actions,
-                           ReadInt64Column(file, kStepsPath, "action"));
-  out += fmt::format("\naction mix over {} steps\n", actions.size());
-  if (actions.empty()) return OkStatus();
-  std::vector<std::string> names = info.root.action_names;
-  int64_t max_code = *std::max_element(actions.begin(), actions.end());
+// "TITLE" and one line per code: its name, count and share.
+void AppendMix(const std::string& title, const std::vector<int64_t>& codes,
+               const std::vector<std::string>& names, const char* prefix, std::string& out) {
+  out += "\n" + title + "\n";
+  if (codes.empty()) return;
+  int64_t max_code = *std::max_element(codes.begin(), codes.end());
   std::vector<int64_t> counts(std::max<size_t>(names.size(), max_code + 1), 0);
   int64_t invalid = 0;
-  for (int64_t a : actions) {
+  for (int64_t a : codes) {
     if (a < 0) {
       ++invalid;
     } else {
@@ -82,15 +82,58 @@ Status AppendActionMix(hid_t file, const RunInfo& info, std::string& out) {
   }
   size_t width = 6;
   for (size_t i = 0; i < counts.size(); ++i) {
-    width = std::max(width, NameOf(names, static_cast<int64_t>(i), "action_").size());
+    width = std::max(width, NameOf(names, static_cast<int64_t>(i), prefix).size());
   }
-  const int64_t total = static_cast<int64_t>(actions.size());
+  const int64_t total = static_cast<int64_t>(codes.size());
   for (size_t i = 0; i < counts.size(); ++i) {
-    out +=
-        fmt::format("  {:<{}}  {:>8}  {:>6}\n", NameOf(names, static_cast<int64_t>(i), "action_"),
-                    width, counts[i], Percent(counts[i], total));
+    out += fmt::format("  {:<{}}  {:>8}  {:>6}\n", NameOf(names, static_cast<int64_t>(i), prefix),
+                       width, counts[i], Percent(counts[i], total));
   }
   if (invalid > 0) out += fmt::format("  {:<{}}  {:>8}\n", "(negative)", width, invalid);
+}
+
+Status AppendActionMix(hid_t file, const RunInfo& info, std::string& out) {
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> actions,
+                           ReadInt64Column(file, kStepsPath, "action"));
+  AppendMix(fmt::format("action mix over {} steps", actions.size()), actions,
+            info.root.action_names, "action_", out);
+  return OkStatus();
+}
+
+// generate / baseline: the samples, why they were eliminated, the actions that made them,
+// the policy and the seeds (issue 10 item 11: training fields said nothing of such runs).
+Status AppendSamples(hid_t file, const RunInfo& info, std::string& out) {
+  for (const char* name : {"policy_file", "policy_name"}) {
+    if (Result<std::string> v = ReadStringAttribute(file, name); v.ok()) {
+      out += Line(name == std::string("policy_file") ? "policy" : "policy name", *v);
+    }
+  }
+  Result<int64_t> usable = ReadInt64Attribute(file, "seeds_usable");
+  Result<int64_t> skipped = ReadInt64Attribute(file, "seeds_skipped");
+  if (usable.ok() && skipped.ok()) {
+    out += Line("seeds", fmt::format("{} usable, {} bad records skipped", *usable, *skipped));
+  }
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> eliminated,
+                           ReadInt64Column(file, kSamplesPath, "eliminated"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> reason,
+                           ReadInt64Column(file, kSamplesPath, "reason"));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> action,
+                           ReadInt64Column(file, kSamplesPath, "action"));
+  const int64_t n = static_cast<int64_t>(eliminated.size());
+  const int64_t dropped =
+      std::count_if(eliminated.begin(), eliminated.end(), [](int64_t e) { return e != 0; });
+  out += Line("samples", fmt::format("{} ({} kept, {} eliminated)", n, n - dropped, dropped));
+  std::vector<int64_t> why;
+  for (size_t i = 0; i < eliminated.size(); ++i) {
+    if (eliminated[i] != 0) why.push_back(reason[i]);
+  }
+  TEAMSRL_ASSIGN_OR_RETURN(DatasetId samples, OpenDataset(file, kSamplesPath));
+  Result<std::vector<std::string>> reasons =
+      ReadStringArrayAttribute(samples.get(), "reason_names");
+  AppendMix(fmt::format("eliminated by reason ({} samples)", dropped), why,
+            reasons.ok() ? *reasons : std::vector<std::string>{}, "reason_", out);
+  AppendMix(fmt::format("action mix over {} samples", n), action, info.root.action_names, "action_",
+            out);
   return OkStatus();
 }
 
@@ -237,7 +280,10 @@ Result<std::string> SummarizeRunFile(const std::string& path) {
   out += Line("started", root.started_at);
   out += Line("finished", info.finished_at.empty() ? "-" : info.finished_at);
   if (!root.command.empty()) out += Line("command", root.command);
-  out += Line("ranks / actors", fmt::format("{} / {}", root.world_size, root.actors));
+  // generate and baseline record where they resumed; training runs have no such attribute.
+  const bool dataset_run = ReadInt64Attribute(file.get(), "resumed_from_seed").ok();
+  out += Line(dataset_run ? "ranks / chunk" : "ranks / actors",
+              fmt::format("{} / {}{}", root.world_size, root.actors, dataset_run ? " seeds" : ""));
   if (!root.hostnames.empty()) out += Line("hosts", root.hostnames);
   out += Line("seed", std::to_string(root.seed));
   if (!root.slurm_job_id.empty()) {
@@ -246,8 +292,12 @@ Result<std::string> SummarizeRunFile(const std::string& path) {
                     ? root.slurm_job_id
                     : root.slurm_job_id + " (array task " + root.slurm_array_task_id + ")");
   }
-  TEAMSRL_RETURN_IF_ERROR(AppendProgress(file.get(), out));
-  TEAMSRL_RETURN_IF_ERROR(AppendActionMix(file.get(), info, out));
+  if (dataset_run) {
+    TEAMSRL_RETURN_IF_ERROR(AppendSamples(file.get(), info, out));
+  } else {
+    TEAMSRL_RETURN_IF_ERROR(AppendProgress(file.get(), out));
+    TEAMSRL_RETURN_IF_ERROR(AppendActionMix(file.get(), info, out));
+  }
   TEAMSRL_RETURN_IF_ERROR(AppendCalls(file.get(), info, out));
   TEAMSRL_RETURN_IF_ERROR(AppendBudget(file.get(), info, out));
   return out;

@@ -38,6 +38,14 @@ class EmptyOutputsTest(unittest.TestCase):
             lines = [json.loads(line) for line in f]
         self.assertEqual(len(lines), 12)
         self.assertEqual({(r["eliminated"], r["reason"]) for r in lines}, {(True, "empty")})
+        # inspect shows what a generate run is (issue 10 item 11), not training fields.
+        rc, so, se, _ = common.mpirun(1, ["inspect", os.path.join(gen, "generate.h5")])
+        self.assertEqual(rc, 0, se)
+        self.assertIn("samples           12 (0 kept, 12 eliminated)", so)
+        self.assertIn("policy            " + os.path.join(policy, "run.h5"), so)
+        self.assertIn("seeds             2 usable, 0 bad records skipped", so)
+        self.assertRegex(so, r"eliminated by reason \(12 samples\)\n(.*\n)*  empty +12  100\.0%")
+        self.assertNotIn("iterations", so)
         out = os.path.join(tmp, "alpaca.json")
         rc, so, se, _ = common.mpirun(1, ["export", dataset, "--out", out])
         self.assertEqual(rc, 0, se)
