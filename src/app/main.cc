@@ -293,7 +293,7 @@ void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
   c->generate
       ->add_option("--snapshot", a.gen_options.snapshot,
                    "use /policy/snapshot_NNNNNN instead of /policy/final")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 999999));  // NonNegativeNumber's message printed a 300-digit bound
 }
 
 // inspect, keys, eval, export: single-process commands on files.

@@ -258,7 +258,9 @@ class ChunkedRun {
     }
     if (comm_.is_root() && spec_.progress != nullptr) {
       progress_ = spec_.progress;
-      progress_->Start(spec_.kind + " " + config_.run.name, scan_.usable);
+      // "generate generate 408/408" when the run is named after its command.
+      const std::string& name = config_.run.name;
+      progress_->Start(name == spec_.kind ? name : spec_.kind + " " + name, scan_.usable);
       if (outcome_.resumed) spdlog::info("resuming {} at seed {}", out_dir_, next_seed);
     }
     return OkStatus();
@@ -342,7 +344,8 @@ class ChunkedRun {
     outcome_.eliminated = rec_->eliminated();
     for (int r = 0; r < llm::kNumRoles; ++r) outcome_.queries[r] = rec_->totals().queries[r];
     if (progress_ && outcome_.error.ok() && st.ok()) {
-      progress_->Finish(fmt::format("{} samples | {}", outcome_.samples, outcome_.dataset_path));
+      progress_->Finish(fmt::format("{} sample{} | {}", outcome_.samples,
+                                    outcome_.samples == 1 ? "" : "s", outcome_.dataset_path));
     }
     return st;
   }

@@ -430,7 +430,9 @@ TrainOutcome Trainer::Finish(const Status& run) {
     if (!run.ok()) (void)file.SetAttribute("error", run.message());
     if (outcome.status == io::RunStatus::kBudgetExhausted) {
       (void)file.SetAttribute("stop_reason", s.budget_note);
-      spdlog::warn("stopping after iteration {}: {}", outcome.iterations, s.budget_note);
+      // A count, not an index: "after iteration 6" read as seven when the last index was 5.
+      spdlog::warn("stopping after {} of {} iterations: {}", outcome.iterations,
+                   s.config.train.iterations, s.budget_note);
     }
     const Status fin = file.Finish(outcome.status);
     if (st.ok()) st = fin;

@@ -41,6 +41,14 @@ class BadInputTest(unittest.TestCase):
             self.assertIn(command, listed, p.stderr)
         self.assertIn("usage: teamsrl <command>", p.stderr)
 
+    def test_negative_snapshot_names_a_short_range(self):
+        import subprocess
+        p = subprocess.run([common.BIN, "generate", common.config("generate.yaml"), "--policy",
+                            "x.h5", "--snapshot", "-1"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--snapshot: Value -1 not in range 0 to 999999", p.stderr)
+        self.assertLess(len(p.stderr), 200, p.stderr)  # was a 300-digit bound
+
     def test_malformed_yaml(self):
         p = self.write("malformed.yaml", "run:\n  name: x\n  seed: [1, 2\ntrain:\n  actors: 2\n")
         self.expect_error(p, ["malformed.yaml", ":4"])

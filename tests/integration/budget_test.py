@@ -19,7 +19,8 @@ class BudgetTest(unittest.TestCase):
             2, ["train", common.config("quickstart.yaml"), "--out", out, "--quiet",
                 "--set", "budget.max_queries=500"])
         self.assertEqual(rc, 0, se)
-        self.assertIn("budget.max_queries (500) reached: 576 queries", se)
+        self.assertIn("stopping after 6 of 30 iterations: budget.max_queries (500) reached: 576 "
+                      "queries", se)
         with h5py.File(os.path.join(out, "run.h5"), "r") as f:
             self.assertEqual(f.attrs["status"], "budget_exhausted")
             self.assertIn("budget.max_queries", f.attrs["stop_reason"])
