@@ -169,7 +169,8 @@ int Inspect(const std::string& path) {
 int ExitCodeFor(const teamsrl::Status& status) {
   const teamsrl::StatusCode code = status.code();
   return code == teamsrl::StatusCode::kInvalidArgument || code == teamsrl::StatusCode::kNotFound ||
-                 code == teamsrl::StatusCode::kFailedPrecondition
+                 code == teamsrl::StatusCode::kFailedPrecondition ||
+                 code == teamsrl::StatusCode::kPermissionDenied
              ? kExitUsage
              : kExitRunFailed;
 }

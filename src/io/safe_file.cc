@@ -28,7 +28,14 @@ Status Errno(const std::string& what, const std::string& path, int err) {
                               " exists; pass --overwrite to replace it, or choose "
                               "another path");
   }
-  return Internal(what + " " + path + ": " + std::strerror(err));
+  // A path the user must fix (a missing directory, no permission) is the user's error,
+  // the same kind of Status (and exit code) in every command.
+  const std::string message = what + " " + path + ": " + std::strerror(err);
+  if (err == ENOENT || err == ENOTDIR) return NotFound(message);
+  if (err == EACCES || err == EPERM || err == EROFS) {
+    return Status(StatusCode::kPermissionDenied, message);
+  }
+  return Internal(message);
 }
 
 std::string DirectoryOf(const std::string& path) {

@@ -232,6 +232,10 @@ Status Trainer::State::OpenRunFile(const std::vector<std::string>& hosts) {
   const std::filesystem::path dir = std::filesystem::path(run_path).parent_path();
   std::error_code ec;
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return InvalidArgument("cannot create directory " + dir.string() +
+                           " for the run file: " + ec.message());
+  }
   TEAMSRL_ASSIGN_OR_RETURN(io::DirectoryLock lock,
                            io::DirectoryLock::Acquire(dir.empty() ? "." : dir.string()));
   dir_lock.emplace(std::move(lock));

@@ -49,6 +49,22 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("--snapshot: Value -1 not in range 0 to 999999", p.stderr)
         self.assertLess(len(p.stderr), 200, p.stderr)  # was a 300-digit bound
 
+    def test_an_output_that_cannot_be_created_is_exit_2_in_every_command(self):
+        import json
+        import tempfile
+        tmp = tempfile.mkdtemp(prefix="unwritable")
+        dataset = os.path.join(tmp, "d.jsonl")
+        with open(dataset, "w") as f:
+            f.write(json.dumps({"instruction": "a", "input": "", "output": "b"}) + "\n")
+        missing = "/proc/teamsrl-no-such-dir"  # not creatable, even by root
+        for args in (["train", common.config("quickstart.yaml"), "--out", missing, "--quiet"],
+                     ["baseline", common.config("quickstart.yaml"), "--out", missing, "--quiet"],
+                     ["eval", dataset, "--json", missing + "/m.json"],
+                     ["export", dataset, "--out", missing + "/a.json"]):
+            rc, _, se, _ = common.mpirun(1, args)
+            self.assertEqual(rc, 2, (args[0], se))
+            self.assertIn("No such file or directory", se, args[0])
+
     def test_malformed_yaml(self):
         p = self.write("malformed.yaml", "run:\n  name: x\n  seed: [1, 2\ntrain:\n  actors: 2\n")
         self.expect_error(p, ["malformed.yaml", ":4"])
