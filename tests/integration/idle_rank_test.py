@@ -1,7 +1,7 @@
 """An idle rank does not burn a core (issue 10 item 10): with 2 ranks and 1 actor against a
-slow (100 ms) simulator, rank 1 has nothing to do but wait for root; no rank's CPU time,
-read from /proc while the run goes, is more than a small share of the wall time (before:
-rank 1 used 30.2 s of CPU in 30.5 s, MPI's busy poll). The run warns that ranks outnumber
+slow (100 ms) simulator, rank 1 has nothing to do but wait for root; its CPU time, read
+from /proc while the run goes, is a small share of the wall time (before: 30.2 s of CPU in
+30.5 s, MPI's busy poll). The run warns that ranks outnumber
 actors."""
 import os
 import subprocess
@@ -37,6 +37,14 @@ def teamsrl_ranks(root_pid):
     return found
 
 
+def world_rank(pid):
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        for item in f.read().split(b"\0"):
+            if item.startswith(b"OMPI_COMM_WORLD_RANK="):
+                return int(item.split(b"=", 1)[1])
+    return -1
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -60,7 +68,7 @@ def measure(binary, seconds_of_work):
     while p.poll() is None:
         for pid in teamsrl_ranks(p.pid):
             try:
-                last[pid] = cpu_seconds(pid)
+                last[world_rank(pid)] = cpu_seconds(pid)
                 if first_seen is None:
                     first_seen = time.monotonic()
             except OSError:
@@ -68,28 +76,28 @@ def measure(binary, seconds_of_work):
         time.sleep(0.25)
     _, err = p.communicate()
     assert p.returncode == 0, err
-    assert len(last) == 2, last
+    assert sorted(last) == [0, 1], last
     wall = time.monotonic() - (first_seen or start)
-    # Rank 0 hosts the actor, rank 1 none; neither may spin (both wait on something).
-    most, least = sorted(last.values(), reverse=True)
-    return most, least, wall, err
+    # Rank 0 hosts the actor and runs the learner; rank 1 hosts none and only waits.
+    return last[0], last[1], wall, err
 
 
 class IdleRankTest(unittest.TestCase):
     def test_the_rank_without_actors_waits_without_spinning(self):
-        most, least, wall, err = measure(common.BIN, 6)
-        print(f"ranks' CPU: {most:.2f} s and {least:.2f} s in {wall:.1f} s "
-              f"({100 * most / wall:.1f} % of a core at most)")
-        # Start-up (MPI, the config, the prompts) is a fraction of a second of it.
-        self.assertLess(most / wall, 0.10)
+        busy, idle, wall, err = measure(common.BIN, 6)
+        print(f"rank 1 (no actor): {idle:.2f} s CPU in {wall:.1f} s ({100 * idle / wall:.1f} % "
+              f"of a core); rank 0: {busy:.2f} s")
+        # Start-up (MPI, the config, the prompts) is a fraction of a second of it; rank 0's
+        # own work (the learner) is not asserted: under the sanitizers it is slow.
+        self.assertLess(idle / wall, 0.10)
         self.assertIn("2 ranks for 1 actor(s): 1 rank(s) have no actor", err)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":  # before/after figures
         for binary in sys.argv[2:]:
-            most, least, wall, _ = measure(binary, 30)
-            print(f"{binary}: ranks' CPU {most:.2f} s and {least:.2f} s in {wall:.1f} s "
-                  f"({100 * most / wall:.1f} % of a core at most)")
+            busy, idle, wall, _ = measure(binary, 30)
+            print(f"{binary}: rank 1 (no actor) {idle:.2f} s CPU in {wall:.1f} s "
+                  f"({100 * idle / wall:.1f} %), rank 0 {busy:.2f} s")
         sys.exit(0)
     unittest.main(verbosity=2)
