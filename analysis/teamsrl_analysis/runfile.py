@@ -80,7 +80,8 @@ class Run(dict):
     * ``attrs``: root attributes (status, config_yaml, seed, world_size, ...)
     * ``text(i)``: string ``i`` of /text/strings (a list for a list of ids; None for -1)
     * ``policy(name)``: (parameters as a float64 array, attribute dict) of /policy/NAME
-    * ``policies``: names under /policy
+    * ``policies``: the policies under /policy (their ``*_obs_filter`` companions, the
+      observation filters saved with them, are in ``obs_filters``)
     """
 
     def __init__(self, path: str, tables: dict, attrs: dict, policies: list):
@@ -135,5 +136,7 @@ def load_run(path: str, categorical: bool = True) -> Run:
                              f"this reader knows version {SCHEMA_VERSION}")
         tables = {name: read_table(f, path_, categorical)
                   for name, path_ in TABLES.items() if path_ in f}
-        policies = sorted(f[POLICY_GROUP].keys()) if POLICY_GROUP in f else []
-    return Run(path, tables, attrs, policies)
+        names = sorted(f[POLICY_GROUP].keys()) if POLICY_GROUP in f else []
+    run = Run(path, tables, attrs, [n for n in names if not n.endswith("_obs_filter")])
+    run.obs_filters = [n for n in names if n.endswith("_obs_filter")]
+    return run

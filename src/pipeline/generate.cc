@@ -41,13 +41,40 @@ Status CheckPolicyActions(const Config& config, const GenerationPolicy& policy,
       fmt::join(trained, ",")));
 }
 
+namespace {
+
+// A missing policy names the ones the file has (issue 10 item 12); a run killed before
+// its end has snapshots but no `final`.
+Status NameThePolicies(const Status& missing, const std::string& run_path,
+                       const std::string& name) {
+  if (missing.code() != StatusCode::kNotFound) return missing;
+  Result<std::vector<std::string>> all = io::ListPolicies(run_path);
+  if (!all.ok()) return missing;
+  std::vector<std::string> policies;
+  for (const std::string& p : *all) {
+    if (!p.ends_with("_obs_filter")) policies.push_back(p);
+  }
+  std::string hint;
+  if (policies.empty()) {
+    hint = "; it holds no policy (a run killed before its first snapshot)";
+  } else {
+    hint = fmt::format("; it holds: {}", fmt::join(policies, ", "));
+    if (name == "final") hint += " (a run that did not finish has no final: pass --snapshot N)";
+  }
+  return NotFound(missing.message() + hint);
+}
+
+}  // namespace
+
 Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int snapshot) {
   TEAMSRL_ASSIGN_OR_RETURN(io::RunInfo info, io::ReadRunInfo(run_path));
   TEAMSRL_ASSIGN_OR_RETURN(Config run_config, ParseConfig(info.root.config_yaml, run_path, {}));
   GenerationPolicy g;
   TEAMSRL_ASSIGN_OR_RETURN(g.actions, evol::ActionSet::FromNames(run_config.env.actions));
   g.name = snapshot < 0 ? "final" : fmt::format("snapshot_{:06d}", snapshot);
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> params, io::ReadPolicy(run_path, g.name));
+  Result<std::vector<double>> read = io::ReadPolicy(run_path, g.name);
+  if (!read.ok()) return NameThePolicies(read.status(), run_path, g.name);
+  std::vector<double> params = std::move(read).value();
   const int n = g.actions.size();
   g.policy = rl::MakePolicy(run_config.policy, n, n, run_config.run.seed);
   if (static_cast<int>(params.size()) != g.policy->NumParameters()) {

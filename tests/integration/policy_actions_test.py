@@ -32,6 +32,13 @@ class PolicyActionsTest(unittest.TestCase):
                                                  "--set", "env.actions=" + FOUR,
                                                  "--set", "generate.replace_breadth_with="])
         self.assertEqual(rc, 0, se)
+        # A missing snapshot names the policies the file has (issue 10 item 12).
+        rc, so, se, _ = common.mpirun(1, base + ["--out", os.path.join(tmp, "g7"),
+                                                 "--snapshot", "7"])
+        self.assertEqual(rc, 2, se)
+        self.assertIn("no policy 'snapshot_000007' in run file %s; it holds: final"
+                      % os.path.join(train, "run.h5"), se)
+        self.assertNotIn("obs_filter", se)
 
 
 if __name__ == "__main__":

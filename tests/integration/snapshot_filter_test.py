@@ -24,6 +24,19 @@ class SnapshotFilterTest(unittest.TestCase):
             steps_per_iteration = 8 * 6
             self.assertEqual(snap[0], 2 * steps_per_iteration)  # count of observations seen
             self.assertEqual(final[0], 4 * steps_per_iteration)
+        # The reader lists policies apart from their filters (issue 10 item 12).
+        sys.path.insert(0, os.path.join(common.SOURCE_DIR, "analysis"))
+        from teamsrl_analysis import load_run
+        run = load_run(os.path.join(train, "run.h5"))
+        self.assertEqual(run.policies, ["final", "snapshot_000002", "snapshot_000004"])
+        self.assertEqual(run.obs_filters, ["final_obs_filter", "snapshot_000002_obs_filter",
+                                           "snapshot_000004_obs_filter"])
+        # A missing snapshot names those the file has.
+        rc, _, se, _ = common.mpirun(1, ["generate", common.config("generate.yaml"), "--policy",
+                                         os.path.join(train, "run.h5"), "--out",
+                                         os.path.join(out, "g3"), "--snapshot", "3"])
+        self.assertEqual(rc, 2, se)
+        self.assertIn("it holds: final, snapshot_000002, snapshot_000004", se)
         for args in ([], ["--snapshot", "2"]):
             gen = os.path.join(out, "gen" + "".join(args))
             rc, so, se, _ = common.mpirun(2, ["generate", common.config("generate.yaml"),
