@@ -20,11 +20,6 @@ std::vector<std::string> SplitChoices(std::string_view choices) {
 std::string ListChoices(std::string_view choices) {
   return ReplaceAll(std::string(choices), "|", ", ");
 }
-std::string JoinNames(std::span<const std::string_view> names) {
-  std::string out;
-  for (std::string_view n : names) (out += out.empty() ? "" : "|") += n;
-  return out;
-}
 
 std::string FormatDouble(double v) {
   char buf[64];

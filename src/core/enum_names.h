@@ -40,11 +40,14 @@ constexpr std::optional<E> EnumFromName(std::string_view name) {
 }
 
 // "a|b|c", the form of the config schema's choices.
+inline std::string JoinNames(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::string_view n : names) (out += out.empty() ? "" : "|") += n;
+  return out;
+}
 template <typename E>
 std::string EnumChoices() {
-  std::string out;
-  for (std::string_view n : EnumNames<E>()) (out += out.empty() ? "" : "|") += n;
-  return out;
+  return JoinNames(EnumNames<E>());
 }
 
 }  // namespace teamsrl

@@ -25,18 +25,6 @@ Status Errno(const std::string& what, const std::string& path) {
   return Internal(what + " " + path + ": " + std::strerror(errno));
 }
 
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("cannot write", path);
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return OkStatus();
-}
-
 // Opens `path` for appending after truncating it to `length` bytes.
 Result<int> OpenTruncated(const std::string& path, int64_t length) {
   TEAMSRL_ASSIGN_OR_RETURN(const int fd, OpenForWriting(path));

@@ -103,9 +103,10 @@ Status AppendActionMix(hid_t file, const RunInfo& info, std::string& out) {
 // generate / baseline: the samples, why they were eliminated, the actions that made them,
 // the policy and the seeds (issue 10 item 11: training fields said nothing of such runs).
 Status AppendSamples(hid_t file, const RunInfo& info, std::string& out) {
-  for (const char* name : {"policy_file", "policy_name"}) {
-    if (Result<std::string> v = ReadStringAttribute(file, name); v.ok()) {
-      out += Line(name == std::string("policy_file") ? "policy" : "policy name", *v);
+  for (const auto& [attribute, label] :
+       {std::pair{"policy_file", "policy"}, std::pair{"policy_name", "policy name"}}) {
+    if (Result<std::string> v = ReadStringAttribute(file, attribute); v.ok()) {
+      out += Line(label, *v);
     }
   }
   Result<int64_t> usable = ReadInt64Attribute(file, "seeds_usable");

@@ -123,17 +123,19 @@ void AtomicFile::Discard() {
   (void)::unlink(temp_path_.c_str());
 }
 
-Status AtomicFile::Write(std::string_view bytes) {
+Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
   while (!bytes.empty()) {
-    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Errno("cannot write", temp_path_, errno);
+      return Errno("cannot write", path, errno);
     }
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return OkStatus();
 }
+
+Status AtomicFile::Write(std::string_view bytes) { return WriteAll(fd_, bytes, temp_path_); }
 
 Status AtomicFile::Commit() {
   if (::fsync(fd_) != 0) return Errno("cannot fsync", temp_path_, errno);

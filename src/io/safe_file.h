@@ -20,6 +20,9 @@ bool PathOccupied(const std::string& path);
 // O_APPEND. A link is FailedPrecondition naming the path.
 Result<int> OpenForWriting(const std::string& path, int extra_flags = 0);
 
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR); errors name `path`.
+Status WriteAll(int fd, std::string_view bytes, const std::string& path);
+
 // Clears `path` for a new file: removes a file or a symbolic link there (the link itself,
 // never its target); nothing there is fine; a directory is FailedPrecondition.
 Status RemoveForReplacement(const std::string& path);
