@@ -41,6 +41,19 @@ def config(name):
     return os.path.join(SOURCE_DIR, "experiments", name)
 
 
+def train_policy(out, ranks=1, iterations=1, overrides=()):
+    """Trains the quickstart into `out` (a policy for generate); returns its run.h5.
+    `overrides` are `--set` values. Raises with stderr when the run fails."""
+    args = ["train", config("quickstart.yaml"), "--out", out, "--quiet",
+            "--set", "train.iterations=%d" % iterations]
+    for o in overrides:
+        args += ["--set", o]
+    rc, _, se, _ = mpirun(ranks, args)
+    if rc != 0:
+        raise AssertionError("training the policy failed (rc %d): %s" % (rc, se))
+    return os.path.join(out, "run.h5")
+
+
 def tmpdir(prefix):
     return tempfile.mkdtemp(prefix=prefix)
 

@@ -21,9 +21,7 @@ class PlantedLinksTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = common.tmpdir("links")
         cls.train_dir = os.path.join(cls.tmp, "train")
-        rc, _, se, _ = common.mpirun(1, ["train", common.config("quickstart.yaml"), "--out",
-                                         cls.train_dir, "--quiet", "--set", "train.iterations=2"])
-        assert rc == 0, se
+        common.train_policy(cls.train_dir, iterations=2)
         cls.seeds = os.path.join(cls.tmp, "seeds.txt")
         with open(cls.seeds, "w") as f:
             f.write("".join(f"Name {i} rivers.\n" for i in range(1, 5)))

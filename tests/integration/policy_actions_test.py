@@ -15,10 +15,7 @@ class PolicyActionsTest(unittest.TestCase):
     def test_mismatched_actions_are_refused(self):
         tmp = common.tmpdir("polact")
         train = os.path.join(tmp, "train")
-        rc, _, se, _ = common.mpirun(1, ["train", common.config("quickstart.yaml"), "--out", train,
-                                         "--quiet", "--set", "train.iterations=1",
-                                         "--set", "env.actions=" + FOUR])
-        self.assertEqual(rc, 0, se)
+        common.train_policy(train, overrides=["env.actions=" + FOUR])
         base = ["generate", common.config("generate.yaml"), "--policy",
                 os.path.join(train, "run.h5"), "--quiet", "--set", "generate.max_samples=6"]
         rc, so, se, _ = common.mpirun(1, base + ["--out", os.path.join(tmp, "g6")])

@@ -29,11 +29,7 @@ class RerunTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = common.tmpdir("rerun")
-        cls.policy = os.path.join(cls.tmp, "train", "run.h5")
-        rc, _, se, _ = common.mpirun(2, ["train", common.config("quickstart.yaml"), "--out",
-                                         os.path.dirname(cls.policy), "--quiet",
-                                         "--set", "train.iterations=2"])
-        assert rc == 0, se
+        cls.policy = common.train_policy(os.path.join(cls.tmp, "train"), ranks=2, iterations=2)
 
     def generate(self, out, *extra):
         return common.mpirun(2, ["generate", common.config("generate.yaml"), "--policy",
