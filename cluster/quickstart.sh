@@ -7,5 +7,10 @@ cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 cmake --preset default
 cmake --build --preset default -j "$(nproc)"
-mpirun -np 2 build/bin/teamsrl train experiments/quickstart.yaml --out runs/quickstart --overwrite "$@"
+# mpirun hands the ranks a pipe for stderr even on a terminal: ask for the live line
+# when ours is one (README, "Progress").
+progress=log
+if [ -t 2 ]; then progress=live; fi
+mpirun -np 2 build/bin/teamsrl train experiments/quickstart.yaml --out runs/quickstart --overwrite \
+  --progress "$progress" "$@"
 build/bin/teamsrl inspect runs/quickstart/run.h5

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,9 +71,25 @@ void NoteOutputsOutsideRunDir(const teamsrl::Config& config, const std::string& 
   }
 }
 
+// How a run command reports: --verbose, --quiet, --progress.
+struct OutputFlags {
+  bool verbose = false;
+  bool quiet = false;
+  teamsrl::app::ProgressMode progress = teamsrl::app::ProgressMode::kAuto;
+  teamsrl::app::ProgressMode Mode() const {
+    return quiet ? teamsrl::app::ProgressMode::kOff : progress;
+  }
+};
+
+// Root's progress line; in live mode log messages clear and redraw it.
+void AttachProgress(const teamsrl::dist::Comm& comm, teamsrl::app::ProgressLine& line) {
+  if (comm.is_root()) line.WrapLogger(*spdlog::default_logger());
+}
+
 int Train(const std::string& config_path, const std::vector<std::string>& overrides,
-          const std::string& out_dir, bool overwrite, bool verbose, bool quiet,
+          const std::string& out_dir, bool overwrite, const OutputFlags& out,
           const std::string& command, int* argc, char*** argv) {
+  const bool verbose = out.verbose;
   teamsrl::dist::MpiSession mpi(argc, argv);
   teamsrl::dist::Comm comm;
   SetUpLogging(comm.rank(), verbose);
@@ -84,8 +101,9 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   options.out_dir = out_dir;
   options.command = command;
   options.overwrite = overwrite;
-  teamsrl::app::ProgressLine progress(config->run.progress_interval_s);
-  if (!quiet) options.progress = &progress;
+  teamsrl::app::ProgressLine progress(out.Mode(), config->run.progress_interval_s);
+  if (progress.mode() != teamsrl::app::ProgressMode::kOff) options.progress = &progress;
+  AttachProgress(comm, progress);
   if (comm.is_root()) {
     spdlog::info("train '{}': {} actors on {} rank(s), {} iterations, seed {}", config->run.name,
                  config->train.actors, comm.size(), config->train.iterations, config->run.seed);
@@ -110,14 +128,16 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
 // `generate` and `baseline`: same MPI, config and error handling as Train.
 int Dataset(bool generate, const std::string& config_path,
             const std::vector<std::string>& overrides, teamsrl::pipeline::GenerateOptions options,
-            bool verbose, bool quiet, int* argc, char*** argv) {
+            const OutputFlags& out, int* argc, char*** argv) {
+  const bool verbose = out.verbose;
   teamsrl::dist::MpiSession mpi(argc, argv);
   teamsrl::dist::Comm comm;
   SetUpLogging(comm.rank(), verbose);
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
   if (!config.ok()) return CollectiveError(comm, config.status(), kExitUsage);
-  teamsrl::app::ProgressLine progress(config->run.progress_interval_s);
-  if (!quiet) options.progress = &progress;
+  teamsrl::app::ProgressLine progress(out.Mode(), config->run.progress_interval_s);
+  if (progress.mode() != teamsrl::app::ProgressMode::kOff) options.progress = &progress;
+  AttachProgress(comm, progress);
   if (comm.is_root()) NoteOutputsOutsideRunDir(*config, options.out_dir);
   teamsrl::Result<teamsrl::pipeline::ChunkedOutcome> outcome = [&] {
     if (generate) return teamsrl::pipeline::RunGenerate(*config, options, comm);
@@ -253,7 +273,8 @@ int PrintCommands(const CLI::App& app) {
 struct Args {
   std::string config_path, out_dir, run_path;
   std::vector<std::string> overrides;
-  bool overwrite = false, verbose = false, quiet = false;
+  bool overwrite = false;
+  OutputFlags output;
   teamsrl::pipeline::GenerateOptions gen_options;
   std::string dataset_path, json_out, eval_run, export_format = "alpaca", export_out;
   teamsrl::io::DatasetFields fields;
@@ -265,6 +286,23 @@ struct Commands {
   CLI::App *train, *generate, *baseline, *inspect, *keys, *eval, *export_cmd;
 };
 
+void AddOutputFlags(CLI::App* command, OutputFlags* out) {
+  command->add_flag("--verbose", out->verbose, "log info from every rank, not only root");
+  command->add_flag("--quiet", out->quiet, "no progress output (= --progress off)");
+  std::map<std::string, teamsrl::app::ProgressMode> modes;
+  for (size_t i = 0; i < std::size(teamsrl::EnumNameTable<teamsrl::app::ProgressMode>::kNames);
+       ++i) {
+    const auto m = static_cast<teamsrl::app::ProgressMode>(i);
+    modes.emplace(std::string(teamsrl::EnumName(m)), m);
+  }
+  command
+      ->add_option("--progress", out->progress,
+                   "auto: a live line on a terminal, else log lines; live: the live line "
+                   "(also under mpirun); log: a line per run.progress_interval_s; off")
+      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
+      ->default_str("auto");
+}
+
 // train, generate, baseline: the MPI commands.
 void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
   c->train = app.add_subcommand("train", "train the operation-choosing policy; writes DIR/run.h5");
@@ -273,8 +311,7 @@ void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
       ->take_all();
   c->train->add_option("--out", a.out_dir, "output directory (default: run.out_dir)");
   c->train->add_flag("--overwrite", a.overwrite, "replace an existing DIR/run.h5");
-  c->train->add_flag("--verbose", a.verbose, "log info from every rank, not only root");
-  c->train->add_flag("--quiet", a.quiet, "no progress output");
+  AddOutputFlags(c->train, &a.output);
   c->generate =
       app.add_subcommand("generate", "evolve seeds with a trained policy; DIR/dataset.jsonl");
   c->baseline =
@@ -286,8 +323,7 @@ void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
     sub->add_option("--out", a.gen_options.out_dir, "output directory (default: run.out_dir)");
     sub->add_flag("--overwrite", a.gen_options.overwrite,
                   "start over, discarding the progress of a previous run in DIR");
-    sub->add_flag("--verbose", a.verbose, "log info from every rank, not only root");
-    sub->add_flag("--quiet", a.quiet, "no progress output");
+    AddOutputFlags(sub, &a.output);
   }
   c->generate->add_option("--policy", a.gen_options.policy_path, "training run file (run.h5)")
       ->required();
@@ -333,13 +369,12 @@ void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
 
 int Dispatch(const Commands& c, Args& a, const std::string& command, int* argc, char*** argv) {
   if (c.train->parsed()) {
-    return Train(a.config_path, a.overrides, a.out_dir, a.overwrite, a.verbose, a.quiet, command,
-                 argc, argv);
+    return Train(a.config_path, a.overrides, a.out_dir, a.overwrite, a.output, command, argc, argv);
   }
   if (c.generate->parsed() || c.baseline->parsed()) {
     a.gen_options.command = command;
-    return Dataset(c.generate->parsed(), a.config_path, a.overrides, a.gen_options, a.verbose,
-                   a.quiet, argc, argv);
+    return Dataset(c.generate->parsed(), a.config_path, a.overrides, a.gen_options, a.output, argc,
+                   argv);
   }
   if (c.inspect->parsed()) return Inspect(a.run_path);
   if (c.eval->parsed()) {

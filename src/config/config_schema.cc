@@ -110,6 +110,11 @@ const std::vector<KeySpec>& Schema() {
                            "Requests per minute for the whole run (split across ranks); 0 = "
                            "unlimited."),
       TEAMSRL_ENDPOINT_KEY(tpm, AtLeast(0), "Tokens per minute for the whole run; 0 = unlimited."),
+      TEAMSRL_ENDPOINT_KEY(tpm_charge, Any(),
+                           "What a request charges `tpm` when it starts: `estimate` (prompt "
+                           "estimate + the completion tokens this role's replies used so far, "
+                           "corrected by each reply's usage) or `max_tokens` (prompt estimate + "
+                           "`max_tokens`, for providers that reserve it at admission)."),
       TEAMSRL_ENDPOINT_KEY(price_prompt_per_1k, AtLeast(0), "USD per 1000 prompt tokens."),
       TEAMSRL_ENDPOINT_KEY(price_completion_per_1k, AtLeast(0), "USD per 1000 completion tokens."),
       TEAMSRL_ENDPOINT_KEY(latency_ms, AtLeast(0), "sim only: simulated latency per call, ms."),

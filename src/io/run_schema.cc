@@ -34,7 +34,8 @@ TableSchema IterationSchema() {
        TEAMSRL_COLUMN(R, kl, T::kFloat64), TEAMSRL_COLUMN(R, entropy, T::kFloat64),
        TEAMSRL_COLUMN(R, step_size, T::kFloat64), TEAMSRL_COLUMN(R, queries, T::kInt64),
        TEAMSRL_COLUMN(R, prompt_tokens, T::kInt64), TEAMSRL_COLUMN(R, completion_tokens, T::kInt64),
-       TEAMSRL_COLUMN(R, cache_hits, T::kInt64), TEAMSRL_COLUMN(R, failed_calls, T::kInt64)});
+       TEAMSRL_COLUMN(R, cache_hits, T::kInt64), TEAMSRL_COLUMN(R, failed_calls, T::kInt64),
+       TEAMSRL_COLUMN(R, limit_wait_s, T::kFloat64)});
 }
 
 TableSchema EpisodeSchema() {
@@ -74,7 +75,8 @@ TableSchema CallSchema(const std::vector<std::string>& role_names,
                                  TEAMSRL_COLUMN(R, cached, T::kInt8),
                                  TEAMSRL_COLUMN(R, endpoint, T::kInt32),
                                  TEAMSRL_COLUMN(R, error_id, T::kInt64),
-                                 TEAMSRL_COLUMN(R, usage_estimated, T::kInt8)};
+                                 TEAMSRL_COLUMN(R, usage_estimated, T::kInt8),
+                                 TEAMSRL_COLUMN(R, limit_wait_ms, T::kFloat64)};
   columns[2].enum_names = role_names;
   columns[3].enum_names = StatusCodeNames();
   columns[10].enum_names = endpoint_names;

@@ -1,7 +1,8 @@
 // Schema version 1 of the run file: the row structs and the table layouts (names,
 // types, enum name tables) of every dataset. run_file.h writes them; run_reader.h and
-// analysis/teamsrl_analysis read them. Changing a field here changes the file format:
-// bump kSchemaVersion and update analysis/README.md.
+// analysis/teamsrl_analysis read them. Renaming, removing or changing the meaning of a
+// field changes the file format: bump kSchemaVersion. A new column is additive (readers
+// select columns by name) and keeps the version. Either way update analysis/README.md.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,9 @@ struct IterationRow {
   int64_t completion_tokens = 0;
   int64_t cache_hits = 0;
   int64_t failed_calls = 0;
+  // Seconds the iteration's calls were held back by rpm/tpm limits, summed over calls
+  // (so over ranks too: two ranks waiting 1 s each count 2 s).
+  double limit_wait_s = 0.0;
 };
 
 struct EpisodeRow {
@@ -82,6 +86,7 @@ struct CallRow {
   int32_t endpoint = 0;        // enum: endpoint_names
   int64_t error_id = -1;       // text id of the error message, -1 = none
   int8_t usage_estimated = 0;  // the server's usage was implausible: the estimate is used
+  double limit_wait_ms = 0.0;  // of latency_ms: held back by the endpoint's rpm/tpm limits
 };
 
 struct BudgetRow {

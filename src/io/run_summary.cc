@@ -192,6 +192,16 @@ Status AppendCalls(hid_t file, const RunInfo& info, std::string& out) {
     sep = ", ";
   }
   out += "\n" + Line("failed calls", failed);
+  // Files written before the column existed have none: no line, not an error.
+  if (Result<std::vector<double>> wait = ReadFloat64Column(file, kCallsPath, "limit_wait_ms");
+      wait.ok()) {
+    double ms = 0.0;
+    for (double w : *wait) ms += w;
+    if (ms > 0.0) {
+      out += Line("rate-limited",
+                  fmt::format("{:.1f} s held back by rpm/tpm (summed over calls)", ms / 1000.0));
+    }
+  }
   return OkStatus();
 }
 

@@ -22,6 +22,16 @@ enum class CacheMode : int {
   kReplay = 2,     // answer only from the cache; a miss is an error
 };
 
+// What a request costs the endpoint's tokens-per-minute bucket when it starts.
+enum class TokenCharge : int {
+  // The prompt's estimate plus the completion tokens this role's replies have used so far
+  // (a first guess before any reply), corrected by the reply's usage when it arrives.
+  kEstimate = 0,
+  // The prompt's estimate plus max_tokens, never corrected: for providers that reserve
+  // max_tokens against the limit at admission.
+  kMaxTokens = 1,
+};
+
 struct EndpointConfig {
   Backend backend = Backend::kSim;
   std::string base_url;  // openai: e.g. http://127.0.0.1:8000/v1
@@ -39,6 +49,7 @@ struct EndpointConfig {
   int max_concurrency = 64;  // requests in flight per rank
   double rpm = 0.0;          // 0 = unlimited (cluster-wide; split across ranks)
   double tpm = 0.0;
+  TokenCharge tpm_charge = TokenCharge::kEstimate;
   double price_prompt_per_1k = 0.0;  // USD
   double price_completion_per_1k = 0.0;
   double latency_ms = 0.0;      // sim only: simulated latency per call
@@ -69,6 +80,10 @@ struct LlmConfig {
 template <>
 struct teamsrl::EnumNameTable<teamsrl::llm::Backend> {
   static constexpr std::string_view kNames[] = {"sim", "openai"};
+};
+template <>
+struct teamsrl::EnumNameTable<teamsrl::llm::TokenCharge> {
+  static constexpr std::string_view kNames[] = {"estimate", "max_tokens"};
 };
 template <>
 struct teamsrl::EnumNameTable<teamsrl::llm::CacheMode> {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "llm/activity.h"
 #include "llm/backend_factory.h"
 #include "llm/caching_client.h"
 #include "llm/response_cache.h"
@@ -32,6 +33,7 @@ void Router::Submit(Request request) {
   caller_tag_.emplace(tag, request.tag);
   request.tag = tag;
   Client& backend = *by_role_[static_cast<int>(request.role)];
+  Activity::Process().Submitted();
   backend.Submit(std::move(request));
 }
 
@@ -41,6 +43,7 @@ void Router::Collect(Client& client, std::chrono::milliseconds wait, std::vector
     TEAMSRL_CHECK(it != caller_tag_.end()) << "router: completion with unknown tag " << c.tag;
     c.tag = it->second;
     caller_tag_.erase(it);
+    Activity::Process().Completed(c.status.ok());
     out.push_back(std::move(c));
   }
 }

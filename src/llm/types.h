@@ -88,6 +88,9 @@ struct Completion {
   int http_status = 0;  // 0 for the simulator
   int attempts = 1;
   double latency_ms = 0.0;
+  // Of latency_ms: time the request was ready to go but held back by the endpoint's
+  // rpm/tpm limits (llm/openai/rate_limiter.h); 0 for the simulator.
+  double limit_wait_ms = 0.0;
   bool cached = false;
   // The server's usage was implausible (negative, overflowing, far from the text's
   // size), so `usage` is the estimate (llm/openai/reply_checks.h).

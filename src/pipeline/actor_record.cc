@@ -13,6 +13,7 @@ CallRecord ToCallRecord(const llm::Completion& c) {
   r.cached = c.cached ? 1 : 0;
   r.usage_estimated = c.usage_estimated ? 1 : 0;
   r.latency_ms = c.latency_ms;
+  r.limit_wait_ms = c.limit_wait_ms;
   r.prompt_tokens = c.usage.prompt_tokens;
   r.completion_tokens = c.usage.completion_tokens;
   if (!c.status.ok()) r.error = c.status.ToString();
@@ -27,6 +28,7 @@ void PutCallRecord(ByteWriter& w, const CallRecord& c) {
   w.Put(c.cached);
   w.Put(c.usage_estimated);
   w.Put(c.latency_ms);
+  w.Put(c.limit_wait_ms);
   w.Put(c.prompt_tokens);
   w.Put(c.completion_tokens);
   w.PutString(c.error);
@@ -41,6 +43,7 @@ CallRecord GetCallRecord(ByteReader& r) {
   c.cached = r.Get<int8_t>();
   c.usage_estimated = r.Get<int8_t>();
   c.latency_ms = r.Get<double>();
+  c.limit_wait_ms = r.Get<double>();
   c.prompt_tokens = r.Get<int64_t>();
   c.completion_tokens = r.Get<int64_t>();
   c.error = r.GetString();

@@ -32,6 +32,7 @@ struct CallRecord {
   int8_t cached = 0;
   int8_t usage_estimated = 0;  // llm::Completion::usage_estimated
   double latency_ms = 0.0;
+  double limit_wait_ms = 0.0;  // llm::Completion::limit_wait_ms
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   std::string error;  // empty when OK

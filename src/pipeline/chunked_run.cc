@@ -186,8 +186,8 @@ dist::Decision CommitChunk(const Config& config, const ChunkedRunSpec& spec,
     d.payload = "b";
   }
   if (progress) {
-    progress->Update(*done_seeds, fmt::format("samples {} | queries {}", rec.samples(),
-                                              rec.totals().all_queries()));
+    progress->Update(*done_seeds,
+                     fmt::format("samples {} | {}", rec.samples(), QueriesDetail(rec)));
   }
   return d;
 }

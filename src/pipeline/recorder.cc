@@ -1,5 +1,7 @@
 #include "pipeline/recorder.h"
 
+#include <fmt/format.h>
+
 #include "core/saturating.h"
 #include "evol/actions.h"
 #include "evol/elimination.h"
@@ -53,6 +55,7 @@ void Recorder::AddCall(int64_t iteration, int64_t actor, const CallRecord& call)
   row.http_status = call.http_status;
   row.attempts = call.attempts;
   row.latency_ms = call.latency_ms;
+  row.limit_wait_ms = call.limit_wait_ms;
   // The openai backend validates usage; a cache written before it did may still hold
   // negative counts, which would lower the totals the budget caps read.
   row.prompt_tokens = NonNegative(call.prompt_tokens);
@@ -72,6 +75,9 @@ void Recorder::AddCall(int64_t iteration, int64_t actor, const CallRecord& call)
   sums_.completion_tokens = SaturatingAdd(sums_.completion_tokens, row.completion_tokens);
   sums_.cache_hits += call.cached;
   sums_.failed_calls += call.status != 0 ? 1 : 0;
+  sums_.limit_wait_s += call.limit_wait_ms / 1000.0;
+  failed_calls_ += call.status != 0 ? 1 : 0;
+  limit_wait_s_ += call.limit_wait_ms / 1000.0;
 }
 
 void Recorder::AddSamples(const std::vector<io::SampleLine>& samples) {
@@ -99,6 +105,12 @@ Status Recorder::Flush() {
   pending_calls_.clear();
   TEAMSRL_RETURN_IF_ERROR(file_.WriteBudget(BudgetRows(config_, totals_)));
   return file_.Flush();
+}
+
+std::string QueriesDetail(const Recorder& rec) {
+  const int64_t queries = rec.totals().all_queries();
+  if (rec.failed_calls() == 0) return fmt::format("queries {}", queries);
+  return fmt::format("queries {} | failed {}/{}", queries, rec.failed_calls(), queries);
 }
 
 CallSums Recorder::TakeSums() {

@@ -36,6 +36,7 @@ struct CallSums {
   int64_t completion_tokens = 0;
   int64_t cache_hits = 0;
   int64_t failed_calls = 0;
+  double limit_wait_s = 0.0;
 };
 
 class Recorder {
@@ -56,6 +57,10 @@ class Recorder {
   const Totals& totals() const { return totals_; }
   int64_t samples() const { return samples_; }
   int64_t eliminated() const { return eliminated_; }
+  // Run-wide, for progress output: calls failed after their retries, seconds held back
+  // by rate limits (summed over calls).
+  int64_t failed_calls() const { return failed_calls_; }
+  double limit_wait_s() const { return limit_wait_s_; }
 
  private:
   const Config& config_;
@@ -66,6 +71,12 @@ class Recorder {
   CallSums sums_;
   int64_t samples_ = 0;
   int64_t eliminated_ = 0;
+  int64_t failed_calls_ = 0;
+  double limit_wait_s_ = 0.0;
 };
+
+// "queries 1200", plus " | failed 3/1200" once a call failed: the progress line's view
+// of the calls, so a run whose every call fails does not look healthy.
+std::string QueriesDetail(const Recorder& rec);
 
 }  // namespace teamsrl::pipeline

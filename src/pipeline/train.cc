@@ -133,6 +133,7 @@ io::IterationRow RecordIteration(Recorder& rec, int iteration,
   row.completion_tokens = sums.completion_tokens;
   row.cache_hits = sums.cache_hits;
   row.failed_calls = sums.failed_calls;
+  row.limit_wait_s = sums.limit_wait_s;
   SetReturnStats(returns, &row);
   return row;
 }
@@ -325,8 +326,8 @@ Status Trainer::State::RecordAndSnapshot(const std::vector<ActorRecord>& all,
       std::chrono::duration<double>(Clock::now() - iteration_start).count());
   outcome.last_mean_return = row.mean_return;
   if (progress) {
-    progress->Update(iteration + 1, fmt::format("return {:.3f} | queries {}", row.mean_return,
-                                                recorder->totals().all_queries()));
+    progress->Update(iteration + 1,
+                     fmt::format("return {:.3f} | {}", row.mean_return, QueriesDetail(*recorder)));
   }
   CallTally tally{row.queries, row.failed_calls};
   return CheckFailedShare(tally, config.llm.max_failed_share);

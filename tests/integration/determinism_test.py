@@ -9,7 +9,7 @@ import h5py
 sys.path.insert(0, os.path.dirname(__file__))
 import common  # noqa: E402
 
-TIMING = {"wall_s", "latency_ms"}
+TIMING = {"wall_s", "latency_ms", "limit_wait_ms", "limit_wait_s"}
 ARGS = ["--set", "train.actors=5", "--set", "train.iterations=6",
         "--set", "train.episodes_per_actor=2", "--quiet"]
 

@@ -181,7 +181,7 @@ TEST_F(RunFileTest, FieldNamesFollowTheSchema) {
               ElementsAre("iteration", "wall_s", "episodes", "steps", "mean_return", "std_return",
                           "min_return", "max_return", "policy_loss", "value_loss", "kl", "entropy",
                           "step_size", "queries", "prompt_tokens", "completion_tokens",
-                          "cache_hits", "failed_calls"));
+                          "cache_hits", "failed_calls", "limit_wait_s"));
   EXPECT_THAT(names("/train/episodes"), ElementsAre("iteration", "actor", "episode", "seed_index",
                                                     "length", "return", "queries"));
   EXPECT_THAT(names("/train/steps"),
@@ -190,7 +190,7 @@ TEST_F(RunFileTest, FieldNamesFollowTheSchema) {
   EXPECT_THAT(names("/llm/calls"),
               ElementsAre("iteration", "actor", "role", "status", "http_status", "attempts",
                           "latency_ms", "prompt_tokens", "completion_tokens", "cached", "endpoint",
-                          "error_id", "usage_estimated"));
+                          "error_id", "usage_estimated", "limit_wait_ms"));
   EXPECT_THAT(names("/budget"),
               ElementsAre("role", "queries", "prompt_tokens", "completion_tokens", "cost_usd",
                           "limit_queries", "limit_tokens", "limit_cost_usd"));

@@ -15,6 +15,7 @@
 #include "core/rng.h"
 #include "core/text.h"
 #include "core/version.h"
+#include "llm/activity.h"
 #include "llm/openai/core_dumps.h"
 #include "llm/openai/http_chat.h"
 #include "llm/openai/http_retry.h"
@@ -44,6 +45,11 @@ struct OpenAiBackend::Call {
   int64_t in_flight_cap = 0;  // OpenAiOptions::max_reply_bytes_in_flight
   std::string body;
   Clock::time_point submitted;
+  // Held back by the rate limiter since `limited_since` (while `limited`); the sum of
+  // those waits becomes Completion::limit_wait_ms.
+  bool limited = false;
+  Clock::time_point limited_since;
+  double limit_wait_ms = 0.0;
   int attempts = 0;  // started by us; drives the retry policy
   int resends = 0;   // extra requests libcurl sent by itself (dead reused connection)
   int sends = 0;     // requests on the wire in the current attempt (prereq callback)
@@ -175,6 +181,7 @@ Status OpenAiBackend::Init() {
 }
 
 OpenAiBackend::~OpenAiBackend() {
+  if (limited_) Activity::Process().Limited(-1);
   for (auto& [ptr, call] : calls_) {
     if (call->easy) curl_multi_remove_handle(multi_.get(), call->easy.get());
     g_reply_bytes_in_flight -= call->counted;
@@ -251,7 +258,10 @@ void OpenAiBackend::Submit(Request request) {
   }
   const int max_tokens =
       request.sampling.max_tokens > 0 ? request.sampling.max_tokens : config_.max_tokens;
-  call->rate_tokens = call->prompt_tokens_estimate + max_tokens;
+  call->rate_tokens = call->prompt_tokens_estimate +
+                      (config_.tpm_charge == TokenCharge::kMaxTokens
+                           ? max_tokens
+                           : completion_estimate_[static_cast<int>(call->role)].For(max_tokens));
   call->max_tokens = max_tokens;
   call->reply_cap = MaxReplyBytes(config_.max_reply_bytes, max_tokens);
   call->in_flight_cap = std::max(options_.max_reply_bytes_in_flight, call->reply_cap);
@@ -278,12 +288,43 @@ void OpenAiBackend::Dispatch(Clock::time_point now) {
       limiter_ready_at_ =
           epoch_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(at));
       ++counters_.rate_limited_waits;
+      HoldBack(call, now);
       return;
     }
+    Release(call, now);
     ready_.pop_front();
     if (Status s = Start(call); !s.ok()) {
       Complete(call, s, Completion{});
     }
+  }
+}
+
+// Only the queue head is ever held back, so the calls' waits never overlap: their sum is
+// the time this endpoint spent waiting on its limits.
+void OpenAiBackend::HoldBack(Call* call, Clock::time_point now) {
+  if (!call->limited) {
+    call->limited = true;
+    call->limited_since = now;
+  }
+  if (!limited_) {
+    limited_ = true;
+    Activity::Process().Limited(+1);
+  } else {
+    Activity::Process().AddLimitWait(std::chrono::duration<double>(now - limited_mark_).count());
+  }
+  limited_mark_ = now;
+}
+
+void OpenAiBackend::Release(Call* call, Clock::time_point now) {
+  if (call->limited) {
+    call->limit_wait_ms +=
+        std::chrono::duration<double, std::milli>(now - call->limited_since).count();
+    call->limited = false;
+  }
+  if (limited_) {
+    Activity::Process().AddLimitWait(std::chrono::duration<double>(now - limited_mark_).count());
+    Activity::Process().Limited(-1);
+    limited_ = false;
   }
 }
 
@@ -407,6 +448,11 @@ Completion OpenAiBackend::ParsedReply(Call* call, const std::string& body, Statu
                                               call->max_tokens + kCompletionTokenSlack, &anomaly);
   c.usage_estimated = anomaly;
   if (anomaly) ++counters_.usage_anomalies;
+  if (config_.tpm_charge == TokenCharge::kEstimate) {
+    completion_estimate_[static_cast<int>(call->role)].Observe(c.usage.completion_tokens);
+    limiter_.Settle(call->rate_tokens, c.usage.prompt_tokens + c.usage.completion_tokens,
+                    Seconds(Clock::now()));
+  }
   *status = OkStatus();
   return c;
 }
@@ -476,6 +522,7 @@ void OpenAiBackend::Complete(Call* call, Status status, Completion c) {
   c.attempts = std::max(1, call->attempts + call->resends);
   c.http_status = call->http_status;
   c.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - call->submitted).count();
+  c.limit_wait_ms = call->limit_wait_ms;
   c.cached = false;
   if (status.ok()) {
     ++counters_.succeeded;

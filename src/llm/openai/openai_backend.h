@@ -19,7 +19,10 @@
 // bad reply never crashes the client. An empty `content` with HTTP 200 is a valid reply
 // (OK, content ""): judging it is the caller's business.
 //
-// Rate limits: every attempt passes the endpoint's RateLimiter (rpm, tpm x rank share).
+// Rate limits: every attempt passes the endpoint's RateLimiter (rpm, tpm x rank share),
+// charged the prompt estimate plus the role's CompletionEstimate (or max_tokens, per
+// `tpm_charge`) and settled with the reply's usage. The time a ready request is held back
+// is Completion::limit_wait_ms and feeds llm::Activity (the progress line).
 //
 // Secrets: the key is read once from the environment variable named by `api_key_env`
 // and sent only as `Authorization: Bearer`; a key with control characters is refused (a
@@ -40,6 +43,7 @@
 // Not thread-safe: one thread drives a Client (docs/architecture.md s.4).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -103,6 +107,9 @@ class OpenAiBackend : public Client {
   OpenAiBackend(std::string endpoint_name, EndpointConfig config, OpenAiOptions options);
   Status Init();
   void Dispatch(Clock::time_point now);
+  // The queue head `call` waits for the rate limiter / goes out (limit-wait accounting).
+  void HoldBack(Call* call, Clock::time_point now);
+  void Release(Call* call, Clock::time_point now);
   Status Start(Call* call);
   void Harvest();
   // Runs libcurl's timer when due (new transfers start on a 0-ms timer).
@@ -140,6 +147,9 @@ class OpenAiBackend : public Client {
   std::multimap<Clock::time_point, Call*> backoff_;         // waiting to retry
   size_t active_ = 0;
   Clock::time_point limiter_ready_at_{};
+  bool limited_ = false;              // the queue head is held back by the limiter
+  Clock::time_point limited_mark_{};  // last time the hold was added to Activity
+  std::array<CompletionEstimate, kNumRoles> completion_estimate_{};
   Clock::time_point epoch_;
   std::vector<Completion> done_;
   Counters counters_;

@@ -1,6 +1,7 @@
 #include "llm/openai/rate_limiter.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -49,6 +50,25 @@ bool RateLimiter::TryAcquire(int64_t tokens, double now_s) {
 double RateLimiter::NextAvailable(int64_t tokens, double now_s) {
   const double t = static_cast<double>(std::max<int64_t>(tokens, 0));
   return std::max(requests_.ReadyAt(1.0, now_s), tokens_.ReadyAt(t, now_s));
+}
+
+void RateLimiter::Settle(int64_t charged, int64_t used, double now_s) {
+  if (tokens_.rate <= 0.0) return;
+  tokens_.Refill(now_s);
+  const double refund = static_cast<double>(std::max<int64_t>(charged, 0)) -
+                        static_cast<double>(std::max<int64_t>(used, 0));
+  tokens_.level = std::min(tokens_.capacity, tokens_.level + refund);
+}
+
+int64_t CompletionEstimate::For(int64_t max_tokens) const {
+  const int64_t cap = std::max<int64_t>(max_tokens, 1);
+  if (mean_ < 0.0) return std::min(cap, kFirstGuess);
+  return std::clamp<int64_t>(std::llround(mean_), 1, cap);
+}
+
+void CompletionEstimate::Observe(int64_t completion_tokens) {
+  const double x = static_cast<double>(std::max<int64_t>(completion_tokens, 0));
+  mean_ = mean_ < 0.0 ? x : (1.0 - kWeight) * mean_ + kWeight * x;
 }
 
 }  // namespace teamsrl::llm

@@ -13,9 +13,12 @@
 // counts requests in a sliding 60-s window then never sees more than its limit, even
 // with network jitter and the one request the full bucket holds at start.
 //
-// Tokens are charged when a request starts, as the provider does: prompt tokens (estimated)
-// plus max_tokens. A request larger than the token bucket is admitted when the bucket is
-// full and leaves it in debt, so it cannot starve.
+// Tokens are charged when a request starts: prompt tokens (estimated) plus the completion
+// tokens expected (CompletionEstimate below, or max_tokens with `tpm_charge: max_tokens`).
+// Settle() corrects the charge by the reply's usage. Charging max_tokens alone made a
+// 200k-tpm endpoint with max_tokens 1024 admit under 200 requests a minute when the
+// replies used a tenth of that (issue 10, item 13). A request larger than the token
+// bucket is admitted when the bucket is full and leaves it in debt, so it cannot starve.
 //
 // Time is passed in (seconds on any monotonic clock), so tests use a fake clock.
 #pragma once
@@ -38,6 +41,9 @@ class RateLimiter {
   bool TryAcquire(int64_t tokens, double now_s);
   // The earliest time >= now_s at which TryAcquire(tokens, .) will succeed.
   double NextAvailable(int64_t tokens, double now_s);
+  // A request charged `charged` tokens used `used`: returns the difference to the token
+  // bucket (up to its capacity), or takes the excess from it (possibly into debt).
+  void Settle(int64_t charged, int64_t used, double now_s);
 
   double request_rate_per_s() const { return req_rate_; }
   double token_rate_per_s() const { return tok_rate_; }
@@ -58,6 +64,21 @@ class RateLimiter {
   double tok_rate_;
   Bucket requests_;
   Bucket tokens_;
+};
+
+// The completion tokens a request of one role is expected to use: before any reply
+// min(max_tokens, kFirstGuess), then an exponential moving average of the replies'
+// completion tokens (weight kWeight for the newest), never above the request's max_tokens.
+class CompletionEstimate {
+ public:
+  static constexpr int64_t kFirstGuess = 256;
+  static constexpr double kWeight = 0.2;
+
+  int64_t For(int64_t max_tokens) const;
+  void Observe(int64_t completion_tokens);
+
+ private:
+  double mean_ = -1.0;  // < 0: no reply yet
 };
 
 }  // namespace teamsrl::llm

@@ -98,5 +98,44 @@ TEST(RateLimiterTest, IdleTimeDoesNotBuildABurst) {
   EXPECT_EQ(burst, 1);
 }
 
+TEST(RateLimiterTest, SettleRefundsTheUnusedChargeAndTakesTheExcess) {
+  RateLimiter rl(0, 6000, 1.0);  // 98 tokens/s, bucket 98 tokens
+  ASSERT_TRUE(rl.TryAcquire(98, 0.0));
+  EXPECT_NEAR(rl.NextAvailable(49, 0.0), 0.5, 1e-9);
+  rl.Settle(/*charged=*/98, /*used=*/49, 0.0);  // half came back: 49 tokens free now
+  EXPECT_TRUE(rl.TryAcquire(49, 0.0));
+  EXPECT_FALSE(rl.TryAcquire(1, 0.0));
+  // A reply that used more than charged leaves debt: 98 extra tokens = 1 s more.
+  rl.Settle(/*charged=*/0, /*used=*/98, 0.0);
+  EXPECT_NEAR(rl.NextAvailable(1, 0.0), (98.0 + 1.0) / 98.0, 1e-9);
+  // A refund never fills the bucket past its capacity.
+  RateLimiter full(0, 6000, 1.0);
+  full.Settle(1000, 0, 0.0);
+  EXPECT_TRUE(full.TryAcquire(98, 0.0));
+  EXPECT_FALSE(full.TryAcquire(1, 0.0));
+}
+
+TEST(RateLimiterTest, SettleOnUnlimitedIsANoOp) {
+  RateLimiter rl(60, 0, 1.0);
+  rl.Settle(0, 1000000, 0.0);
+  EXPECT_TRUE(rl.TryAcquire(1000000, 0.0));
+}
+
+TEST(CompletionEstimateTest, FirstGuessThenMovingAverageCappedByMaxTokens) {
+  CompletionEstimate e;
+  EXPECT_EQ(e.For(2048), CompletionEstimate::kFirstGuess);
+  EXPECT_EQ(e.For(100), 100);
+  e.Observe(40);
+  EXPECT_EQ(e.For(2048), 40);
+  e.Observe(90);  // 0.8 * 40 + 0.2 * 90 = 50
+  EXPECT_EQ(e.For(2048), 50);
+  EXPECT_EQ(e.For(30), 30);
+  e.Observe(0);  // 0.8 * 50 = 40
+  EXPECT_EQ(e.For(2048), 40);
+  CompletionEstimate zero;
+  zero.Observe(0);
+  EXPECT_EQ(zero.For(2048), 1);  // never charges nothing for a completion
+}
+
 }  // namespace
 }  // namespace teamsrl::llm
