@@ -107,6 +107,7 @@ std::string ProgressLine::FormatDuration(double seconds) {
 
 std::string ProgressLine::Fit(const std::vector<Field>& fields, int width) {
   std::vector<const Field*> kept;
+  kept.reserve(fields.size());
   for (const Field& f : fields) kept.push_back(&f);
   const size_t room = static_cast<size_t>(std::max(width - 1, 1));
   auto join = [&] {
