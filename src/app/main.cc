@@ -70,6 +70,11 @@ void NoteOutputsOutsideRunDir(const teamsrl::Config& config, const std::string& 
   }
 }
 
+// What the loader chose on its own (config.h: Config::notes), said once, by root.
+void LogConfigNotes(const teamsrl::Config& config) {
+  for (const std::string& note : config.notes) spdlog::warn("{}", note);
+}
+
 int Train(const std::string& config_path, const std::vector<std::string>& overrides,
           const std::string& out_dir, bool overwrite, bool verbose, bool quiet,
           const std::string& command, int* argc, char*** argv) {
@@ -89,6 +94,7 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   if (comm.is_root()) {
     spdlog::info("train '{}': {} actors on {} rank(s), {} iterations, seed {}", config->run.name,
                  config->train.actors, comm.size(), config->train.iterations, config->run.seed);
+    LogConfigNotes(*config);
     NoteOutputsOutsideRunDir(*config, out_dir);
     if (comm.size() > config->train.actors) {
       spdlog::warn(
@@ -118,7 +124,10 @@ int Dataset(bool generate, const std::string& config_path,
   if (!config.ok()) return CollectiveError(comm, config.status(), kExitUsage);
   teamsrl::app::ProgressLine progress(config->run.progress_interval_s);
   if (!quiet) options.progress = &progress;
-  if (comm.is_root()) NoteOutputsOutsideRunDir(*config, options.out_dir);
+  if (comm.is_root()) {
+    LogConfigNotes(*config);
+    NoteOutputsOutsideRunDir(*config, options.out_dir);
+  }
   teamsrl::Result<teamsrl::pipeline::ChunkedOutcome> outcome = [&] {
     if (generate) return teamsrl::pipeline::RunGenerate(*config, options, comm);
     teamsrl::pipeline::BaselineOptions b;

@@ -159,13 +159,15 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_KEY("env.actions", env.actions, ActionList(),
                   "Operations the policy chooses among, in action-index order."),
       TEAMSRL_KEY("env.prompts_dir", env.prompts_dir, NonEmpty(),
-                  "Directory of prompt templates, one file per action. Relative: see below."),
+                  "Directory of prompt templates, one file per action. Relative: see below "
+                  "(also for the shipped templates used when the default is missing)."),
       TEAMSRL_KEY("env.episode_length", env.episode_length, AtLeast(1),
                   "Rewrite steps per episode."),
       TEAMSRL_KEY("env.initial_instruction", env.initial_instruction, NonEmpty(),
                   "The seed instruction when `env.seeds.path` is empty."),
       TEAMSRL_KEY("env.seeds.path", env.seeds.path, Any(),
-                  "Seed instruction file; empty = only `env.initial_instruction`."),
+                  "Seed instruction file; empty = only `env.initial_instruction`. Relative: "
+                  "see below."),
       TEAMSRL_KEY("env.seeds.format", env.seeds.format, Any(),
                   "Seed file format; `auto` goes by the extension."),
       TEAMSRL_KEY("env.seeds.fields.instruction", env.seeds.instruction_field, NonEmpty(),
