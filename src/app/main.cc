@@ -86,6 +86,11 @@ void AttachProgress(const teamsrl::dist::Comm& comm, teamsrl::app::ProgressLine&
   if (comm.is_root()) line.WrapLogger(*spdlog::default_logger());
 }
 
+// What the loader chose on its own (config.h: Config::notes), said once, by root.
+void LogConfigNotes(const teamsrl::Config& config) {
+  for (const std::string& note : config.notes) spdlog::warn("{}", note);
+}
+
 int Train(const std::string& config_path, const std::vector<std::string>& overrides,
           const std::string& out_dir, bool overwrite, const OutputFlags& out,
           const std::string& command, int* argc, char*** argv) {
@@ -107,6 +112,7 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   if (comm.is_root()) {
     spdlog::info("train '{}': {} actors on {} rank(s), {} iterations, seed {}", config->run.name,
                  config->train.actors, comm.size(), config->train.iterations, config->run.seed);
+    LogConfigNotes(*config);
     NoteOutputsOutsideRunDir(*config, out_dir);
     if (comm.size() > config->train.actors) {
       spdlog::warn(
@@ -138,7 +144,10 @@ int Dataset(bool generate, const std::string& config_path,
   teamsrl::app::ProgressLine progress(out.Mode(), config->run.progress_interval_s);
   if (progress.mode() != teamsrl::app::ProgressMode::kOff) options.progress = &progress;
   AttachProgress(comm, progress);
-  if (comm.is_root()) NoteOutputsOutsideRunDir(*config, options.out_dir);
+  if (comm.is_root()) {
+    LogConfigNotes(*config);
+    NoteOutputsOutsideRunDir(*config, options.out_dir);
+  }
   teamsrl::Result<teamsrl::pipeline::ChunkedOutcome> outcome = [&] {
     if (generate) return teamsrl::pipeline::RunGenerate(*config, options, comm);
     teamsrl::pipeline::BaselineOptions b;

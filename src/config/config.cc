@@ -99,7 +99,10 @@ bool ValidEndpointName(const std::string& name) {
 class Loader {
  public:
   Loader(std::string name, std::string base_dir)
-      : rep_(std::move(name)), base_dir_(std::move(base_dir)) {}
+      : rep_(std::move(name)), base_dir_(std::move(base_dir)) {
+    std::error_code ec;
+    cwd_ = fs::current_path(ec).string();
+  }
 
   Result<Config> Load(const std::string& text, const std::vector<std::string>& overrides);
 
@@ -113,13 +116,17 @@ class Loader {
     auto it = lines_.find(path);
     return it == lines_.end() ? -1 : it->second;
   }
-  std::string Resolve(const std::string& p) const {
+  // `key`'s relative path `p`: written in the file, relative to the file's base; given
+  // with --set, relative to the working directory, like every other command-line path.
+  std::string Resolve(const std::string& key, const std::string& p) const {
     if (p.empty() || fs::path(p).is_absolute()) return p;
-    return (fs::path(base_dir_) / p).lexically_normal().string();
+    const std::string& base = rep_.FromOverride(key) ? cwd_ : base_dir_;
+    return (fs::path(base) / p).lexically_normal().string();
   }
 
   Reporter rep_;
   std::string base_dir_;
+  std::string cwd_;
   std::vector<Entry> entries_;               // leaves in document order
   std::map<std::string, int> lines_;         // path -> line of its key
   std::vector<std::string> endpoint_names_;  // in document order
@@ -264,20 +271,26 @@ Status Loader::Validate(Config& c) const {
   }
 
   const std::string prompts_as_written = c.env.prompts_dir;
-  c.env.prompts_dir = Resolve(c.env.prompts_dir);
+  c.env.prompts_dir = Resolve("env.prompts_dir", c.env.prompts_dir);
   // A config written outside the repository still finds the shipped templates when it
   // leaves the default: the default names the templates that come with the program,
-  // found relative to the running binary (install_paths.h).
+  // found relative to the running binary (install_paths.h). Not silently: a copied config
+  // whose own templates are missing would otherwise run with others than it names.
   std::error_code ec;
   if (prompts_as_written == EnvConfig{}.prompts_dir) {
-    Result<std::string> shipped = FindDefaultPromptsDir(c.env.prompts_dir, RunningExecutablePath());
+    const std::string own = c.env.prompts_dir;
+    Result<std::string> shipped = FindDefaultPromptsDir(own, RunningExecutablePath());
     if (!shipped.ok()) {
       return rep_.Error("env.prompts_dir", LineOf("env.prompts_dir"), shipped.status().message());
     }
     c.env.prompts_dir = *shipped;
+    if (*shipped != own) {
+      c.notes.push_back("env.prompts_dir: " + prompts_as_written + " is not a directory (" + own +
+                        "); using the prompt templates shipped with teamsrl: " + *shipped);
+    }
   }
-  c.env.seeds.path = Resolve(c.env.seeds.path);
-  c.llm.cache_path = Resolve(c.llm.cache_path);
+  c.env.seeds.path = Resolve("env.seeds.path", c.env.seeds.path);
+  c.llm.cache_path = Resolve("llm.cache.path", c.llm.cache_path);
   if (!fs::is_directory(c.env.prompts_dir, ec)) {
     return rep_.Error("env.prompts_dir", LineOf("env.prompts_dir"),
                       "directory not found: " + c.env.prompts_dir);
@@ -419,12 +432,14 @@ std::string ConfigKeyReference() {
                        ReplaceAll(std::string(spec.doc), "|", "\\|"));
   }
   out +=
-      "\nRelative `env.prompts_dir`, `env.seeds.path` and `llm.cache.path` are resolved "
-      "against the repository root when the config file lives under a directory named "
-      "`experiments` (the parent of that directory), else against the file's directory; the "
-      "default `env.prompts_dir` falls back to the templates shipped with teamsrl (installed: "
-      "`PREFIX/share/teamsrl/prompts` beside `PREFIX/bin/teamsrl`; build tree: "
-      "`experiments/prompts`). "
+      "\nRelative `env.prompts_dir`, `env.seeds.path` and `llm.cache.path` written in a "
+      "config file are resolved against the file's directory, or, when the file lives under "
+      "a directory named `experiments`, against that directory's parent (the repository "
+      "root); given with `--set`, against the working directory, like every path on the "
+      "command line. When the default `env.prompts_dir` (`experiments/prompts`) is not there, "
+      "the templates shipped with teamsrl are used (installed: `PREFIX/share/teamsrl/prompts` "
+      "beside `PREFIX/bin/teamsrl`; build tree: `experiments/prompts`) and the log says so "
+      "with a warning; the run file's resolved config names the directory used. "
       "`run.out_dir` is relative to the working directory. Any key can be overridden with "
       "`--set dotted.key=value` (YAML value: `--set policy.hidden=[32,32]`); a mapping value "
       "is merged into the existing mapping.\n";

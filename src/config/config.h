@@ -113,14 +113,19 @@ struct Config {
   std::string source_path;    // the YAML file it came from
   std::string base_dir;       // directory relative paths in the file are resolved against
   std::string resolved_yaml;  // every key with its value after defaults and --set
+  // What loading decided for the user without being asked (the shipped prompt templates
+  // used in place of a missing default directory): root logs these as warnings.
+  std::vector<std::string> notes;
 
   bool operator==(const Config&) const = default;
 };
 
 // Loads and validates `path`, applying `overrides` ("dotted.key=value", YAML scalar or
-// flow syntax for the value) on top. Relative paths in the config (prompts_dir, seeds.path,
-// cache path) are resolved against the directory that holds `experiments/` (the
-// repository root) when the file lives in one, else against the file's own directory.
+// flow syntax for the value) on top. Relative paths written in the file (prompts_dir,
+// seeds.path, cache path) are resolved against the directory that holds `experiments/`
+// (the repository root) when the file lives in one, else against the file's own
+// directory; relative paths given with --set against the working directory, as any path
+// on a command line.
 // Overrides apply in order; one whose value is a mapping is merged key by key into the
 // mapping it names (`--set algo={gamma: 0.9}` keeps the other algo keys), any other value
 // replaces. Errors caused by an override read "--set KEY: ..." instead of "FILE:LINE: KEY: ...".
@@ -128,7 +133,8 @@ Result<Config> LoadConfig(const std::string& path, const std::vector<std::string
 // Same, from YAML text (tests); `name` stands in for the file name in errors.
 Result<Config> ParseConfig(const std::string& yaml_text, const std::string& name,
                            const std::vector<std::string>& overrides);
-// Same, with relative paths resolved against `base_dir` instead of the current directory
+// Same, with relative paths in the text resolved against `base_dir` instead of the current
+// directory
 // (for callers that hold YAML text belonging to a known tree, e.g. tests using the repo's
 // experiments/prompts).
 Result<Config> ParseConfigWithBaseDir(const std::string& yaml_text, const std::string& name,

@@ -147,8 +147,12 @@ Result<DatasetWriter> DatasetWriter::Open(const std::string& dir, const std::str
   }
   TEAMSRL_ASSIGN_OR_RETURN(w.dataset_fd_,
                            OpenTruncated(w.path(kDatasetFile), w.committed_.dataset_bytes));
-  TEAMSRL_ASSIGN_OR_RETURN(w.calls_fd_,
-                           OpenTruncated(w.path(kCallsFile), w.committed_.calls_bytes));
+  const bool journal_removed =
+      w.resumed_ && w.committed_.complete && !PathOccupied(w.path(kCallsFile));
+  if (!journal_removed) {
+    TEAMSRL_ASSIGN_OR_RETURN(w.calls_fd_,
+                             OpenTruncated(w.path(kCallsFile), w.committed_.calls_bytes));
+  }
   if (!w.resumed_) TEAMSRL_RETURN_IF_ERROR(w.WriteProgress());
   return w;
 }
@@ -205,6 +209,14 @@ Status DatasetWriter::Commit(std::string_view lines, std::string_view calls, int
 Status DatasetWriter::MarkComplete() {
   committed_.complete = true;
   return WriteProgress();
+}
+
+Status DatasetWriter::RemoveJournal() {
+  if (!committed_.complete || calls_fd_ < 0) return OkStatus();
+  ::close(std::exchange(calls_fd_, -1));
+  const std::string journal = path(kCallsFile);
+  if (::unlink(journal.c_str()) != 0 && errno != ENOENT) return Errno("cannot remove", journal);
+  return OkStatus();
 }
 
 Status DatasetWriter::WriteProgress() {

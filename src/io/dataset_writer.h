@@ -5,7 +5,9 @@
 // progress.json atomically (write to a temporary file, fsync, rename, fsync the
 // directory). A crash at any moment therefore leaves a commit point whose byte lengths
 // are a prefix of both files; a rerun truncates them to it and continues with the next
-// seed, so the final dataset.jsonl is byte-identical to an uninterrupted run's.
+// seed, so the final dataset.jsonl is byte-identical to an uninterrupted run's. Once the
+// run has completed and its h5 file says so, the journal's rows are in that file and
+// calls.bin is removed (RemoveJournal); a failed, stopped or killed run keeps it to resume.
 #pragma once
 
 #include <cstdint>
@@ -61,7 +63,8 @@ class DatasetWriter {
   //  - no progress.json, or `overwrite`: starts empty (FailedPrecondition if a non-empty
   //    dataset.jsonl without progress.json is there and `overwrite` is false);
   //  - progress.json with the same fingerprint: resumes, truncating dataset.jsonl and
-  //    calls.bin to the committed lengths (DataLoss if they are shorter);
+  //    calls.bin to the committed lengths (DataLoss if they are shorter); a complete
+  //    run's calls.bin may be gone (journal_removed());
   //  - another fingerprint: FailedPrecondition (the directory holds another run);
   //  - DIR/.lock held (flock) by a live process: FailedPrecondition.
   static Result<DatasetWriter> Open(const std::string& dir, const std::string& fingerprint,
@@ -73,6 +76,8 @@ class DatasetWriter {
 
   const CommitPoint& committed() const { return committed_; }
   bool resumed() const { return resumed_; }
+  // A complete run whose calls.bin was removed: nothing is left to replay from it.
+  bool journal_removed() const { return committed_.complete && calls_fd_ < 0; }
   std::string path(std::string_view file) const;
 
   // Appends one chunk (`lines`: JSONL text; `calls`: one journal block's payload), makes
@@ -80,6 +85,8 @@ class DatasetWriter {
   Status Commit(std::string_view lines, std::string_view calls, int64_t next_seed, int64_t samples);
   // Records that every seed is done.
   Status MarkComplete();
+  // Removes calls.bin, once complete and its rows are in the finished h5 file.
+  Status RemoveJournal();
 
  private:
   DatasetWriter() = default;

@@ -149,26 +149,53 @@ Status AtomicFile::Commit() {
   return OkStatus();
 }
 
+namespace {
+
+// Whether `path` names the file open as `fd` (not a file unlinked, or replaced, since).
+bool NamesOpenFile(const std::string& path, int fd) {
+  struct stat open_st {
+  }, path_st{};
+  if (::fstat(fd, &open_st) != 0 || ::lstat(path.c_str(), &path_st) != 0) return false;
+  return open_st.st_dev == path_st.st_dev && open_st.st_ino == path_st.st_ino;
+}
+
+}  // namespace
+
 Result<DirectoryLock> DirectoryLock::Acquire(const std::string& dir) {
-  TEAMSRL_ASSIGN_OR_RETURN(const int fd, OpenForWriting((fs::path(dir) / ".lock").string()));
-  DirectoryLock lock(fd);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    return FailedPrecondition(dir + " is in use by another running process");
+  const std::string path = (fs::path(dir) / ".lock").string();
+  while (true) {
+    TEAMSRL_ASSIGN_OR_RETURN(const int fd, OpenForWriting(path));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return FailedPrecondition(dir + " is in use by another running process");
+    }
+    // Between our open and our flock the holder may have released the lock, unlinking
+    // the file we opened: holding a lock on that file excludes nobody, so open the path
+    // afresh (a new file, or one a third process now holds).
+    if (NamesOpenFile(path, fd)) return DirectoryLock(path, fd);
+    ::close(fd);
   }
-  return lock;
+}
+
+void DirectoryLock::Release() noexcept {
+  if (fd_ < 0) return;
+  // Unlinked while still held, so whoever locks this inode next sees it is gone; the
+  // check spares a file that is not ours (someone replaced the path meanwhile).
+  if (NamesOpenFile(path_, fd_)) ::unlink(path_.c_str());
+  ::close(fd_);  // releases the lock
+  fd_ = -1;
 }
 
 DirectoryLock& DirectoryLock::operator=(DirectoryLock&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
+    Release();
+    path_ = std::move(other.path_);
     fd_ = std::exchange(other.fd_, -1);
   }
   return *this;
 }
 
-DirectoryLock::~DirectoryLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the lock
-}
+DirectoryLock::~DirectoryLock() { Release(); }
 
 Status WriteFileAtomically(const std::string& path, std::string_view contents, bool replace) {
   TEAMSRL_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::Create(path, replace));

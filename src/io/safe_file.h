@@ -56,19 +56,28 @@ class AtomicFile {
 };
 
 // One writer per run directory: DIR/.lock held with flock(LOCK_EX) for the object's life.
-// The kernel drops the lock with the process, so a killed run leaves none behind.
+// Releasing it removes DIR/.lock, so a finished run leaves no lock file: the holder
+// unlinks the path while it still holds the lock, and Acquire, once its flock succeeds,
+// checks that the path still names the inode it locked (else it locked a file a holder
+// has just unlinked, and tries again), so two processes never both hold the lock. The
+// kernel drops the lock with the process, so a killed run leaves the file but no lock,
+// and the next Acquire takes it.
 class DirectoryLock {
  public:
   // FailedPrecondition "DIR is in use by another running process" when held elsewhere.
   static Result<DirectoryLock> Acquire(const std::string& dir);
-  DirectoryLock(DirectoryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DirectoryLock(DirectoryLock&& other) noexcept
+      : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {}
   DirectoryLock& operator=(DirectoryLock&& other) noexcept;
   DirectoryLock(const DirectoryLock&) = delete;
   DirectoryLock& operator=(const DirectoryLock&) = delete;
   ~DirectoryLock();
 
  private:
-  explicit DirectoryLock(int fd) : fd_(fd) {}
+  DirectoryLock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  void Release() noexcept;
+
+  std::string path_;  // DIR/.lock
   int fd_ = -1;
 };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/saturating.h"
 
 namespace teamsrl::pipeline {
@@ -54,8 +56,14 @@ std::vector<io::BudgetRow> BudgetRows(const Config& config, const Totals& t) {
     row.queries = t.queries[r];
     row.prompt_tokens = t.prompt_tokens[r];
     row.completion_tokens = t.completion_tokens[r];
-    row.cost_usd = e.price_prompt_per_1k * static_cast<double>(row.prompt_tokens) / 1000.0 +
-                   e.price_completion_per_1k * static_cast<double>(row.completion_tokens) / 1000.0;
+    // A cached reply was paid for by the run that stored it, if by any.
+    const auto billed = [](int64_t tokens, int64_t cached) {
+      return static_cast<double>(tokens - std::min(tokens, cached));  // both saturate
+    };
+    row.cost_usd =
+        e.price_prompt_per_1k * billed(row.prompt_tokens, t.cached_prompt_tokens[r]) / 1000.0 +
+        e.price_completion_per_1k * billed(row.completion_tokens, t.cached_completion_tokens[r]) /
+            1000.0;
     row.limit_queries = caps.max_queries;
     row.limit_tokens = caps.max_tokens;
     row.limit_cost_usd = caps.max_cost_usd;

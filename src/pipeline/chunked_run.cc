@@ -89,6 +89,12 @@ Status OpenOutputs(const Config& config, const ChunkedRunSpec& spec,
   writer->emplace(std::move(w));
   const std::string h5 = (std::filesystem::path(out_dir) / (spec.kind + ".h5")).string();
   if (AlreadyComplete(**writer, h5)) return OkStatus();
+  if ((*writer)->journal_removed()) {  // the h5 file was lost or damaged after completion
+    return FailedPrecondition(
+        h5 + " does not hold the completed run of " + out_dir +
+        ", and its call journal (calls.bin) was removed when the run completed, so the file "
+        "cannot be rebuilt; pass --overwrite to start over, or choose another --out");
+  }
   // seeds in flight per chunk are the logical actors
   const RunContext context{spec.command, hosts, spec.chunk_size};
   TEAMSRL_ASSIGN_OR_RETURN(io::RunFile file,
@@ -339,6 +345,14 @@ class ChunkedRun {
     if (!outcome_.error.ok()) (void)rec_->file().SetAttribute("error", outcome_.error.message());
     const Status fin = rec_->file().Finish(outcome_.status);
     if (st.ok()) st = fin;
+    if (st.ok() && outcome_.status == io::RunStatus::kCompleted) {
+      // The journal is only needed to resume or rebuild the h5 file, which now holds its
+      // rows and says completed; leaving it would only be a stray file. A run that could
+      // not remove it is still complete (a rerun changes nothing either way).
+      if (Status removed = writer_->RemoveJournal(); !removed.ok()) {
+        spdlog::warn("{}", removed.message());
+      }
+    }
     outcome_.seeds = done_seeds_;
     outcome_.samples = rec_->samples();
     outcome_.eliminated = rec_->eliminated();

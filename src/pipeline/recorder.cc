@@ -70,6 +70,12 @@ void Recorder::AddCall(int64_t iteration, int64_t actor, const CallRecord& call)
       SaturatingAdd(totals_.prompt_tokens[call.role], row.prompt_tokens);
   totals_.completion_tokens[call.role] =
       SaturatingAdd(totals_.completion_tokens[call.role], row.completion_tokens);
+  if (call.cached != 0) {  // counted, but free (pipeline/budget.h)
+    totals_.cached_prompt_tokens[call.role] =
+        SaturatingAdd(totals_.cached_prompt_tokens[call.role], row.prompt_tokens);
+    totals_.cached_completion_tokens[call.role] =
+        SaturatingAdd(totals_.cached_completion_tokens[call.role], row.completion_tokens);
+  }
   sums_.queries += 1;
   sums_.prompt_tokens = SaturatingAdd(sums_.prompt_tokens, row.prompt_tokens);
   sums_.completion_tokens = SaturatingAdd(sums_.completion_tokens, row.completion_tokens);

@@ -361,6 +361,56 @@ TEST_F(ConfigTest, MissingFilesAndDirectories) {
   EXPECT_TRUE(fs::equivalent(fallback->env.prompts_dir,
                              fs::path(TEAMSRL_SOURCE_DIR) / "experiments" / "prompts"))
       << fallback->env.prompts_dir;
+  // Not silently: the note (logged by root) names the key, the missing directory and the
+  // one used, which the resolved config shows too.
+  ASSERT_EQ(fallback->notes.size(), 1u);
+  EXPECT_EQ(fallback->notes[0],
+            "env.prompts_dir: experiments/prompts is not a directory (" +
+                (root_ / "experiments" / "prompts").string() +
+                "); using the prompt templates shipped with teamsrl: " + fallback->env.prompts_dir);
+  EXPECT_THAT(fallback->resolved_yaml, HasSubstr("prompts_dir: " + fallback->env.prompts_dir));
+  // Written explicitly, as the shipped configs do, it is the same.
+  Result<Config> written = Load("env: {prompts_dir: experiments/prompts}\n");
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->env.prompts_dir, fallback->env.prompts_dir);
+  EXPECT_EQ(written->notes, fallback->notes);
+}
+
+TEST_F(ConfigTest, NoNoteWhenTheDefaultPromptsDirIsThere) {
+  Result<Config> r = Load("run: {}\n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->env.prompts_dir, (root_ / "experiments" / "prompts").string());
+  EXPECT_TRUE(r->notes.empty());
+}
+
+// A path in the file is the file's (its base); a path given with --set is the command
+// line's, relative to the working directory.
+TEST_F(ConfigTest, SetPathsResolveAgainstTheWorkingDirectory) {
+  fs::create_directories(root_ / "cwd" / "p");
+  fs::create_directories(root_ / "cwd" / "seeds");
+  std::ofstream(root_ / "cwd" / "seeds" / "s.jsonl") << "{\"instruction\": \"x\"}\n";
+  fs::current_path(root_ / "cwd");
+  const std::string path = Write("env: {seeds: {path: experiments/seeds/s.jsonl}}\n");
+  Result<Config> file_only = LoadConfig(path, {"llm.cache.mode=read_write", "llm.cache.path=c"});
+  ASSERT_TRUE(file_only.ok()) << file_only.status().ToString();
+  EXPECT_EQ(file_only->env.seeds.path, (root_ / "experiments" / "seeds" / "s.jsonl").string());
+  EXPECT_EQ(file_only->llm.cache_path, (root_ / "cwd" / "c").string());
+
+  Result<Config> r = LoadConfig(path, {"env.prompts_dir=p", "env.seeds.path=seeds/s.jsonl"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->env.prompts_dir, (root_ / "cwd" / "p").string());
+  EXPECT_EQ(r->env.seeds.path, (root_ / "cwd" / "seeds" / "s.jsonl").string());
+  // Mappings given with --set are the command line's as well.
+  Result<Config> merged = LoadConfig(path, {"env={prompts_dir: p, seeds: {path: seeds/s.jsonl}}"});
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->env.prompts_dir, (root_ / "cwd" / "p").string());
+  EXPECT_EQ(merged->env.seeds.path, (root_ / "cwd" / "seeds" / "s.jsonl").string());
+  // A missing one names the --set and the directory it was looked for in.
+  Result<Config> missing = LoadConfig(path, {"env.seeds.path=experiments/seeds/s.jsonl"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(),
+            "--set env.seeds.path: file not found: " +
+                (root_ / "cwd" / "experiments" / "seeds" / "s.jsonl").string());
 }
 
 TEST_F(ConfigTest, RolesMustNameDefinedEndpoints) {

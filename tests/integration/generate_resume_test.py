@@ -130,9 +130,18 @@ def main():
     if len(partial) >= len(ref_bytes):
         common.fail("the killed run was not part-way")
     print("killed after %d committed chunk(s), %d bytes on disk" % (committed, len(partial)))
+    # The killed run keeps its call journal (the rerun resumes from it) and its lock file
+    # (the kernel dropped the lock itself); a completed run leaves neither.
+    for name in ("calls.bin", ".lock"):
+        if not os.path.exists(os.path.join(killed, name)):
+            common.fail("the killed run left no " + name)
     run_ok(2, args, timeout=300)
     if read(os.path.join(killed, "dataset.jsonl")) != ref_bytes:
         common.fail("resumed dataset.jsonl differs from the uninterrupted run's")
+    for d in (ref, one, killed):
+        for name in ("calls.bin", ".lock"):
+            if os.path.exists(os.path.join(d, name)):
+                common.fail("%s left after the run completed in %s" % (name, d))
 
     import h5py  # Debian's python3-h5py
     with h5py.File(os.path.join(killed, "generate.h5"), "r") as f, \
@@ -157,6 +166,10 @@ def main():
         common.fail("baseline dataset.jsonl differs between 1 and 2 ranks")
     if len(b2.decode().splitlines()) != SEEDS * 4:
         common.fail("baseline: expected %d samples" % (SEEDS * 4))
+    for d in ("b1", "b2", "train"):
+        for name in ("calls.bin", ".lock"):
+            if os.path.exists(os.path.join(tmp, d, name)):
+                common.fail("%s left after the run completed in %s" % (name, d))
     with h5py.File(os.path.join(tmp, "b2", "baseline.h5"), "r") as f:
         q = list(f["/budget"]["queries"])
         if q != [SEEDS * 4] * 3 + [SEEDS * 12]:

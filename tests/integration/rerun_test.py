@@ -1,8 +1,11 @@
 """Reruns of generate (issue 10 items 1 and 6). A run stopped by a budget cap and rerun
 spends nothing more: the committed totals count, and no chunk starts once a cap is reached
 (before: every rerun spent one more chunk). A rerun of a completed run changes nothing:
-generate.h5, with the /eval group `eval --run` added, stays byte for byte."""
+generate.h5, with the /eval group `eval --run` added, stays byte for byte. A completed run
+leaves no call journal (calls.bin) and no .lock; one stopped by a cap keeps its journal
+(issue 10 item 12)."""
 import hashlib
+import json
 import os
 import sys
 import unittest
@@ -48,6 +51,8 @@ class RerunTest(unittest.TestCase):
                               "(30) reached", se)
         # 10 seeds x 6 steps in the first chunk; nothing after it, however often rerun.
         self.assertEqual(seen, [(60, "budget_exhausted")] * 4)
+        self.assertTrue(os.path.exists(os.path.join(out, "calls.bin")), "needed to continue")
+        self.assertFalse(os.path.exists(os.path.join(out, ".lock")))
         with open(os.path.join(out, "dataset.jsonl")) as f:
             self.assertEqual(sum(1 for _ in f), 60)
         # Raising the cap continues from the committed totals.
@@ -65,8 +70,19 @@ class RerunTest(unittest.TestCase):
         args = ["--set", "env.seeds.path=" + seeds]
         rc, _, se, _ = self.generate(out, *args)
         self.assertEqual(rc, 0, se)
+        self.assertEqual(sorted(os.listdir(out)), ["dataset.jsonl", "generate.h5", "progress.json"])
         h5 = os.path.join(out, "generate.h5")
+        with open(os.path.join(out, "dataset.jsonl")) as f:
+            queries = sum(json.loads(line)["queries"] for line in f)
+        with h5py.File(h5, "r") as f:  # the journal's rows are in the run file
+            self.assertEqual(len(f["/llm/calls"]), queries)
         p = common.mpirun(1, ["eval", os.path.join(out, "dataset.jsonl"), "--run", h5])
+        self.assertEqual(p[0], 0, p[2])
+        p = common.mpirun(1, ["inspect", h5])
+        self.assertEqual(p[0], 0, p[2])
+        self.assertIn("completed", p[1])
+        p = common.mpirun(1, ["export", os.path.join(out, "dataset.jsonl"), "--out",
+                              os.path.join(self.tmp, "done_alpaca.json")])
         self.assertEqual(p[0], 0, p[2])
         before = {name: sha(os.path.join(out, name)) for name in ("generate.h5", "dataset.jsonl")}
         rc, so, se, _ = self.generate(out, *args)
@@ -76,6 +92,18 @@ class RerunTest(unittest.TestCase):
         self.assertEqual(before, after)
         with h5py.File(h5, "r") as f:
             self.assertIn("eval", f)
+        self.assertFalse(os.path.exists(os.path.join(out, "calls.bin")))
+        # --overwrite starts over and completes the same way.
+        rc, _, se, _ = self.generate(out, *(args + ["--overwrite"]))
+        self.assertEqual(rc, 0, se)
+        self.assertEqual(sha(os.path.join(out, "dataset.jsonl")), before["dataset.jsonl"])
+        self.assertEqual(sorted(os.listdir(out)), ["dataset.jsonl", "generate.h5", "progress.json"])
+        # Without its journal a lost run file cannot be rebuilt: the rerun says so.
+        os.remove(h5)
+        rc, _, se, _ = self.generate(out, *args)
+        self.assertEqual(rc, 2, se)
+        self.assertIn("calls.bin) was removed when the run completed", se)
+        self.assertIn("pass --overwrite", se)
 
 
 if __name__ == "__main__":

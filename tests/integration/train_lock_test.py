@@ -1,6 +1,6 @@
 """One `train` per run directory (issue 10 item 7): a second `train --overwrite` into the
 directory of a live run is refused with a message naming the directory, and the live run's
-file is the one that stays; once the first has finished, the directory is free again."""
+file is the one that stays; once the first has finished, the directory is free again, and no .lock file is left in it (issue 10 item 12)."""
 import os
 import subprocess
 import sys
@@ -38,8 +38,10 @@ class TrainLockTest(unittest.TestCase):
         with h5py.File(os.path.join(out, "run.h5"), "r") as f:
             self.assertEqual(f.attrs["status"], "completed")
             self.assertEqual(len(f["/train/iterations"]), 20)
+        self.assertFalse(os.path.exists(os.path.join(out, ".lock")))
         rc, _, se, _ = common.mpirun(1, args + ["--set", "train.iterations=1"])
         self.assertEqual(rc, 0, se)
+        self.assertEqual(os.listdir(out), ["run.h5"])
 
 
 if __name__ == "__main__":

@@ -87,6 +87,39 @@ TEST(GenerateDatasetWriterTest, CommitsAndResumesAtTheCommitPoint) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(GenerateDatasetWriterTest, RemovesTheJournalOnlyOnceComplete) {
+  const std::string dir = TempDir("journal");
+  const std::string a = SampleLineJson(Sample(0), "step");
+  const std::string journal = dir + "/calls.bin";
+  {
+    Result<DatasetWriter> w = DatasetWriter::Open(dir, "fp", false);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE(w->Commit(a, "calls1", 1, 1).ok());
+    ASSERT_TRUE(w->RemoveJournal().ok());  // not complete: a rerun resumes from it
+    EXPECT_TRUE(std::filesystem::exists(journal));
+    EXPECT_FALSE(w->journal_removed());
+    ASSERT_TRUE(w->MarkComplete().ok());
+    ASSERT_TRUE(w->RemoveJournal().ok());
+    EXPECT_FALSE(std::filesystem::exists(journal));
+    EXPECT_TRUE(w->journal_removed());
+  }
+  // Reopening the complete run neither needs nor recreates it.
+  {
+    Result<DatasetWriter> w = DatasetWriter::Open(dir, "fp", false);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    EXPECT_TRUE(w->resumed());
+    EXPECT_TRUE(w->journal_removed());
+    EXPECT_FALSE(std::filesystem::exists(journal));
+    EXPECT_EQ(ReadAll(dir + "/dataset.jsonl"), a);
+  }
+  // Starting over writes a new one.
+  Result<DatasetWriter> w = DatasetWriter::Open(dir, "fp", true);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_FALSE(w->journal_removed());
+  EXPECT_TRUE(std::filesystem::exists(journal));
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GenerateDatasetWriterTest, RefusesAnotherRunsDirectoryUnlessOverwriting) {
   const std::string dir = TempDir("other");
   {

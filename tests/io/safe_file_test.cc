@@ -4,12 +4,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "test_util.h"
 
@@ -131,6 +134,131 @@ TEST(SafeFileTest, ModeFollowsTheUmask) {
   struct stat st {};
   ASSERT_EQ(::stat(dir.File("out").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0640u);
+}
+
+// A forked child that takes DIR's lock, says so through a pipe, then waits for a byte
+// from the parent and releases the lock (or, with `kill`, dies by SIGKILL holding it).
+class LockHolder {
+ public:
+  LockHolder(const std::string& dir, bool kill) {
+    if (::pipe(to_parent_) != 0 || ::pipe(to_child_) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      char c = 0;
+      {
+        Result<DirectoryLock> lock = DirectoryLock::Acquire(dir);
+        c = lock.ok() ? 'y' : 'n';
+        if (::write(to_parent_[1], &c, 1) != 1) _exit(2);
+        if (::read(to_child_[0], &c, 1) != 1) _exit(3);
+        if (kill) ::raise(SIGKILL);
+      }  // released here
+      _exit(0);
+    }
+    char c = 0;
+    held_ = pid_ > 0 && ::read(to_parent_[0], &c, 1) == 1 && c == 'y';
+  }
+  ~LockHolder() { Finish(); }
+  LockHolder(const LockHolder&) = delete;
+  LockHolder& operator=(const LockHolder&) = delete;
+
+  bool held() const { return held_; }
+  // Lets the child go on; returns its wait status.
+  int Finish() {
+    if (pid_ <= 0) return -1;
+    const char c = 'x';
+    (void)!::write(to_child_[1], &c, 1);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    for (int fd : {to_parent_[0], to_parent_[1], to_child_[0], to_child_[1]}) ::close(fd);
+    return status;
+  }
+
+ private:
+  int to_parent_[2] = {-1, -1}, to_child_[2] = {-1, -1};
+  pid_t pid_ = -1;
+  bool held_ = false;
+};
+
+TEST(DirectoryLockTest, ReleasingRemovesTheLockFile) {
+  TempDir dir;
+  {
+    Result<DirectoryLock> lock = DirectoryLock::Acquire(dir.path());
+    ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+    EXPECT_TRUE(PathOccupied(dir.File(".lock")));
+    DirectoryLock moved = std::move(*lock);  // the moved-from object releases nothing
+    lock = Status(InvalidArgument("dropped"));
+    EXPECT_TRUE(PathOccupied(dir.File(".lock")));
+  }
+  EXPECT_FALSE(PathOccupied(dir.File(".lock")));
+  EXPECT_EQ(Entries(dir.path()), 0u);
+}
+
+TEST(DirectoryLockTest, AnotherProcessHoldingItIsRefusedUntilItReleases) {
+  TempDir dir;
+  LockHolder holder(dir.path(), /*kill=*/false);
+  ASSERT_TRUE(holder.held());
+  Result<DirectoryLock> second = DirectoryLock::Acquire(dir.path());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(), HasSubstr("is in use by another running process"));
+  EXPECT_TRUE(PathOccupied(dir.File(".lock")));  // the refused attempt removed nothing
+  const int status = holder.Finish();
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(PathOccupied(dir.File(".lock")));
+  Result<DirectoryLock> third = DirectoryLock::Acquire(dir.path());
+  EXPECT_TRUE(third.ok()) << third.status().ToString();
+}
+
+TEST(DirectoryLockTest, AKilledHolderLeavesTheFileButNotTheLock) {
+  TempDir dir;
+  LockHolder holder(dir.path(), /*kill=*/true);
+  ASSERT_TRUE(holder.held());
+  const int status = holder.Finish();
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  EXPECT_TRUE(PathOccupied(dir.File(".lock")));
+  {
+    Result<DirectoryLock> lock = DirectoryLock::Acquire(dir.path());
+    ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+  }
+  EXPECT_FALSE(PathOccupied(dir.File(".lock")));
+}
+
+// Processes taking and releasing the lock as fast as they can: while one holds it, it
+// creates DIR/holder exclusively, so two holders at once (a lock taken on a file the
+// previous holder had just unlinked) fail the O_EXCL create.
+TEST(DirectoryLockTest, ConcurrentAcquireAndReleaseNeverHasTwoHolders) {
+  TempDir dir;
+  constexpr int kProcesses = 4, kRounds = 150;
+  const std::string marker = dir.File("holder");
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      for (int held = 0; held < kRounds;) {
+        Result<DirectoryLock> lock = DirectoryLock::Acquire(dir.path());
+        if (!lock.ok()) {
+          if (lock.status().code() != StatusCode::kFailedPrecondition) _exit(2);
+          continue;
+        }
+        const int fd = ::open(marker.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600);
+        if (fd < 0) _exit(1);  // someone else holds it too
+        ::close(fd);
+        ::unlink(marker.c_str());
+        ++held;
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (const pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1 = two processes held the lock at once";
+  }
+  EXPECT_FALSE(PathOccupied(dir.File(".lock")));
 }
 
 }  // namespace

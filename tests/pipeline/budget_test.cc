@@ -59,6 +59,28 @@ TEST(BudgetTest, ReachedNamesTheCapTotalFirstThenRoles) {
   EXPECT_EQ(BudgetReached(c, Some()), "");
 }
 
+TEST(BudgetTest, CachedCallsCountAsQueriesAndTokensButCostNothing) {
+  Config c = TwoEndpoints();
+  c.budget.max_tokens = 3500;
+  c.budget.responder.max_cost_usd = 2.5;
+  Totals t = Some();  // the responder's 2000 + 1000 tokens, all answered from the cache
+  t.cached_prompt_tokens[2] = 2000;
+  t.cached_completion_tokens[2] = 1000;
+  std::vector<io::BudgetRow> rows = BudgetRows(c, t);
+  EXPECT_EQ(rows[2].queries, 4);
+  EXPECT_EQ(rows[2].prompt_tokens, 2000);
+  EXPECT_EQ(rows[2].cost_usd, 0.0);
+  EXPECT_EQ(rows[3].cost_usd, 0.0);
+  // The token cap still counts them (a replayed run stops where the original did); the
+  // cost cap does not.
+  EXPECT_EQ(BudgetReached(c, t), "budget.max_tokens (3500) reached: 3500 tokens");
+  c.budget.max_tokens = 0;
+  EXPECT_EQ(BudgetReached(c, t), "");
+  t.cached_prompt_tokens[2] = 1000;  // half the prompt tokens came from the endpoint
+  rows = BudgetRows(c, t);
+  EXPECT_DOUBLE_EQ(rows[2].cost_usd, 1.0 * 0.5);
+}
+
 TEST(BudgetTest, HugeTotalsSaturateInsteadOfOverflowing) {
   // Three roles at INT64_MAX tokens used to wrap the total (undefined behaviour) into a
   // negative number that no cap ever reached.
