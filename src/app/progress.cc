@@ -158,9 +158,13 @@ std::vector<ProgressLine::Field> ProgressLine::Fields(Clock::time_point now) con
   }
   const double elapsed = Seconds(now - start_);
   f.push_back({"elapsed " + FormatDuration(elapsed), 70});
-  // From the pace so far: elapsed per unit done, times the units left.
-  const double eta =
-      done_ > 0 ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_) : NAN;
+  // The pace up to the last unit done, times the units left, counting down until the
+  // next one (recomputing from `now` would make it grow between iterations).
+  const double at_update = Seconds(updated_at_ - start_);
+  const double eta = done_ > 0 ? std::max(0.0, at_update / static_cast<double>(done_) *
+                                                       static_cast<double>(total_ - done_) -
+                                                   Seconds(now - updated_at_))
+                               : NAN;
   f.push_back({"eta " + FormatDuration(eta), 75});
   return f;
 }
@@ -195,6 +199,7 @@ void ProgressLine::Start(const std::string& label, int64_t total) {
   detail_.clear();
   start_ = Clock::now();
   last_log_ = start_;
+  updated_at_ = start_;
   logged_done_.reset();
   started_ = true;
   if (mode_ == ProgressMode::kOff) return;
@@ -232,6 +237,7 @@ void ProgressLine::Update(int64_t done, const std::string& detail) {
   const bool last = done >= total_;
   done_ = done;
   detail_ = detail;
+  updated_at_ = now;
   const double since = Seconds(now - last_log_);
   if (mode_ == ProgressMode::kLive) {
     if (last || since >= kMinLiveGapS || !shown_) {
