@@ -13,6 +13,7 @@
 
 #include "app/progress.h"
 #include "config/config.h"
+#include "core/stop_signal.h"
 #include "core/version.h"
 #include "dist/comm.h"
 #include "eval/eval.h"
@@ -92,10 +93,11 @@ void LogConfigNotes(const teamsrl::Config& config) {
 }
 
 int Train(const std::string& config_path, const std::vector<std::string>& overrides,
-          const std::string& out_dir, bool overwrite, const OutputFlags& out,
-          const std::string& command, int* argc, char*** argv) {
+          const std::string& out_dir, bool overwrite, const std::string& resume,
+          const OutputFlags& out, const std::string& command, int* argc, char*** argv) {
   const bool verbose = out.verbose;
   teamsrl::dist::MpiSession mpi(argc, argv);
+  teamsrl::InstallStopSignalHandlers();  // after MPI_Init, which may install its own
   teamsrl::dist::Comm comm;
   SetUpLogging(comm.rank(), verbose);
   // Every rank loads the same file, so a bad config fails everywhere alike: report it
@@ -106,6 +108,9 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   options.out_dir = out_dir;
   options.command = command;
   options.overwrite = overwrite;
+  options.resume = resume.empty()       ? teamsrl::pipeline::ResumeMode::kNo
+                   : resume == "auto"   ? teamsrl::pipeline::ResumeMode::kAuto
+                                        : teamsrl::pipeline::ResumeMode::kStrict;
   teamsrl::app::ProgressLine progress(out.Mode(), config->run.progress_interval_s);
   if (progress.mode() != teamsrl::app::ProgressMode::kOff) options.progress = &progress;
   AttachProgress(comm, progress);
@@ -127,7 +132,15 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   if (outcome->status == teamsrl::io::RunStatus::kFailed) {
     return CollectiveError(comm, outcome->error, kExitRunFailed);
   }
-  if (comm.is_root()) std::printf("run file: %s\n", outcome->run_file.c_str());
+  if (comm.is_root()) {
+    if (outcome->already_complete) {
+      std::printf("already complete: %d iterations; nothing run or changed (raise "
+                  "train.iterations to continue, --overwrite starts over)\n",
+                  outcome->iterations);
+    }
+    std::printf("run file: %s\n", outcome->run_file.c_str());
+  }
+  if (outcome->status == teamsrl::io::RunStatus::kPreempted) return teamsrl::kExitPreempted;
   return kExitOk;
 }
 
@@ -137,6 +150,7 @@ int Dataset(bool generate, const std::string& config_path,
             const OutputFlags& out, int* argc, char*** argv) {
   const bool verbose = out.verbose;
   teamsrl::dist::MpiSession mpi(argc, argv);
+  teamsrl::InstallStopSignalHandlers();  // after MPI_Init, which may install its own
   teamsrl::dist::Comm comm;
   SetUpLogging(comm.rank(), verbose);
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
@@ -280,7 +294,7 @@ int PrintCommands(const CLI::App& app) {
 
 // Where every command's options land.
 struct Args {
-  std::string config_path, out_dir, run_path;
+  std::string config_path, out_dir, run_path, resume;
   std::vector<std::string> overrides;
   bool overwrite = false;
   OutputFlags output;
@@ -319,7 +333,16 @@ void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
   c->train->add_option("--set", a.overrides, "override a config key: dotted.key=value (repeatable)")
       ->take_all();
   c->train->add_option("--out", a.out_dir, "output directory (default: run.out_dir)");
-  c->train->add_flag("--overwrite", a.overwrite, "replace an existing DIR/run.h5");
+  CLI::Option* overwrite =
+      c->train->add_flag("--overwrite", a.overwrite, "replace an existing DIR/run.h5");
+  c->train
+      ->add_option("--resume", a.resume,
+                   "continue from DIR/checkpoint.bin (--resume=auto: if there is one, else "
+                   "start afresh)")
+      ->expected(0, 1)
+      ->default_str("yes")
+      ->check(CLI::IsMember({"yes", "auto"}))
+      ->excludes(overwrite);
   AddOutputFlags(c->train, &a.output);
   c->generate =
       app.add_subcommand("generate", "evolve seeds with a trained policy; DIR/dataset.jsonl");
@@ -378,7 +401,8 @@ void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
 
 int Dispatch(const Commands& c, Args& a, const std::string& command, int* argc, char*** argv) {
   if (c.train->parsed()) {
-    return Train(a.config_path, a.overrides, a.out_dir, a.overwrite, a.output, command, argc, argv);
+    return Train(a.config_path, a.overrides, a.out_dir, a.overwrite, a.resume, a.output, command,
+                 argc, argv);
   }
   if (c.generate->parsed() || c.baseline->parsed()) {
     a.gen_options.command = command;

@@ -229,6 +229,9 @@ const std::vector<KeySpec>& Schema() {
                   "Logical actors (independent environments), spread over the MPI ranks."),
       TEAMSRL_KEY("train.episodes_per_actor", train.episodes_per_actor, AtLeast(1),
                   "Episodes per actor per update."),
+      TEAMSRL_KEY("train.checkpoint_every", train.checkpoint_every, AtLeast(0),
+                  "Iterations between checkpoints (DIR/checkpoint.bin: everything `train "
+                  "--resume` needs); 0 = only when a stop signal arrives."),
       TEAMSRL_KEY("train.snapshot_every", train.snapshot_every, AtLeast(0),
                   "Store the policy every N updates; 0 = only the final one."),
       TEAMSRL_KEY("generate.steps", generate.steps, AtLeast(1),

@@ -50,6 +50,21 @@ class Rng {
     has_cached_normal_ = false;
   }
 
+  // Everything that decides the next draws, the Box-Muller spare included (a checkpoint
+  // that dropped it would shift every later normal by one).
+  struct Snapshot {
+    State state{};
+    bool has_cached_normal = false;
+    double cached_normal = 0.0;
+    bool operator==(const Snapshot&) const = default;
+  };
+  Snapshot snapshot() const { return {state_, has_cached_normal_, cached_normal_}; }
+  void restore(const Snapshot& s) {
+    state_ = s.state;
+    has_cached_normal_ = s.has_cached_normal;
+    cached_normal_ = s.cached_normal;
+  }
+
  private:
   State state_{};
   bool has_cached_normal_ = false;

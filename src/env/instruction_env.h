@@ -51,6 +51,11 @@ class InstructionEnv {
   // One-hot of the actor's last action; all zeros right after Reset.
   std::vector<double> Observation(int local_actor) const;
   const std::string& instruction(int local_actor) const { return instructions_[local_actor]; }
+  // A resumed run's carried-over instruction (checkpoint); the next Reset keeps it when
+  // carry_over is on.
+  void set_instruction(int local_actor, std::string text) {
+    instructions_[local_actor] = std::move(text);
+  }
   int t() const { return t_; }
 
   // Applies `actions[i]` for local actor i; returns one ActorStep per actor.

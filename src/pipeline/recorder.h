@@ -60,6 +60,12 @@ class Recorder {
   // Run-wide, for progress output: calls failed after their retries, seconds held back
   // by rate limits (summed over calls).
   int64_t failed_calls() const { return failed_calls_; }
+  // A resumed run's counters, as its checkpoint saved them.
+  void RestoreTotals(const Totals& totals, int64_t failed_calls, double limit_wait_s) {
+    totals_ = totals;
+    failed_calls_ = failed_calls;
+    limit_wait_s_ = limit_wait_s;
+  }
   double limit_wait_s() const { return limit_wait_s_; }
 
  private:

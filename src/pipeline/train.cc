@@ -4,14 +4,18 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 
 #include "core/bytes.h"
 #include "core/check.h"
 #include "core/rng.h"
+#include "core/stop_signal.h"
 #include "dist/layout.h"
 #include "dist/protocol.h"
 #include "env/instruction_env.h"
@@ -24,6 +28,7 @@
 #include "pipeline/actor_record.h"
 #include "pipeline/budget.h"
 #include "pipeline/call_checks.h"
+#include "pipeline/checkpoint.h"
 #include "pipeline/recorder.h"
 #include "pipeline/run_inputs.h"
 #include "rl/learner.h"
@@ -147,12 +152,82 @@ Status CheckOutputFile(const std::string& path, bool overwrite) {
   return OkStatus();
 }
 
-// What root sends every rank after an update: the parameters and filter to act with.
-std::string EncodeParameters(const rl::Policy& policy, const rl::RunningMeanStd& filter) {
+// What root sends every rank after an update: the parameters and filter to act with, and
+// the stop signal every rank now stops for (0: none).
+std::string EncodeParameters(const rl::Policy& policy, const rl::RunningMeanStd& filter,
+                             int stop_signal) {
   ByteWriter w;
   w.PutVector(ToStd(policy.Parameters()));
   w.PutVector(filter.State());
+  w.Put<int32_t>(stop_signal);
   return w.Take();
+}
+
+// What a rank sends root after its rollouts: its actors' records, the stop signal it has
+// seen (0: none) and each actor's state for a checkpoint (its random stream and the
+// instruction it carries into the next episode), in the order of `ids`.
+std::string EncodeRollout(const std::vector<ActorRecord>& records,
+                          const std::vector<ActorState>& states, int stop_signal) {
+  ByteWriter w;
+  w.PutString(EncodeActors(records));
+  w.Put<int32_t>(stop_signal);
+  w.Put<uint64_t>(states.size());
+  for (const ActorState& a : states) {
+    for (uint64_t s : a.rng.state) w.Put(s);
+    w.Put<int8_t>(a.rng.has_cached_normal ? 1 : 0);
+    w.Put(a.rng.cached_normal);
+    w.PutString(a.instruction);
+  }
+  return w.Take();
+}
+
+struct Rollout {
+  std::vector<ActorRecord> records;
+  std::vector<ActorState> states;
+  int stop_signal = 0;
+};
+
+void DecodeRollout(const std::string& bytes, Rollout* out) {
+  ByteReader r(bytes);
+  DecodeActors(r.GetString(), &out->records);
+  const int sig = r.Get<int32_t>();
+  if (out->stop_signal == 0) out->stop_signal = sig;
+  const auto n = r.Get<uint64_t>();
+  for (uint64_t i = 0; i < n; ++i) {
+    ActorState a;
+    for (uint64_t& s : a.rng.state) s = r.Get<uint64_t>();
+    a.rng.has_cached_normal = r.Get<int8_t>() != 0;
+    a.rng.cached_normal = r.Get<double>();
+    a.instruction = r.GetString();
+    out->states.push_back(std::move(a));
+  }
+}
+
+// The kind of stop a signal means on a cluster (README "Running on SLURM"): the
+// templates ask for SIGUSR1 shortly before the time limit; SLURM preempts and cancels
+// with SIGTERM; SIGINT is someone at a terminal. Index into TrainCheckpoint::stops.
+int StopKind(int signal) {
+  if (signal == SIGUSR1) return 0;
+  if (signal == SIGINT) return 2;
+  return 1;
+}
+constexpr const char* kStopKinds[] = {"time_limit", "preempted", "interrupted"};
+
+// Root: what the run file says of a signal stop, and the running count of each kind.
+void NotePreemption(io::RunFile& file, const TrainOutcome& outcome, const Config& config,
+                    const std::array<int64_t, 3>& stops) {
+  (void)file.SetAttribute("stop_signal", SignalName(outcome.stop_signal));
+  (void)file.SetAttribute("stop_kind", kStopKinds[StopKind(outcome.stop_signal)]);
+  for (int k = 0; k < 3; ++k) {
+    (void)file.SetAttribute(std::string(kStopKinds[k]) + "_stops", stops[static_cast<size_t>(k)]);
+  }
+  (void)file.SetAttribute(
+      "stop_reason", fmt::format("{} after {} of {} iterations; continue with train --resume",
+                                 SignalName(outcome.stop_signal), outcome.iterations,
+                                 config.train.iterations));
+  spdlog::warn("stopped by {} after {} of {} iterations; checkpoint written, continue with "
+               "`teamsrl train ... --resume`",
+               SignalName(outcome.stop_signal), outcome.iterations, config.train.iterations);
 }
 
 }  // namespace
@@ -188,13 +263,24 @@ struct Trainer::State {
   std::string budget_note;  // the cap that stopped the run, "" if none
   TrainOutcome outcome;
   Clock::time_point start;
+  std::string checkpoint_path;
+  std::optional<TrainCheckpoint> resume_from;  // root: read in OpenRunFile
+  int64_t restarts = 0;
+  std::array<int64_t, 3> stops{};  // signal stops by kind (kStopKinds), over all segments
 
   Status SetUpLocal();
   Status OpenRunFile(const std::vector<std::string>& hosts);
+  Status CreateRunFile(const std::vector<std::string>& hosts, bool overwrite);
+  Status ReopenRunFile(const std::vector<std::string>& hosts);
+  dist::Decision ResumeDecision();
+  void Restore(const TrainCheckpoint& c);
+  std::vector<ActorState> LocalActorStates() const;
   Status Rollout(std::vector<ActorRecord>* records);
   dist::Decision Update(const dist::Gathered& gathered);
   Status RecordAndSnapshot(const std::vector<ActorRecord>& all, const rl::UpdateStats& stats,
                            Clock::time_point iteration_start);
+  bool CheckpointDue(int stop_signal) const;
+  Status SaveCheckpoint(std::vector<ActorState> actors);
 };
 
 Status Trainer::State::SetUpLocal() {
@@ -240,12 +326,147 @@ Status Trainer::State::OpenRunFile(const std::vector<std::string>& hosts) {
   TEAMSRL_ASSIGN_OR_RETURN(io::DirectoryLock lock,
                            io::DirectoryLock::Acquire(dir.empty() ? "." : dir.string()));
   dir_lock.emplace(std::move(lock));
-  TEAMSRL_RETURN_IF_ERROR(CheckOutputFile(run_path, options.overwrite));
+  if (options.resume == ResumeMode::kNo) return CreateRunFile(hosts, options.overwrite);
+  Result<TrainCheckpoint> c = ReadCheckpoint(checkpoint_path);
+  if (c.status().code() == StatusCode::kNotFound) {
+    if (options.resume == ResumeMode::kStrict) {
+      return FailedPrecondition(fmt::format(
+          "--resume: no checkpoint in {} (a run writes one every train.checkpoint_every "
+          "iterations and when stopped by a signal); --resume=auto starts afresh instead",
+          dir.empty() ? "." : dir.string()));
+    }
+    // Nothing to continue from: whatever run file is there holds less than one checkpoint.
+    if (io::PathOccupied(run_path)) {
+      spdlog::warn("no checkpoint in {}: starting the run afresh", dir.string());
+    }
+    return CreateRunFile(hosts, /*overwrite=*/true);
+  }
+  if (!c.ok()) return c.status();
+  const std::vector<std::string> differ =
+      ResumeConfigDifferences(c->config_yaml, config.resolved_yaml);
+  if (!differ.empty()) {
+    std::string keys;
+    for (const std::string& k : differ) keys += (keys.empty() ? "" : ", ") + k;
+    return FailedPrecondition(fmt::format(
+        "--resume: the configuration differs from the checkpoint's in {}; resume with the "
+        "run's own configuration, or start over with --overwrite",
+        keys));
+  }
+  if (c->actors.size() != static_cast<size_t>(config.train.actors)) {
+    return DataLoss(checkpoint_path + ": holds " + std::to_string(c->actors.size()) +
+                    " actors for train.actors " + std::to_string(config.train.actors));
+  }
+  resume_from = std::move(*c);
+  return ReopenRunFile(hosts);
+}
+
+Status Trainer::State::CreateRunFile(const std::vector<std::string>& hosts, bool overwrite) {
+  TEAMSRL_RETURN_IF_ERROR(CheckOutputFile(run_path, overwrite));
+  // A checkpoint of an older run in this directory must never resume into the new file.
+  std::error_code ec;
+  std::filesystem::remove(checkpoint_path, ec);
   RunContext context{options.command, hosts, config.train.actors};
   TEAMSRL_ASSIGN_OR_RETURN(io::RunFile file,
                            io::RunFile::Create(run_path, MakeRootAttributes(config, context)));
   recorder.emplace(config, std::move(file));
   return OkStatus();
+}
+
+// Root, resuming: the run file cut back to the checkpoint, without the policies written
+// after it, and the attributes of this segment (who runs it now, how often restarted).
+Status Trainer::State::ReopenRunFile(const std::vector<std::string>& hosts) {
+  const TrainCheckpoint& c = *resume_from;
+  if (c.iterations_done >= config.train.iterations) return OkStatus();  // nothing to do
+  TEAMSRL_ASSIGN_OR_RETURN(io::RunFile file, io::RunFile::OpenForResume(run_path, c.rows));
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<std::string> names, file.PolicyNames());
+  for (const std::string& name : names) {
+    int n = 0;
+    const bool kept = std::sscanf(name.c_str(), "snapshot_%d", &n) == 1 && n <= c.iterations_done;
+    if (!kept) TEAMSRL_RETURN_IF_ERROR(file.RemovePolicy(name));
+  }
+  RunContext context{options.command, hosts, config.train.actors};
+  const io::RootAttributes now = MakeRootAttributes(config, context);
+  restarts = c.restarts + 1;
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("restarts", restarts));
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("world_size", now.world_size));
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("hostnames", now.hostnames));
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("command", now.command));
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("slurm_job_id", now.slurm_job_id));
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("resumed_at", io::CurrentTimeIso8601()));
+  recorder.emplace(config, std::move(file));
+  recorder->RestoreTotals(c.totals, c.failed_calls, c.limit_wait_s);
+  return OkStatus();
+}
+
+// Root, after OpenRunFile: what every rank resumes from (the checkpoint's bytes, empty
+// for a fresh start), or a stop: the checkpoint is of a finished run.
+dist::Decision Trainer::State::ResumeDecision() {
+  dist::Decision d;
+  if (!resume_from) return d;
+  if (resume_from->iterations_done >= config.train.iterations) {
+    d.stop = true;
+    return d;
+  }
+  d.payload = EncodeCheckpoint(*resume_from);
+  return d;
+}
+
+// Every rank: the state the checkpoint saved, for this rank's actors.
+void Trainer::State::Restore(const TrainCheckpoint& c) {
+  iteration = static_cast<int>(c.iterations_done);
+  policy->SetParameters(ToEigen(c.policy));
+  TEAMSRL_CHECK(filter->SetState(c.filter).ok()) << "bad filter state in the checkpoint";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const ActorState& a = c.actors[static_cast<size_t>(ids[i])];
+    actor_rngs[i].restore(a.rng);
+    env->set_instruction(static_cast<int>(i), a.instruction);
+  }
+  outcome.iterations = static_cast<int>(c.iterations_done);
+  outcome.last_mean_return = c.last_mean_return;
+  outcome.resumed = true;
+  restarts = c.restarts + 1;
+  stops = c.stops;
+  if (learner) {
+    learner->SetValueParameters(ToEigen(c.value));
+    TEAMSRL_CHECK(learner->SetOptimizerState(c.optimizer).ok()) << "bad optimiser state";
+  }
+}
+
+std::vector<ActorState> Trainer::State::LocalActorStates() const {
+  std::vector<ActorState> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    out.push_back({actor_rngs[i].snapshot(), env->instruction(static_cast<int>(i))});
+  }
+  return out;
+}
+
+bool Trainer::State::CheckpointDue(int stop_signal) const {
+  const int done_now = iteration + 1;
+  const int every = config.train.checkpoint_every;
+  return stop_signal != 0 || !budget_note.empty() || done_now == config.train.iterations ||
+         (every > 0 && done_now % every == 0);
+}
+
+// Root, right after the iteration's rows are flushed: the state to continue from.
+Status Trainer::State::SaveCheckpoint(std::vector<ActorState> actors) {
+  TrainCheckpoint c;
+  c.config_yaml = config.resolved_yaml;
+  c.iterations_done = iteration + 1;
+  c.policy = ToStd(policy->Parameters());
+  c.value = ToStd(learner->ValueParameters());
+  c.optimizer = learner->OptimizerState();
+  c.filter = filter->State();
+  c.actors = std::move(actors);
+  c.totals = recorder->totals();
+  c.failed_calls = recorder->failed_calls();
+  c.limit_wait_s = recorder->limit_wait_s();
+  c.rows = recorder->file().committed_rows();
+  c.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  c.last_mean_return = outcome.last_mean_return;
+  c.restarts = restarts;
+  c.stops = stops;
+  return WriteCheckpoint(checkpoint_path, c);
 }
 
 // This rank's part of one iteration: episodes_per_actor episodes of every local actor, in
@@ -338,8 +559,9 @@ dist::Decision Trainer::State::Update(const dist::Gathered& gathered) {
   const auto iteration_start = Clock::now();
   dist::Decision d;
   d.status = gathered.status;
-  std::vector<ActorRecord> all;
-  for (const std::string& bytes : gathered.payloads) DecodeActors(bytes, &all);
+  Rollout rollout;
+  for (const std::string& bytes : gathered.payloads) DecodeRollout(bytes, &rollout);
+  const std::vector<ActorRecord>& all = rollout.records;
   if (!d.status.ok()) {  // no update from a partial iteration, but its calls are recorded
     for (const ActorRecord& a : all) {
       for (const CallRecord& c : a.calls) recorder->AddCall(iteration, a.actor, c);
@@ -354,12 +576,20 @@ dist::Decision Trainer::State::Update(const dist::Gathered& gathered) {
     }
     d.status = dist::NameRank(RecordAndSnapshot(all, stats, iteration_start), 0);
   }
+  // Root's own signal counts too: it may arrive after root sent its rollout.
+  const int stop_signal = rollout.stop_signal != 0 ? rollout.stop_signal : StopSignal();
   if (d.status.ok()) {
     budget_note = BudgetReached(config, recorder->totals());
     d.stop = !budget_note.empty() && iteration + 1 < config.train.iterations;
     if (!d.stop) budget_note.clear();
   }
-  d.payload = EncodeParameters(*policy, *filter);
+  const bool signalled = d.status.ok() && stop_signal != 0 && iteration + 1 < config.train.iterations;
+  if (signalled) ++stops[static_cast<size_t>(StopKind(stop_signal))];
+  if (d.status.ok() && CheckpointDue(signalled ? stop_signal : 0)) {
+    d.status = dist::NameRank(SaveCheckpoint(std::move(rollout.states)), 0);
+  }
+  if (signalled) d.stop = true;
+  d.payload = EncodeParameters(*policy, *filter, signalled ? stop_signal : 0);
   return d;
 }
 
@@ -368,6 +598,7 @@ Trainer::Trainer(const Config& config, const TrainOptions& options, const dist::
   s_->hooks = options.hooks != nullptr ? options.hooks : &s_->no_hooks;
   const std::string out_dir = options.out_dir.empty() ? config.run.out_dir : options.out_dir;
   s_->run_path = (std::filesystem::path(out_dir) / "run.h5").string();
+  s_->checkpoint_path = (std::filesystem::path(out_dir) / kCheckpointFile).string();
   s_->outcome.run_file = s_->run_path;
 }
 
@@ -382,12 +613,37 @@ Status Trainer::Setup() {
   const std::vector<std::string> hosts = s.comm.HostNames();
   TEAMSRL_RETURN_IF_ERROR(
       dist::ShareRootStatus(s.comm, s.comm.is_root() ? s.OpenRunFile(hosts) : OkStatus()));
+  const dist::Decision resume = dist::Follow(s.comm, s.comm.is_root() ? s.ResumeDecision()
+                                                                      : dist::Decision{});
+  s.start = Clock::now();
+  if (resume.stop) {  // a finished run: nothing to do, nothing touched
+    s.outcome.already_complete = true;
+    s.done = true;
+    return OkStatus();
+  }
+  if (!resume.payload.empty()) {
+    Result<TrainCheckpoint> c = DecodeCheckpoint(resume.payload, "the broadcast checkpoint");
+    TEAMSRL_CHECK(c.ok()) << c.status().message();
+    s.Restore(*c);
+    s.start -= std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c->wall_s));
+    if (s.comm.is_root()) {
+      spdlog::info("resuming '{}' after iteration {} of {} (restart {})", s.config.run.name,
+                   c->iterations_done, s.config.train.iterations, c->restarts + 1);
+    }
+  }
   if (s.comm.is_root() && s.options.progress != nullptr) {
     s.progress = s.options.progress;
     s.progress->Start(s.config.run.name, s.config.train.iterations);
   }
-  s.start = Clock::now();
-  s.done = s.config.train.iterations == 0;
+  s.done = s.iteration >= s.config.train.iterations;
+  // A resumed run whose caps are already reached starts no iteration.
+  if (!s.done && s.comm.is_root()) s.budget_note = BudgetReached(s.config, s.recorder->totals());
+  const dist::Decision budget = dist::Follow(
+      s.comm, dist::Decision{OkStatus(), !s.budget_note.empty(), ""});
+  if (budget.stop) {
+    s.done = true;
+    s.outcome.status = io::RunStatus::kBudgetExhausted;
+  }
   return OkStatus();
 }
 
@@ -396,19 +652,28 @@ Status Trainer::Iteration() {
   TEAMSRL_CHECK(!s.done) << "Iteration after the last one";
   std::vector<ActorRecord> local;
   const Status rolled = s.Rollout(&local);
-  const dist::Gathered gathered = dist::GatherWithStatus(s.comm, rolled, EncodeActors(local));
+  const dist::Gathered gathered = dist::GatherWithStatus(
+      s.comm, rolled, EncodeRollout(local, s.LocalActorStates(), StopSignal()));
   dist::Decision d;
   if (s.comm.is_root()) d = s.Update(gathered);
   d = dist::Follow(s.comm, d);
+  ByteReader r(d.payload);
+  const std::vector<double> params = r.GetVector<double>();
+  const std::vector<double> filter_state = r.GetVector<double>();
+  const int stop_signal = r.Get<int32_t>();
   if (!s.comm.is_root()) {
-    ByteReader r(d.payload);
-    s.policy->SetParameters(ToEigen(r.GetVector<double>()));
-    TEAMSRL_CHECK(s.filter->SetState(r.GetVector<double>()).ok()) << "bad filter state";
+    s.policy->SetParameters(ToEigen(params));
+    TEAMSRL_CHECK(s.filter->SetState(filter_state).ok()) << "bad filter state";
   }
   TEAMSRL_RETURN_IF_ERROR(d.status);
   ++s.iteration;
   s.done = d.stop || s.iteration == s.config.train.iterations;
-  if (d.stop) s.outcome.status = io::RunStatus::kBudgetExhausted;
+  if (stop_signal != 0) {
+    s.outcome.status = io::RunStatus::kPreempted;
+    s.outcome.stop_signal = stop_signal;
+  } else if (d.stop) {
+    s.outcome.status = io::RunStatus::kBudgetExhausted;
+  }
   return OkStatus();
 }
 
@@ -421,6 +686,7 @@ TrainOutcome Trainer::Finish(const Status& run) {
     outcome.status = io::RunStatus::kFailed;
     outcome.error = run;
   }
+  if (outcome.already_complete) return outcome;
   Status st = OkStatus();
   if (s.comm.is_root()) {
     std::map<std::string, std::string> attrs = {{"architecture", s.policy->Describe()},
@@ -429,9 +695,13 @@ TrainOutcome Trainer::Finish(const Status& run) {
     for (const std::string& n : s.actions->Names()) names += (names.empty() ? "" : ",") + n;
     attrs["actions"] = names;
     io::RunFile& file = s.recorder->file();
-    st = file.WritePolicy("final", ToStd(s.policy->Parameters()), attrs);
-    if (st.ok()) st = file.WritePolicy("final_obs_filter", s.filter->State(), {});
+    // A preempted run has no final policy yet: its resumption writes it.
+    if (outcome.status != io::RunStatus::kPreempted) {
+      st = file.WritePolicy("final", ToStd(s.policy->Parameters()), attrs);
+      if (st.ok()) st = file.WritePolicy("final_obs_filter", s.filter->State(), {});
+    }
     if (st.ok()) st = s.recorder->Flush();
+    if (outcome.status == io::RunStatus::kPreempted) NotePreemption(file, outcome, s.config, s.stops);
     if (!run.ok()) (void)file.SetAttribute("error", run.message());
     if (outcome.status == io::RunStatus::kBudgetExhausted) {
       (void)file.SetAttribute("stop_reason", s.budget_note);

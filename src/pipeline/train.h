@@ -14,10 +14,16 @@
 
 namespace teamsrl::pipeline {
 
+// `train --resume`: kStrict continues from DIR/checkpoint.bin or fails saying there is
+// none; kAuto continues when there is one and starts afresh otherwise (what a requeued
+// batch job wants: slurm/train.sbatch).
+enum class ResumeMode { kNo, kStrict, kAuto };
+
 struct TrainOptions {
   std::string out_dir;  // run.h5 goes here
   std::string command;  // the command line, stored in the run file
   bool overwrite = false;
+  ResumeMode resume = ResumeMode::kNo;
   ProgressSink* progress = nullptr;  // root: where progress goes; none = no output
   DriverHooks* hooks = nullptr;      // tests only: faults on a chosen rank
 };
@@ -26,8 +32,11 @@ struct TrainOutcome {
   std::string run_file;
   io::RunStatus status = io::RunStatus::kCompleted;
   Status error;  // why the run failed (status kFailed), the same on every rank
-  int iterations = 0;
+  int iterations = 0;  // done in total, also before a resume
   double last_mean_return = 0.0;
+  int stop_signal = 0;            // kPreempted: the signal that stopped the run
+  bool resumed = false;           // continued from a checkpoint
+  bool already_complete = false;  // --resume of a finished run: nothing run or changed
   std::vector<double> iteration_seconds;  // root only: wall time of each iteration
 };
 
@@ -41,12 +50,15 @@ class Trainer {
   Trainer& operator=(const Trainer&) = delete;
 
   // Builds the actions, prompts, LLM router, environment and policy on every rank, checks
-  // that the ranks run the same inputs, and creates the run file on root. An error on
-  // any rank is returned on every rank, and nothing is written.
+  // that the ranks run the same inputs, and creates the run file on root (or, resuming,
+  // reopens it and restores every rank's state from the checkpoint). An error on any
+  // rank is returned on every rank, and nothing is written.
   Status Setup();
-  // One iteration: every rank's rollouts, then on root the learner update and the run
-  // file's rows, then the new parameters on every rank. An error (on any rank, named) is
-  // returned on every rank; done() after the last iteration or a budget stop.
+  // One iteration: every rank's rollouts, then on root the learner update, the run file's
+  // rows and (every train.checkpoint_every iterations, at the end, at a budget stop and
+  // when a stop signal arrived on any rank) the checkpoint, then the new parameters on
+  // every rank. An error (on any rank, named) is returned on every rank; done() after
+  // the last iteration, a budget stop or a stop signal.
   Status Iteration();
   bool done() const;
   // Writes the final policy, /budget and the status (`run`: the error that ended the

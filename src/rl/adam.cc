@@ -25,6 +25,17 @@ void Adam::Step(const Eigen::VectorXd& grad, Eigen::VectorXd* params) {
   params->array() -= step * m_.array() / (v_.array().sqrt() / std::sqrt(bias2) + options_.epsilon);
 }
 
+Status Adam::SetState(const Eigen::VectorXd& m, const Eigen::VectorXd& v, int64_t steps) {
+  if (m.size() != m_.size() || v.size() != v_.size() || steps < 0) {
+    return InvalidArgument("Adam state of " + std::to_string(m.size()) + " parameters for an " +
+                           "optimiser of " + std::to_string(m_.size()));
+  }
+  m_ = m;
+  v_ = v;
+  steps_ = steps;
+  return OkStatus();
+}
+
 void Adam::Reset() {
   m_.setZero();
   v_.setZero();

@@ -6,6 +6,8 @@
 #include <Eigen/Dense>
 #include <cstdint>
 
+#include "core/status.h"
+
 namespace teamsrl::rl {
 
 struct AdamOptions {
@@ -22,6 +24,9 @@ class Adam {
   // One descent step on `params` along the gradient `grad` (minimisation).
   void Step(const Eigen::VectorXd& grad, Eigen::VectorXd* params);
   void Reset();
+  // Restores the moments and step count of a checkpoint; InvalidArgument when their
+  // size is not dim().
+  Status SetState(const Eigen::VectorXd& m, const Eigen::VectorXd& v, int64_t steps);
 
   int dim() const { return static_cast<int>(m_.size()); }
   int64_t steps() const { return steps_; }

@@ -1,5 +1,7 @@
 #include "rl/learner.h"
 
+#include <algorithm>
+
 #include "core/check.h"
 #include "rl/ppo.h"
 #include "rl/reinforce.h"
@@ -24,6 +26,55 @@ Adam& AdamLearner::PolicyAdam(const Policy& policy, const char* algo) {
   TEAMSRL_CHECK(policy_adam_->dim() == policy.NumParameters())
       << algo << " learner used with policies of different sizes";
   return *policy_adam_;
+}
+
+namespace {
+
+void AppendAdam(const Adam& a, std::vector<double>* out) {
+  out->push_back(static_cast<double>(a.dim()));
+  out->push_back(static_cast<double>(a.steps()));  // exact below 2^53 steps
+  out->insert(out->end(), a.first_moment().begin(), a.first_moment().end());
+  out->insert(out->end(), a.second_moment().begin(), a.second_moment().end());
+}
+
+// Reads one AppendAdam block at `*pos` and moves past it.
+Status ReadAdam(const std::vector<double>& s, size_t* pos, int* dim, Eigen::VectorXd* m,
+                Eigen::VectorXd* v, int64_t* steps) {
+  if (*pos + 2 > s.size()) return InvalidArgument("optimiser state is truncated");
+  *dim = static_cast<int>(s[*pos]);
+  *steps = static_cast<int64_t>(s[*pos + 1]);
+  const size_t n = static_cast<size_t>(std::max(*dim, 0));
+  if (*dim < 0 || *pos + 2 + 2 * n > s.size()) return InvalidArgument("optimiser state is truncated");
+  *m = Eigen::Map<const Eigen::VectorXd>(s.data() + *pos + 2, static_cast<Eigen::Index>(n));
+  *v = Eigen::Map<const Eigen::VectorXd>(s.data() + *pos + 2 + n, static_cast<Eigen::Index>(n));
+  *pos += 2 + 2 * n;
+  return OkStatus();
+}
+
+}  // namespace
+
+std::vector<double> AdamLearner::OptimizerState() const {
+  std::vector<double> out;
+  AppendAdam(value_adam_, &out);
+  if (policy_adam_ != nullptr) AppendAdam(*policy_adam_, &out);
+  return out;
+}
+
+Status AdamLearner::SetOptimizerState(const std::vector<double>& state) {
+  size_t pos = 0;
+  int dim = 0;
+  int64_t steps = 0;
+  Eigen::VectorXd m, v;
+  TEAMSRL_RETURN_IF_ERROR(ReadAdam(state, &pos, &dim, &m, &v, &steps));
+  TEAMSRL_RETURN_IF_ERROR(value_adam_.SetState(m, v, steps));
+  if (pos == state.size()) {
+    policy_adam_.reset();
+    return OkStatus();
+  }
+  TEAMSRL_RETURN_IF_ERROR(ReadAdam(state, &pos, &dim, &m, &v, &steps));
+  if (pos != state.size()) return InvalidArgument("optimiser state has trailing values");
+  policy_adam_ = std::make_unique<Adam>(dim, AdamOptions{.learning_rate = config_.learning_rate});
+  return policy_adam_->SetState(m, v, steps);
 }
 
 std::unique_ptr<Learner> MakeLearner(const AlgoConfig& algo, const PolicyConfig& policy,

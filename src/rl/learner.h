@@ -51,6 +51,14 @@ class Learner {
   virtual UpdateStats Update(Policy& policy, const Batch& batch) = 0;
   virtual Eigen::VectorXd ValueParameters() const = 0;
   virtual void SetValueParameters(const Eigen::VectorXd& params) = 0;
+  // What else carries over from one update to the next (Adam's moments and step counts),
+  // flat, for checkpoints; empty for TRPO, whose L-BFGS and CG start afresh each update.
+  virtual std::vector<double> OptimizerState() const { return {}; }
+  // InvalidArgument when `state` is not what OptimizerState() of this learner returns.
+  virtual Status SetOptimizerState(const std::vector<double>& state) {
+    return state.empty() ? OkStatus()
+                         : InvalidArgument("this learner keeps no optimiser state");
+  }
 };
 
 // What PPO and REINFORCE share: a value net fitted by Adam (value_learning_rate), and an
@@ -60,6 +68,9 @@ class AdamLearner : public Learner {
  public:
   Eigen::VectorXd ValueParameters() const override { return value_.Parameters(); }
   void SetValueParameters(const Eigen::VectorXd& params) override { value_.SetParameters(params); }
+  // [value Adam][policy Adam, if made], each as (dim, steps, m..., v...).
+  std::vector<double> OptimizerState() const override;
+  Status SetOptimizerState(const std::vector<double>& state) override;
 
  protected:
   AdamLearner(const AlgoConfig& config, const std::vector<int>& value_hidden, int obs_dim,
