@@ -75,9 +75,10 @@ Status ReadRunSnapshot(const std::string& path,
   auto pause = std::chrono::milliseconds(1);
   int legacy_attempts = 0;
   for (;;) {
+    // A change takes milliseconds: poll the record often, and retry a read at once.
     const auto sleep = [&] {
       std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::milliseconds(50));
+      pause = std::min(pause * 2, std::chrono::milliseconds(10));
     };
     const std::optional<CommitRecord> before = ReadCommit(path);
     bool writer_gone = false;
@@ -100,6 +101,7 @@ Status ReadRunSnapshot(const std::string& path,
         continue;
       }
     }
+    pause = std::chrono::milliseconds(1);
     Status status;
     {
       Result<FileId> file = OpenRunFile(path);
