@@ -101,7 +101,7 @@ class RunResumeTest : public ::testing::Test {
  protected:
   // The file of a run that appends batches [0, batches) and finishes, never interrupted.
   std::string Uninterrupted(int batches) {
-    const std::string path = dir_.File("uninterrupted/run.h5");
+    std::string path = dir_.File("uninterrupted/run.h5");
     auto run = RunFile::Create(path, ResumeAttributes());
     EXPECT_TRUE(run.ok()) << run.status().ToString();
     for (int k = 0; k < batches; ++k) {
