@@ -247,10 +247,10 @@ class Run(dict):
             raise AttributeError(name) from None
 
     def _same_writer_epoch(self, rows: Rows):
-        if self.commit is None or rows.commit is None:
+        if self.commit is None:
             return
-        if (rows.commit["token"], rows.commit["epoch"]) != (self.commit["token"],
-                                                            self.commit["epoch"]):
+        if rows.commit is None or (rows.commit["token"], rows.commit["epoch"]) != (
+                self.commit["token"], self.commit["epoch"]):
             raise RuntimeError(f"{self.path} was resumed or replaced since load_run "
                                "(its rows may differ): load it again")
 
