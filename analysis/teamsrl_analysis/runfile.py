@@ -73,7 +73,7 @@ def read_commit(path: str) -> Optional[dict]:
             record = json.loads(f.read(64 * 1024))
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("format") != "teamsrl-commit" or \
+    if not isinstance(record, dict) or record.get("format") != "teamsrl_commit" or \
             record.get("version") != 1 or record.get("state") not in ("writing", "idle", "closed") \
             or not isinstance(record.get("rows"), dict):
         return None

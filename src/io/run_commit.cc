@@ -18,7 +18,7 @@
 namespace teamsrl::io {
 namespace {
 
-constexpr char kCommitFormat[] = "teamsrl-commit";
+constexpr char kCommitFormat[] = "teamsrl_commit";
 constexpr int64_t kCommitVersion = 1;
 // A record is a few hundred bytes; anything much larger at the path is not one.
 constexpr std::streamsize kMaxCommitBytes = 64 * 1024;

@@ -222,6 +222,7 @@ Result<RunFile> RunFile::OpenForResume(const std::string& path, const RowCounts&
   state->file = FileId(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()));
   if (!state->file) {
     Status error = Hdf5Error("cannot open " + where + " for resuming");
+    if (error.code() == StatusCode::kPermissionDenied) return error;
     return DataLoss(error.message());
   }
   const hid_t file = state->file.get();

@@ -94,7 +94,7 @@ TEST_F(RunCommitTest, TheRecordFollowsTheWriter) {
 
 TEST_F(RunCommitTest, BrokenOrForeignRecordsAreNone) {
   EXPECT_FALSE(ReadCommit(path_).has_value());
-  for (const char* text : {"", "{", "[]", "{\"format\": \"teamsrl-commit\", \"version\": 1}",
+  for (const char* text : {"", "{", "[]", "{\"format\": \"teamsrl_commit\", \"version\": 1}",
                            "{\"format\": \"other\"}"}) {
     std::ofstream(CommitPath(path_)) << text;
     EXPECT_FALSE(ReadCommit(path_).has_value()) << text;
