@@ -5,6 +5,8 @@
     run.iterations.plot(x="iteration", y="mean_return")
 """
 
-from .runfile import SCHEMA_VERSION, TABLES, Run, load_run, read_table
+from .runfile import (SCHEMA_VERSION, TABLES, Rows, Run, load_run, read_commit, read_consistent,
+                      read_table)
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "Run", "load_run", "read_table"]
+__all__ = ["SCHEMA_VERSION", "TABLES", "Rows", "Run", "load_run", "read_commit",
+           "read_consistent", "read_table"]

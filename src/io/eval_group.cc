@@ -4,6 +4,7 @@
 
 #include "io/attributes.h"
 #include "io/hdf5_handle.h"
+#include "io/run_commit.h"
 
 namespace teamsrl::io {
 namespace {
@@ -23,10 +24,8 @@ Status WriteFlat(hid_t group, const std::string& prefix, const nlohmann::json& v
   return WriteStringAttribute(group, prefix, value.dump());  // arrays: as JSON text
 }
 
-}  // namespace
-
-Status WriteEvalGroup(const std::string& run_path, const std::string& name,
-                      const nlohmann::json& metrics) {
+Status WriteEvalGroupNow(const std::string& run_path, const std::string& name,
+                         const nlohmann::json& metrics) {
   if (name.empty() || name.find('/') != std::string::npos) {
     return InvalidArgument("eval group name must be one path component, got '" + name + "'");
   }
@@ -62,6 +61,27 @@ Status WriteEvalGroup(const std::string& run_path, const std::string& name,
   TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(group.get(), "json", metrics.dump()));
   group.reset();
   return file.Close("closing " + run_path);
+}
+
+}  // namespace
+
+Status WriteEvalGroup(const std::string& run_path, const std::string& name,
+                      const nlohmann::json& metrics) {
+  // A file with a commit record is changed like its writer changes it (run_commit.h), so
+  // a reader polling it does not read the group half-written.
+  std::optional<CommitRecord> record = ReadCommit(run_path);
+  if (!record) return WriteEvalGroupNow(run_path, name, metrics);
+  const WriterState after =
+      record->state == WriterState::kWriting ? WriterState::kClosed : record->state;
+  record->host = ThisHost();
+  record->pid = ThisPid();
+  record->state = WriterState::kWriting;
+  ++record->seq;
+  TEAMSRL_RETURN_IF_ERROR(PublishCommit(run_path, *record));
+  TEAMSRL_RETURN_IF_ERROR(WriteEvalGroupNow(run_path, name, metrics));
+  record->state = after;
+  ++record->seq;
+  return PublishCommit(run_path, *record);
 }
 
 }  // namespace teamsrl::io

@@ -1,9 +1,14 @@
 #include "io/run_file.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -11,6 +16,8 @@
 #include "core/text.h"
 #include "io/attributes.h"
 #include "io/hdf5_handle.h"
+#include "io/run_commit.h"
+#include "io/run_reader.h"
 #include "io/safe_file.h"
 #include "io/table.h"
 
@@ -35,6 +42,33 @@ Result<PlistId> WriterAccessProperties(const std::string& path) {
   }
 #endif
   return fapl;
+}
+
+// fsync of the file HDF5 writes through (the sec2 driver's descriptor), so a reader on
+// another NFS client that sees the next commit record also sees these bytes (close-to-open
+// consistency only covers files that are closed; the run file stays open).
+Status SyncRunFile(hid_t file, const std::string& path) {
+  PlistId fapl(H5Fget_access_plist(file));
+  void* handle = nullptr;
+  if (!fapl || H5Fget_vfd_handle(file, fapl.get(), &handle) < 0 || handle == nullptr) {
+    return Hdf5Error("getting the descriptor of run file " + path);
+  }
+  if (::fsync(*static_cast<int*>(handle)) != 0 && errno != EINVAL) {
+    return Internal("fsync of run file " + path + ": " + std::strerror(errno));
+  }
+  return OkStatus();
+}
+
+Status DeleteAttributeIfPresent(hid_t file, const std::string& name, const std::string& path) {
+  if (!HasAttribute(file, name)) return OkStatus();
+  return CheckHdf5(H5Adelete(file, name.c_str()),
+                   "removing attribute " + name + " of run file " + path);
+}
+
+herr_t CollectPolicyName(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/,
+                         void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
 }
 
 }  // namespace
@@ -71,6 +105,9 @@ struct RunFile::State {
   std::vector<CallRow> pending_calls;
   std::vector<SampleRow> pending_samples;
   std::vector<std::string> pending_texts;
+  std::optional<std::vector<BudgetRow>> pending_budget;
+  RowCounts committed;  // in the file after the last successful flush
+  CommitRecord commit;  // what readers were last told (run_commit.h)
 };
 
 RunFile::RunFile(std::unique_ptr<State> state, std::string path)
@@ -78,7 +115,7 @@ RunFile::RunFile(std::unique_ptr<State> state, std::string path)
 RunFile::RunFile(RunFile&&) noexcept = default;
 RunFile& RunFile::operator=(RunFile&& other) noexcept {
   if (this != &other) {
-    if (is_open()) (void)Flush();
+    if (is_open()) (void)Close();
     state_ = std::move(other.state_);
     path_ = std::move(other.path_);
   }
@@ -86,7 +123,7 @@ RunFile& RunFile::operator=(RunFile&& other) noexcept {
 }
 
 RunFile::~RunFile() {
-  if (is_open()) (void)Flush();  // errors are dropped: a destructor cannot report them
+  if (is_open()) (void)Close();  // errors are dropped: a destructor cannot report them
 }
 
 Result<RunFile> RunFile::Create(const std::string& path, const RootAttributes& attributes) {
@@ -110,6 +147,14 @@ Result<RunFile> RunFile::Create(const std::string& path, const RootAttributes& a
     return Status(cleared.code(), "cannot create run file " + path + ": " + cleared.message());
   }
   auto state = std::make_unique<State>();
+  // Readers are told first (a new token: the record of a replaced file no longer applies),
+  // so none reads the file while it is being replaced and built.
+  state->commit.token = NewCommitToken();
+  state->commit.host = ThisHost();
+  state->commit.pid = ThisPid();
+  state->commit.seq = 1;
+  state->commit.state = WriterState::kWriting;
+  TEAMSRL_RETURN_IF_ERROR(PublishCommit(path, state->commit));
   state->file = FileId(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()));
   if (!state->file) return Hdf5Error("cannot create run file " + path);
   const hid_t file = state->file.get();
@@ -135,6 +180,7 @@ Result<RunFile> RunFile::Create(const std::string& path, const RootAttributes& a
   TEAMSRL_RETURN_IF_ERROR(WriteInt64Attribute(file, "actors", a.actors));
   TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(file, "finished_at", ""));
   TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(file, "status", RunStatusName(RunStatus::kRunning)));
+  TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(file, "commit_token", state->commit.token));
 
   TEAMSRL_ASSIGN_OR_RETURN(state->iterations, Table::Create(file, IterationSchema()));
   TEAMSRL_ASSIGN_OR_RETURN(state->episodes, Table::Create(file, EpisodeSchema()));
@@ -151,7 +197,105 @@ Result<RunFile> RunFile::Create(const std::string& path, const RootAttributes& a
   if (!policy) return Hdf5Error(std::string("creating group /policy in ") + path);
 
   RunFile run(std::move(state), path);
-  TEAMSRL_RETURN_IF_ERROR(run.Flush());
+  TEAMSRL_RETURN_IF_ERROR(run.EndChange());
+  return run;
+}
+
+Result<RunFile> RunFile::OpenForResume(const std::string& path, const RowCounts& keep) {
+  SilenceHdf5Errors();
+  const std::string where = "run file " + path;
+  const int64_t counts[] = {keep.iterations, keep.episodes, keep.steps,
+                            keep.calls,      keep.samples,  keep.texts};
+  if (std::any_of(std::begin(counts), std::end(counts), [](int64_t n) { return n < 0; })) {
+    return InvalidArgument("negative row count to keep when resuming " + where);
+  }
+  // The read-only checks of the readers: exists, not a directory, HDF5, schema version.
+  Result<FileId> probe = OpenRunFile(path);
+  if (!probe.ok()) {
+    // An HDF5 file the library cannot open (truncated, damaged) is data loss, not a bug.
+    if (probe.status().code() != StatusCode::kInternal) return probe.status();
+    return DataLoss("cannot resume: " + probe.status().message());
+  }
+  probe->reset();
+  TEAMSRL_ASSIGN_OR_RETURN(PlistId fapl, WriterAccessProperties(path));
+  auto state = std::make_unique<State>();
+  state->file = FileId(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()));
+  if (!state->file) {
+    Status error = Hdf5Error("cannot open " + where + " for resuming");
+    if (error.code() == StatusCode::kPermissionDenied) return error;
+    return DataLoss(error.message());
+  }
+  const hid_t file = state->file.get();
+  auto open = [&](Table& table, TableSchema schema) -> Status {
+    Result<Table> opened = Table::Open(file, std::move(schema));
+    if (!opened.ok())
+      return Status(opened.status().code(), "resuming: " + opened.status().message());
+    table = std::move(*opened);
+    return OkStatus();
+  };
+  // Enum name tables are not needed to open a table (they stay as Create wrote them).
+  TEAMSRL_RETURN_IF_ERROR(open(state->iterations, IterationSchema()));
+  TEAMSRL_RETURN_IF_ERROR(open(state->episodes, EpisodeSchema()));
+  TEAMSRL_RETURN_IF_ERROR(open(state->steps, StepSchema({})));
+  TEAMSRL_RETURN_IF_ERROR(open(state->calls, CallSchema({}, {})));
+  TEAMSRL_RETURN_IF_ERROR(open(state->budget, BudgetSchema({})));
+  TEAMSRL_RETURN_IF_ERROR(open(state->samples, SampleSchema({}, {})));
+  Result<TextTable> texts = TextTable::Open(file, kTextPath);
+  if (!texts.ok()) return Status(texts.status().code(), "resuming: " + texts.status().message());
+  state->texts = std::move(*texts);
+  const std::pair<const char*, std::pair<int64_t, int64_t>> sizes[] = {
+      {kIterationsPath, {state->iterations.size(), keep.iterations}},
+      {kEpisodesPath, {state->episodes.size(), keep.episodes}},
+      {kStepsPath, {state->steps.size(), keep.steps}},
+      {kCallsPath, {state->calls.size(), keep.calls}},
+      {kSamplesPath, {state->samples.size(), keep.samples}},
+      {kTextPath, {state->texts.size(), keep.texts}}};
+  for (const auto& [table, size] : sizes) {
+    if (size.first < size.second) {
+      return InvalidArgument(where + " has " + std::to_string(size.first) + " rows in " + table +
+                             ", fewer than the " + std::to_string(size.second) +
+                             " the checkpoint keeps: the file does not belong to this checkpoint");
+    }
+  }
+
+  // A new epoch, published before the first change: rows may shrink, readers start over.
+  std::optional<CommitRecord> previous = ReadCommit(path);
+  Result<std::string> token = ReadStringAttribute(file, "commit_token");
+  CommitRecord& commit = state->commit;
+  commit.token = token.ok() && !token->empty() ? *token : NewCommitToken();
+  const bool same_file = previous && previous->token == commit.token;
+  commit.epoch = same_file ? previous->epoch + 1 : 1;
+  commit.seq = same_file ? previous->seq + 1 : 1;
+  commit.rows = keep;
+  commit.budget_rows = state->budget.size();
+  commit.host = ThisHost();
+  commit.pid = ThisPid();
+  commit.state = WriterState::kWriting;
+  TEAMSRL_RETURN_IF_ERROR(PublishCommit(path, commit));
+
+  TEAMSRL_RETURN_IF_ERROR(state->iterations.Truncate(keep.iterations));
+  TEAMSRL_RETURN_IF_ERROR(state->episodes.Truncate(keep.episodes));
+  TEAMSRL_RETURN_IF_ERROR(state->steps.Truncate(keep.steps));
+  TEAMSRL_RETURN_IF_ERROR(state->calls.Truncate(keep.calls));
+  TEAMSRL_RETURN_IF_ERROR(state->samples.Truncate(keep.samples));
+  TEAMSRL_RETURN_IF_ERROR(state->texts.Truncate(keep.texts));
+  if (!token.ok() || token->empty()) {
+    TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(file, "commit_token", commit.token));
+  }
+  TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(file, "status", RunStatusName(RunStatus::kRunning)));
+  TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(file, "finished_at", ""));
+  TEAMSRL_RETURN_IF_ERROR(DeleteAttributeIfPresent(file, "error", path));
+  TEAMSRL_RETURN_IF_ERROR(DeleteAttributeIfPresent(file, "stop_reason", path));
+  GroupId policy(H5Gopen2(file, kPolicyGroup, H5P_DEFAULT));
+  if (!policy) {
+    H5Eclear2(H5E_DEFAULT);
+    policy = GroupId(H5Gcreate2(file, kPolicyGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (!policy) return Hdf5Error("creating group /policy in " + path);
+  }
+  policy.reset();
+  state->committed = keep;
+  RunFile run(std::move(state), path);
+  TEAMSRL_RETURN_IF_ERROR(run.EndChange());
   return run;
 }
 
@@ -200,9 +344,83 @@ int64_t RunFile::text_count() const {
   return state_->texts.size() + static_cast<int64_t>(state_->pending_texts.size());
 }
 
+RowCounts RunFile::committed_rows() const {
+  return state_ != nullptr ? state_->committed : RowCounts{};
+}
+
 Status RunFile::WriteBudget(const std::vector<BudgetRow>& rows) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
-  return state_->budget.Replace(rows);
+  state_->pending_budget = rows;
+  return OkStatus();
+}
+
+Status RunFile::BeginChange() {
+  // Published even when the last change failed and the record still says "writing": the
+  // new seq tells a reader that read during that state that the file changed again.
+  CommitRecord& commit = state_->commit;
+  commit.state = WriterState::kWriting;
+  ++commit.seq;
+  return PublishCommit(path_, commit);
+}
+
+Status RunFile::EndChange() {
+  State& s = *state_;
+  TEAMSRL_RETURN_IF_ERROR(
+      CheckHdf5(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flushing run file " + path_));
+  TEAMSRL_RETURN_IF_ERROR(SyncRunFile(s.file.get(), path_));
+  s.commit.rows = s.committed;
+  s.commit.budget_rows = s.budget.size();
+  s.commit.state = WriterState::kIdle;
+  ++s.commit.seq;
+  return PublishCommit(path_, s.commit);
+}
+
+Status RunFile::WriteBuffered() {
+  State& s = *state_;
+  // Each buffer is cleared only once written, so a failed Flush can be retried.
+  if (!s.pending_texts.empty()) {
+    TEAMSRL_RETURN_IF_ERROR(s.texts.Append(s.pending_texts));
+    s.pending_texts.clear();
+  }
+  auto write = [](Table& table, auto& pending) -> Status {
+    if (pending.empty()) return OkStatus();
+    TEAMSRL_RETURN_IF_ERROR(table.Append(pending));
+    pending.clear();
+    return OkStatus();
+  };
+  TEAMSRL_RETURN_IF_ERROR(write(s.iterations, s.pending_iterations));
+  TEAMSRL_RETURN_IF_ERROR(write(s.episodes, s.pending_episodes));
+  TEAMSRL_RETURN_IF_ERROR(write(s.steps, s.pending_steps));
+  TEAMSRL_RETURN_IF_ERROR(write(s.calls, s.pending_calls));
+  TEAMSRL_RETURN_IF_ERROR(write(s.samples, s.pending_samples));
+  if (s.pending_budget) {
+    TEAMSRL_RETURN_IF_ERROR(s.budget.Replace(*s.pending_budget));
+    s.pending_budget.reset();
+  }
+  s.committed = RowCounts{s.iterations.size(), s.episodes.size(), s.steps.size(),
+                          s.calls.size(),      s.samples.size(),  s.texts.size()};
+  return OkStatus();
+}
+
+Status RunFile::Close(bool begun) {
+  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  Status status = begun ? OkStatus() : BeginChange();
+  if (status.ok()) status = WriteBuffered();
+  // Datasets first: the file id is closed last, which writes the remaining metadata.
+  FileId file = std::move(state_->file);
+  CommitRecord commit = std::move(state_->commit);
+  const RowCounts committed = state_->committed;
+  const int64_t budget_rows = state_->budget.size();
+  state_.reset();
+  Status closed = file.Close("closing run file " + path_);
+  if (!status.ok()) return status;
+  if (!closed.ok()) return closed;
+  // Only a file closed cleanly is "closed"; otherwise readers keep seeing "writing".
+  commit.rows = committed;
+  commit.budget_rows = budget_rows;
+  commit.state = WriterState::kClosed;
+  ++commit.seq;
+  return PublishCommit(path_, commit);
 }
 
 Status RunFile::WritePolicy(const std::string& name, const std::vector<double>& params,
@@ -211,6 +429,8 @@ Status RunFile::WritePolicy(const std::string& name, const std::vector<double>& 
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
     return InvalidArgument("bad policy name '" + name + "' for run file " + path_);
   }
+  TEAMSRL_RETURN_IF_ERROR(BeginChange());
+  TEAMSRL_RETURN_IF_ERROR(WriteBuffered());
   const hid_t file = state_->file.get();
   const std::string dataset_path = std::string(kPolicyGroup) + "/" + name;
   const std::string where = "dataset " + dataset_path + " in " + path_;
@@ -235,62 +455,93 @@ Status RunFile::WritePolicy(const std::string& name, const std::vector<double>& 
     TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(dataset.get(), key, value));
   }
   TEAMSRL_RETURN_IF_ERROR(dataset.Close("closing " + where));
-  return Flush();
+  return EndChange();
+}
+
+Status RunFile::RemovePolicy(const std::string& name) {
+  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+    return InvalidArgument("bad policy name '" + name + "' for run file " + path_);
+  }
+  const hid_t file = state_->file.get();
+  const std::string dataset_path = std::string(kPolicyGroup) + "/" + name;
+  htri_t exists = H5Lexists(file, dataset_path.c_str(), H5P_DEFAULT);
+  if (exists < 0) return Hdf5Error("checking dataset " + dataset_path + " in " + path_);
+  if (exists == 0) return NotFound("no policy '" + name + "' in run file " + path_);
+  TEAMSRL_RETURN_IF_ERROR(BeginChange());
+  TEAMSRL_RETURN_IF_ERROR(CheckHdf5(H5Ldelete(file, dataset_path.c_str(), H5P_DEFAULT),
+                                    "removing dataset " + dataset_path + " in " + path_));
+  return EndChange();
+}
+
+Result<std::vector<std::string>> RunFile::PolicyNames() const {
+  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  std::vector<std::string> names;
+  GroupId group(H5Gopen2(state_->file.get(), kPolicyGroup, H5P_DEFAULT));
+  hsize_t index = 0;
+  if (!group ||
+      H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, &index, CollectPolicyName, &names) < 0) {
+    return Hdf5Error("listing /policy in " + path_);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 Status RunFile::Flush() {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
-  State& s = *state_;
-  // Each buffer is cleared only once written, so a failed Flush can be retried.
-  if (!s.pending_texts.empty()) {
-    TEAMSRL_RETURN_IF_ERROR(s.texts.Append(s.pending_texts));
-    s.pending_texts.clear();
-  }
-  auto write = [](Table& table, auto& pending) -> Status {
-    if (pending.empty()) return OkStatus();
-    TEAMSRL_RETURN_IF_ERROR(table.Append(pending));
-    pending.clear();
-    return OkStatus();
-  };
-  TEAMSRL_RETURN_IF_ERROR(write(s.iterations, s.pending_iterations));
-  TEAMSRL_RETURN_IF_ERROR(write(s.episodes, s.pending_episodes));
-  TEAMSRL_RETURN_IF_ERROR(write(s.steps, s.pending_steps));
-  TEAMSRL_RETURN_IF_ERROR(write(s.calls, s.pending_calls));
-  TEAMSRL_RETURN_IF_ERROR(write(s.samples, s.pending_samples));
-  return CheckHdf5(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flushing run file " + path_);
+  TEAMSRL_RETURN_IF_ERROR(BeginChange());
+  TEAMSRL_RETURN_IF_ERROR(WriteBuffered());
+  return EndChange();
 }
 
 Status RunFile::SetStatus(RunStatus status) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(BeginChange());
+  TEAMSRL_RETURN_IF_ERROR(WriteBuffered());
   TEAMSRL_RETURN_IF_ERROR(
       WriteStringAttribute(state_->file.get(), "status", RunStatusName(status)));
-  return Flush();
+  return EndChange();
 }
 
 Status RunFile::SetAttribute(const std::string& name, std::string_view value) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
-  return WriteStringAttribute(state_->file.get(), name, value);
+  TEAMSRL_RETURN_IF_ERROR(BeginChange());
+  TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(state_->file.get(), name, value));
+  return EndChange();
 }
 
 Status RunFile::SetAttribute(const std::string& name, int64_t value) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
-  return WriteInt64Attribute(state_->file.get(), name, value);
+  TEAMSRL_RETURN_IF_ERROR(BeginChange());
+  TEAMSRL_RETURN_IF_ERROR(WriteInt64Attribute(state_->file.get(), name, value));
+  return EndChange();
 }
 
 Status RunFile::SetAttribute(const std::string& name, double value) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
-  return WriteFloat64Attribute(state_->file.get(), name, value);
+  TEAMSRL_RETURN_IF_ERROR(BeginChange());
+  TEAMSRL_RETURN_IF_ERROR(WriteFloat64Attribute(state_->file.get(), name, value));
+  return EndChange();
+}
+
+Result<std::string> RunFile::GetAttribute(const std::string& name) const {
+  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  return ReadStringAttribute(state_->file.get(), name);
+}
+
+Result<int64_t> RunFile::GetInt64Attribute(const std::string& name) const {
+  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  return ReadInt64Attribute(state_->file.get(), name);
 }
 
 Status RunFile::Finish(RunStatus status) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(BeginChange());
   TEAMSRL_RETURN_IF_ERROR(
       WriteStringAttribute(state_->file.get(), "finished_at", CurrentTimeIso8601()));
-  TEAMSRL_RETURN_IF_ERROR(SetStatus(status));
-  // Datasets first: the file id is closed last, which writes the remaining metadata.
-  FileId file = std::move(state_->file);
-  state_.reset();
-  return file.Close("closing run file " + path_);
+  TEAMSRL_RETURN_IF_ERROR(
+      WriteStringAttribute(state_->file.get(), "status", RunStatusName(status)));
+  return Close(/*begun=*/true);
 }
 
 }  // namespace teamsrl::io

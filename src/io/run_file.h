@@ -25,8 +25,21 @@
 //    refuse it until `h5clear -s`. Full SWMR needs v3 and forbids new objects and
 //    attributes after start, which the status attributes and policy snapshots need.
 //  - the writer does not take HDF5's file lock, so a notebook can open the file
-//    read-only while the run is live (re-open to see new rows). A reader opening during
-//    a flush may see an inconsistent state: retry.
+//    read-only while the run is live, and the file works on mounts without flock.
+//
+// Live readers: every change to the file (Create, Flush, WriteBudget at the next Flush,
+// WritePolicy, RemovePolicy, SetStatus, SetAttribute, Finish, closing, OpenForResume) is
+// bracketed by publications of the commit record `<path>.commit` (run_commit.h): "writing"
+// before the first HDF5 call, then H5Fflush, fsync, and "idle" (or "closed") with the
+// committed row counts. ReadRunSnapshot (run_reader.h) and teamsrl_analysis.load_run read
+// only quiescent states and only committed rows, so they never see a half-written table.
+//
+// Resuming (OpenForResume): a job restarted from a checkpoint reopens the same file,
+// truncates every appended table and /text/strings to the checkpoint's RowCounts (taken
+// from committed_rows() when the checkpoint was written) and appends after them, so the
+// file ends as an uninterrupted run's would (test: RunFileTest.ResumeMatchesAnUninterruptedRun).
+// The resume publishes a new epoch before truncating: readers see rows shrink only with a
+// new epoch number (run_commit.h).
 #pragma once
 
 #include <cstdint>
@@ -80,6 +93,18 @@ class RunFile {
   // status "running" and creates every dataset.
   static Result<RunFile> Create(const std::string& path, const RootAttributes& attributes);
 
+  // Reopens the run file at `path` (written by Create, possibly by a killed process) for
+  // appending: checks the schema version and every table's row type, truncates each
+  // appended table and /text/strings to `keep` (InvalidArgument naming the table when it
+  // has fewer rows: the file does not belong to that checkpoint), sets `status` back to
+  // running and `finished_at` to "" (as Create leaves them), removes `error` and
+  // `stop_reason`, and continues after the kept rows (AddText returns keep.texts next).
+  // /budget and /policy are left as they are (WriteBudget, RemovePolicy). The file is
+  // modified in place, never replaced. NotFound for a missing file, DataLoss for one that
+  // is not HDF5 or is truncated or damaged, InvalidArgument for another schema; each
+  // names the file, and a refused file is left unchanged.
+  static Result<RunFile> OpenForResume(const std::string& path, const RowCounts& keep);
+
   RunFile(RunFile&&) noexcept;
   RunFile& operator=(RunFile&&) noexcept;
   // Flushes and closes, ignoring errors; the status stays as last set.
@@ -94,15 +119,24 @@ class RunFile {
   // Returns the id of `text` in /text/strings: 0, 1, 2, ... in call order (no dedup).
   int64_t AddText(std::string_view text);
 
-  // Replaces /budget with `rows` (written now).
+  // Replaces /budget with `rows` at the next Flush() (so /budget and the rows it counts
+  // are committed together).
   Status WriteBudget(const std::vector<BudgetRow>& rows);
   // Writes /policy/NAME (replacing it) with string attributes, and flushes.
   Status WritePolicy(const std::string& name, const std::vector<double>& params,
                      const std::map<std::string, std::string>& attributes);
 
+  // Removes /policy/NAME (NotFound when absent), e.g. snapshots newer than a checkpoint.
+  Status RemovePolicy(const std::string& name);
+  // Names of the datasets under /policy, sorted (policies and their *_obs_filter).
+  Result<std::vector<std::string>> PolicyNames() const;
+
   // Writes buffered texts and rows, then H5Fflush: after it returns, a killed process
   // leaves a readable file containing everything appended so far.
   Status Flush();
+  // The rows and texts in the file after the last successful Flush() (or Create /
+  // OpenForResume): what a checkpoint taken now must keep.
+  RowCounts committed_rows() const;
   // Sets the root attribute `status` and flushes.
   Status SetStatus(RunStatus status);
   // Sets (or replaces) a root attribute.
@@ -115,6 +149,9 @@ class RunFile {
     return SetAttribute(name, static_cast<int64_t>(value));
   }
   Status SetAttribute(const std::string& name, double value);
+  // A root attribute as written (NotFound when absent, InvalidArgument for another type).
+  Result<std::string> GetAttribute(const std::string& name) const;
+  Result<int64_t> GetInt64Attribute(const std::string& name) const;
   // Sets finished_at = now and `status`, flushes and closes the file.
   Status Finish(RunStatus status);
 
@@ -126,6 +163,15 @@ class RunFile {
   struct State;
   explicit RunFile(std::unique_ptr<State> state, std::string path);
   Status CheckOpen() const;
+  // The commit protocol (header comment): Begin before the first HDF5 change, End after
+  // the last; End flushes, syncs and publishes the committed rows.
+  Status BeginChange();
+  Status EndChange();
+  // Writes the buffered texts, rows and budget (no flush).
+  Status WriteBuffered();
+  // Writes what is buffered and closes the file, publishing "closed"; `begun`: the
+  // caller already published "writing".
+  Status Close(bool begun = false);
 
   std::unique_ptr<State> state_;
   std::string path_;

@@ -1,8 +1,10 @@
 #include "io/run_reader.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include "io/attributes.h"
 #include "io/table.h"
@@ -38,7 +40,106 @@ herr_t CollectName(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/
   return 0;
 }
 
+// Legacy files (no commit record) get a few quick retries, as readers did before records.
+constexpr int kLegacyAttempts = 3;
+
+std::string DescribeWriter(const CommitRecord& r) {
+  return "pid " + std::to_string(r.pid) + " on " + (r.host.empty() ? "?" : r.host);
+}
+
 }  // namespace
+
+int64_t RunSnapshot::Rows(std::string_view path) const {
+  if (!commit) return -1;
+  const RowCounts& r = commit->rows;
+  if (path == kIterationsPath) return r.iterations;
+  if (path == kEpisodesPath) return r.episodes;
+  if (path == kStepsPath) return r.steps;
+  if (path == kCallsPath) return r.calls;
+  if (path == kSamplesPath) return r.samples;
+  if (path == kTextPath) return r.texts;
+  if (path == kBudgetPath) return commit->budget_rows;
+  return -1;
+}
+
+Status ReadRunSnapshot(const std::string& path,
+                       const std::function<Status(const RunSnapshot&)>& read,
+                       const SnapshotOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  };
+  const Clock::time_point deadline = Clock::now() + seconds(options.timeout_s);
+  std::optional<CommitRecord> waited_on;  // the "writing" record being waited out
+  Clock::time_point waiting_since;
+  auto pause = std::chrono::milliseconds(1);
+  int legacy_attempts = 0;
+  for (;;) {
+    // A change takes milliseconds: poll the record often, and retry a read at once.
+    const auto sleep = [&] {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(10));
+    };
+    const std::optional<CommitRecord> before = ReadCommit(path);
+    bool writer_gone = false;
+    if (before && before->state == WriterState::kWriting) {
+      writer_gone = WriterKnownDead(*before);
+      if (!writer_gone) {
+        if (waited_on != before) {
+          waited_on = before;
+          waiting_since = Clock::now();
+        }
+        writer_gone = Clock::now() - waiting_since >= seconds(options.stale_after_s);
+      }
+      if (!writer_gone) {
+        if (Clock::now() >= deadline) {
+          return DeadlineExceeded("timed out after " + std::to_string(options.timeout_s) +
+                                  " s waiting for the writer of run file " + path + " (" +
+                                  DescribeWriter(*before) + ") to finish a change");
+        }
+        sleep();
+        continue;
+      }
+    }
+    pause = std::chrono::milliseconds(1);
+    Status status;
+    {
+      Result<FileId> file = OpenRunFile(path);
+      if (!file.ok()) {
+        status = file.status();
+      } else {
+        RunSnapshot snapshot{file->get(), before};
+        // A record of another file (this one replaced by a copy) says nothing about it.
+        if (before) {
+          Result<std::string> token = OptionalString(file->get(), "commit_token");
+          if (!token.ok() || *token != before->token) snapshot.commit.reset();
+        }
+        status = read(snapshot);
+      }
+    }  // closed before the record is read again
+    const std::optional<CommitRecord> after = ReadCommit(path);
+    if (before == after) {
+      if (status.ok()) return status;
+      if (!before && status.code() == StatusCode::kInternal &&
+          ++legacy_attempts < kLegacyAttempts && Clock::now() < deadline) {
+        sleep();
+        continue;
+      }
+      if (writer_gone) {
+        return Status(status.code(), status.message() + " (the writer of this file, " +
+                                         DescribeWriter(*before) +
+                                         ", stopped in the middle of a change)");
+      }
+      return status;  // a quiescent file: the error is real
+    }
+    if (Clock::now() >= deadline) {
+      return status.ok() ? DeadlineExceeded("run file " + path + " changed during every read for " +
+                                            std::to_string(options.timeout_s) + " s")
+                         : status;
+    }
+    sleep();
+  }
+}
 
 Result<FileId> OpenRunFile(const std::string& path) {
   SilenceHdf5Errors();
@@ -84,8 +185,12 @@ Result<FileId> OpenRunFile(const std::string& path) {
 }
 
 Result<RunInfo> ReadRunInfo(const std::string& path) {
-  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
-  return ReadRunInfo(file.get());
+  RunInfo info;
+  TEAMSRL_RETURN_IF_ERROR(ReadRunSnapshot(path, [&](const RunSnapshot& snapshot) -> Status {
+    TEAMSRL_ASSIGN_OR_RETURN(info, ReadRunInfo(snapshot.file));
+    return OkStatus();
+  }));
+  return info;
 }
 
 Result<RunInfo> ReadRunInfo(hid_t file) {
@@ -118,46 +223,64 @@ Result<RunInfo> ReadRunInfo(hid_t file) {
 }
 
 Result<std::vector<std::string>> ListPolicies(const std::string& path) {
-  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
   std::vector<std::string> names;
-  if (H5Lexists(file.get(), kPolicyGroup, H5P_DEFAULT) <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return names;
-  }
-  GroupId group(H5Gopen2(file.get(), kPolicyGroup, H5P_DEFAULT));
-  hsize_t index = 0;
-  if (!group ||
-      H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, &index, CollectName, &names) < 0) {
-    return Hdf5Error("listing /policy in " + path);
-  }
+  TEAMSRL_RETURN_IF_ERROR(ReadRunSnapshot(path, [&](const RunSnapshot& snapshot) -> Status {
+    names.clear();
+    if (H5Lexists(snapshot.file, kPolicyGroup, H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return OkStatus();
+    }
+    GroupId group(H5Gopen2(snapshot.file, kPolicyGroup, H5P_DEFAULT));
+    hsize_t index = 0;
+    if (!group ||
+        H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, &index, CollectName, &names) < 0) {
+      return Hdf5Error("listing /policy in " + path);
+    }
+    return OkStatus();
+  }));
   std::sort(names.begin(), names.end());
   return names;
 }
 
 Result<std::vector<double>> ReadPolicy(const std::string& path, const std::string& name) {
-  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
-  TEAMSRL_ASSIGN_OR_RETURN(DatasetId dataset, OpenPolicy(file.get(), path, name));
-  TEAMSRL_ASSIGN_OR_RETURN(int64_t size, DatasetRows(dataset.get()));
-  std::vector<double> params(static_cast<size_t>(size));
-  if (size == 0) return params;
-  TEAMSRL_RETURN_IF_ERROR(CheckHdf5(
-      H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, params.data()),
-      "reading policy '" + name + "' from " + path));
+  std::vector<double> params;
+  TEAMSRL_RETURN_IF_ERROR(ReadRunSnapshot(path, [&](const RunSnapshot& snapshot) -> Status {
+    TEAMSRL_ASSIGN_OR_RETURN(DatasetId dataset, OpenPolicy(snapshot.file, path, name));
+    TEAMSRL_ASSIGN_OR_RETURN(int64_t size, DatasetRows(dataset.get()));
+    params.assign(static_cast<size_t>(size), 0.0);
+    if (size == 0) return OkStatus();
+    return CheckHdf5(
+        H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, params.data()),
+        "reading policy '" + name + "' from " + path);
+  }));
   return params;
 }
 
 Result<std::map<std::string, std::string>> ReadPolicyAttributes(const std::string& path,
                                                                 const std::string& name) {
-  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
-  TEAMSRL_ASSIGN_OR_RETURN(DatasetId dataset, OpenPolicy(file.get(), path, name));
-  return ReadStringAttributes(dataset.get());
+  std::map<std::string, std::string> attributes;
+  TEAMSRL_RETURN_IF_ERROR(ReadRunSnapshot(path, [&](const RunSnapshot& snapshot) -> Status {
+    TEAMSRL_ASSIGN_OR_RETURN(DatasetId dataset, OpenPolicy(snapshot.file, path, name));
+    TEAMSRL_ASSIGN_OR_RETURN(attributes, ReadStringAttributes(dataset.get()));
+    return OkStatus();
+  }));
+  return attributes;
 }
 
 Result<std::string> ReadText(const std::string& path, int64_t id) {
-  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<std::string> texts,
-                           ReadStrings(file.get(), kTextPath, id, 1));
-  return std::move(texts[0]);
+  std::string text;
+  TEAMSRL_RETURN_IF_ERROR(ReadRunSnapshot(path, [&](const RunSnapshot& snapshot) -> Status {
+    const int64_t committed = snapshot.Rows(kTextPath);
+    if (committed >= 0 && (id < 0 || id >= committed)) {
+      return InvalidArgument("text " + std::to_string(id) + " out of range of the " +
+                             std::to_string(committed) + " committed strings of " + path);
+    }
+    TEAMSRL_ASSIGN_OR_RETURN(std::vector<std::string> texts,
+                             ReadStrings(snapshot.file, kTextPath, id, 1));
+    text = std::move(texts[0]);
+    return OkStatus();
+  }));
+  return text;
 }
 
 }  // namespace teamsrl::io

@@ -1,6 +1,7 @@
 // Reading run files (schema version 1): root attributes for `teamsrl inspect`, policies
 // for `teamsrl generate --policy RUN.h5`. Works on finished files, live files and files
-// of killed runs.
+// of killed runs: every function taking a path reads through ReadRunSnapshot, which
+// follows the commit protocol of run_commit.h.
 //
 // Errors name the file: NotFound when it does not exist, DataLoss when it is not an HDF5
 // file, InvalidArgument when it is HDF5 but not a teamsrl run file (no schema_version)
@@ -8,12 +9,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
 #include "io/hdf5_handle.h"
+#include "io/run_commit.h"
 #include "io/run_file.h"
 
 namespace teamsrl::io {
@@ -31,6 +36,33 @@ struct RunInfo {
 // Opens a run file read-only after checking it exists, is HDF5 and has a supported
 // schema_version. Does not take HDF5's file lock (see run_file.h).
 Result<FileId> OpenRunFile(const std::string& path);
+
+// One consistent view of a run file (run_commit.h).
+struct RunSnapshot {
+  hid_t file = H5I_INVALID_HID;  // open read-only for this read
+  // The record the view is consistent with; nullopt when the file has none (written by an
+  // older teamsrl, or copied without its .commit): then whole datasets are read.
+  std::optional<CommitRecord> commit;
+  // Rows of the table (or strings of /text/strings) at `path` the reader may read: the
+  // committed rows, or -1 (all) without a record.
+  int64_t Rows(std::string_view path) const;
+};
+
+struct SnapshotOptions {
+  double timeout_s = 30.0;  // bound on waiting and retrying, then an error
+  // A "writing" record unchanged this long means its writer died during a change (a live
+  // writer's changes take milliseconds); sooner when the writer was on this host and its
+  // pid is gone.
+  double stale_after_s = 10.0;
+};
+
+// Calls `read` with a consistent snapshot of the run file at `path` and returns what it
+// returned. `read` may run more than once (a read that overlapped a flush is repeated), so
+// it must start from scratch each time. Errors: those of OpenRunFile and of `read`;
+// DeadlineExceeded naming the file and the writer after options.timeout_s.
+Status ReadRunSnapshot(const std::string& path,
+                       const std::function<Status(const RunSnapshot&)>& read,
+                       const SnapshotOptions& options = {});
 
 Result<RunInfo> ReadRunInfo(const std::string& path);
 Result<RunInfo> ReadRunInfo(hid_t file);

@@ -111,6 +111,19 @@ struct SampleRow {  // generate / baseline
   int32_t reason = 0;  // enum: reason_names
 };
 
+// Rows of each appended table plus the strings of /text/strings: what a Flush() committed
+// (RunFile::committed_rows), what a resume keeps (RunFile::OpenForResume) and what a live
+// reader may read (run_commit.h). /budget is not counted: it is rewritten whole.
+struct RowCounts {
+  int64_t iterations = 0;
+  int64_t episodes = 0;
+  int64_t steps = 0;
+  int64_t calls = 0;
+  int64_t samples = 0;
+  int64_t texts = 0;
+  bool operator==(const RowCounts&) const = default;
+};
+
 // The table layouts. Enum columns get their name tables from the arguments.
 TableSchema IterationSchema();
 TableSchema EpisodeSchema();

@@ -37,15 +37,19 @@ std::string Percent(int64_t part, int64_t whole) {
   return whole > 0 ? fmt::format("{:.1f}%", 100.0 * part / whole) : "-";
 }
 
-Status AppendProgress(hid_t file, std::string& out) {
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> iteration,
-                           ReadInt64Column(file, kIterationsPath, "iteration"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> mean_return,
-                           ReadFloat64Column(file, kIterationsPath, "mean_return"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> episodes,
-                           ReadInt64Column(file, kIterationsPath, "episodes"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> steps,
-                           ReadInt64Column(file, kIterationsPath, "steps"));
+Status AppendProgress(const RunSnapshot& s, std::string& out) {
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> iteration,
+      ReadInt64Column(s.file, kIterationsPath, "iteration", s.Rows(kIterationsPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<double> mean_return,
+      ReadFloat64Column(s.file, kIterationsPath, "mean_return", s.Rows(kIterationsPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> episodes,
+      ReadInt64Column(s.file, kIterationsPath, "episodes", s.Rows(kIterationsPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> steps,
+      ReadInt64Column(s.file, kIterationsPath, "steps", s.Rows(kIterationsPath)));
   const size_t n = iteration.size();
   if (n == 0) {
     out += Line("iterations", "0");
@@ -92,9 +96,9 @@ void AppendMix(const std::string& title, const std::vector<int64_t>& codes,
   if (invalid > 0) out += fmt::format("  {:<{}}  {:>8}\n", "(negative)", width, invalid);
 }
 
-Status AppendActionMix(hid_t file, const RunInfo& info, std::string& out) {
+Status AppendActionMix(const RunSnapshot& s, const RunInfo& info, std::string& out) {
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> actions,
-                           ReadInt64Column(file, kStepsPath, "action"));
+                           ReadInt64Column(s.file, kStepsPath, "action", s.Rows(kStepsPath)));
   AppendMix(fmt::format("action mix over {} steps", actions.size()), actions,
             info.root.action_names, "action_", out);
   return OkStatus();
@@ -102,24 +106,25 @@ Status AppendActionMix(hid_t file, const RunInfo& info, std::string& out) {
 
 // generate / baseline: the samples, why they were eliminated, the actions that made them,
 // the policy and the seeds (issue 10 item 11: training fields said nothing of such runs).
-Status AppendSamples(hid_t file, const RunInfo& info, std::string& out) {
+Status AppendSamples(const RunSnapshot& s, const RunInfo& info, std::string& out) {
   for (const auto& [attribute, label] :
        {std::pair{"policy_file", "policy"}, std::pair{"policy_name", "policy name"}}) {
-    if (Result<std::string> v = ReadStringAttribute(file, attribute); v.ok()) {
+    if (Result<std::string> v = ReadStringAttribute(s.file, attribute); v.ok()) {
       out += Line(label, *v);
     }
   }
-  Result<int64_t> usable = ReadInt64Attribute(file, "seeds_usable");
-  Result<int64_t> skipped = ReadInt64Attribute(file, "seeds_skipped");
+  Result<int64_t> usable = ReadInt64Attribute(s.file, "seeds_usable");
+  Result<int64_t> skipped = ReadInt64Attribute(s.file, "seeds_skipped");
   if (usable.ok() && skipped.ok()) {
     out += Line("seeds", fmt::format("{} usable, {} bad records skipped", *usable, *skipped));
   }
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> eliminated,
-                           ReadInt64Column(file, kSamplesPath, "eliminated"));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> eliminated,
+      ReadInt64Column(s.file, kSamplesPath, "eliminated", s.Rows(kSamplesPath)));
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> reason,
-                           ReadInt64Column(file, kSamplesPath, "reason"));
+                           ReadInt64Column(s.file, kSamplesPath, "reason", s.Rows(kSamplesPath)));
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> action,
-                           ReadInt64Column(file, kSamplesPath, "action"));
+                           ReadInt64Column(s.file, kSamplesPath, "action", s.Rows(kSamplesPath)));
   const int64_t n = static_cast<int64_t>(eliminated.size());
   const int64_t dropped =
       std::count_if(eliminated.begin(), eliminated.end(), [](int64_t e) { return e != 0; });
@@ -128,7 +133,7 @@ Status AppendSamples(hid_t file, const RunInfo& info, std::string& out) {
   for (size_t i = 0; i < eliminated.size(); ++i) {
     if (eliminated[i] != 0) why.push_back(reason[i]);
   }
-  TEAMSRL_ASSIGN_OR_RETURN(DatasetId samples, OpenDataset(file, kSamplesPath));
+  TEAMSRL_ASSIGN_OR_RETURN(DatasetId samples, OpenDataset(s.file, kSamplesPath));
   Result<std::vector<std::string>> reasons =
       ReadStringArrayAttribute(samples.get(), "reason_names");
   AppendMix(fmt::format("eliminated by reason ({} samples)", dropped), why,
@@ -138,16 +143,19 @@ Status AppendSamples(hid_t file, const RunInfo& info, std::string& out) {
   return OkStatus();
 }
 
-Status AppendCalls(hid_t file, const RunInfo& info, std::string& out) {
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> role, ReadInt64Column(file, kCallsPath, "role"));
+Status AppendCalls(const RunSnapshot& s, const RunInfo& info, std::string& out) {
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> role,
+                           ReadInt64Column(s.file, kCallsPath, "role", s.Rows(kCallsPath)));
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> status,
-                           ReadInt64Column(file, kCallsPath, "status"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> prompt,
-                           ReadInt64Column(file, kCallsPath, "prompt_tokens"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> completion,
-                           ReadInt64Column(file, kCallsPath, "completion_tokens"));
+                           ReadInt64Column(s.file, kCallsPath, "status", s.Rows(kCallsPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> prompt,
+      ReadInt64Column(s.file, kCallsPath, "prompt_tokens", s.Rows(kCallsPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> completion,
+      ReadInt64Column(s.file, kCallsPath, "completion_tokens", s.Rows(kCallsPath)));
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> cached,
-                           ReadInt64Column(file, kCallsPath, "cached"));
+                           ReadInt64Column(s.file, kCallsPath, "cached", s.Rows(kCallsPath)));
   const std::vector<std::string>& roles = info.root.role_names;
   struct Totals {
     int64_t calls = 0, prompt = 0, completion = 0, cached = 0, failed = 0;
@@ -205,23 +213,29 @@ Status AppendCalls(hid_t file, const RunInfo& info, std::string& out) {
   return OkStatus();
 }
 
-Status AppendBudget(hid_t file, const RunInfo& info, std::string& out) {
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> role, ReadInt64Column(file, kBudgetPath, "role"));
+Status AppendBudget(const RunSnapshot& s, const RunInfo& info, std::string& out) {
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> role,
+                           ReadInt64Column(s.file, kBudgetPath, "role", s.Rows(kBudgetPath)));
   if (role.empty()) return OkStatus();
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> queries,
-                           ReadInt64Column(file, kBudgetPath, "queries"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> prompt,
-                           ReadInt64Column(file, kBudgetPath, "prompt_tokens"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> completion,
-                           ReadInt64Column(file, kBudgetPath, "completion_tokens"));
+                           ReadInt64Column(s.file, kBudgetPath, "queries", s.Rows(kBudgetPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> prompt,
+      ReadInt64Column(s.file, kBudgetPath, "prompt_tokens", s.Rows(kBudgetPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> completion,
+      ReadInt64Column(s.file, kBudgetPath, "completion_tokens", s.Rows(kBudgetPath)));
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> cost,
-                           ReadFloat64Column(file, kBudgetPath, "cost_usd"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> limit_queries,
-                           ReadInt64Column(file, kBudgetPath, "limit_queries"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> limit_tokens,
-                           ReadInt64Column(file, kBudgetPath, "limit_tokens"));
-  TEAMSRL_ASSIGN_OR_RETURN(std::vector<double> limit_cost,
-                           ReadFloat64Column(file, kBudgetPath, "limit_cost_usd"));
+                           ReadFloat64Column(s.file, kBudgetPath, "cost_usd", s.Rows(kBudgetPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> limit_queries,
+      ReadInt64Column(s.file, kBudgetPath, "limit_queries", s.Rows(kBudgetPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<int64_t> limit_tokens,
+      ReadInt64Column(s.file, kBudgetPath, "limit_tokens", s.Rows(kBudgetPath)));
+  TEAMSRL_ASSIGN_OR_RETURN(
+      std::vector<double> limit_cost,
+      ReadFloat64Column(s.file, kBudgetPath, "limit_cost_usd", s.Rows(kBudgetPath)));
   // The "total" row: its code is the last entry of the budget role enum.
   const int64_t total_code = static_cast<int64_t>(info.root.role_names.size());
   auto total_row = std::find(role.begin(), role.end(), total_code);
@@ -275,13 +289,15 @@ std::string RunNameFromConfigYaml(const std::string& yaml) {
   return "";
 }
 
-Result<std::string> SummarizeRunFile(const std::string& path) {
-  TEAMSRL_ASSIGN_OR_RETURN(FileId file, OpenRunFile(path));
-  TEAMSRL_ASSIGN_OR_RETURN(RunInfo info, ReadRunInfo(file.get()));
+namespace {
+
+// One attempt at the summary of a consistent snapshot (ReadRunSnapshot may repeat it).
+Status Summarize(const std::string& path, const RunSnapshot& s, std::string& out) {
+  out.clear();
+  TEAMSRL_ASSIGN_OR_RETURN(RunInfo info, ReadRunInfo(s.file));
   const RootAttributes& root = info.root;
   std::string name =
       root.run_name.empty() ? RunNameFromConfigYaml(root.config_yaml) : root.run_name;
-  std::string out;
   out += Line("run file", fmt::format("{} (schema {}, teamsrl {}, {})", path, info.schema_version,
                                       root.teamsrl_version, root.git_describe));
   out += Line("run", name.empty() ? "(unnamed)" : name);
@@ -292,7 +308,7 @@ Result<std::string> SummarizeRunFile(const std::string& path) {
   out += Line("finished", info.finished_at.empty() ? "-" : info.finished_at);
   if (!root.command.empty()) out += Line("command", root.command);
   // generate and baseline record where they resumed; training runs have no such attribute.
-  const bool dataset_run = ReadInt64Attribute(file.get(), "resumed_from_seed").ok();
+  const bool dataset_run = ReadInt64Attribute(s.file, "resumed_from_seed").ok();
   out += Line(dataset_run ? "ranks / chunk" : "ranks / actors",
               fmt::format("{} / {}{}", root.world_size, root.actors, dataset_run ? " seeds" : ""));
   if (!root.hostnames.empty()) out += Line("hosts", root.hostnames);
@@ -304,13 +320,21 @@ Result<std::string> SummarizeRunFile(const std::string& path) {
                     : root.slurm_job_id + " (array task " + root.slurm_array_task_id + ")");
   }
   if (dataset_run) {
-    TEAMSRL_RETURN_IF_ERROR(AppendSamples(file.get(), info, out));
+    TEAMSRL_RETURN_IF_ERROR(AppendSamples(s, info, out));
   } else {
-    TEAMSRL_RETURN_IF_ERROR(AppendProgress(file.get(), out));
-    TEAMSRL_RETURN_IF_ERROR(AppendActionMix(file.get(), info, out));
+    TEAMSRL_RETURN_IF_ERROR(AppendProgress(s, out));
+    TEAMSRL_RETURN_IF_ERROR(AppendActionMix(s, info, out));
   }
-  TEAMSRL_RETURN_IF_ERROR(AppendCalls(file.get(), info, out));
-  TEAMSRL_RETURN_IF_ERROR(AppendBudget(file.get(), info, out));
+  TEAMSRL_RETURN_IF_ERROR(AppendCalls(s, info, out));
+  return AppendBudget(s, info, out);
+}
+
+}  // namespace
+
+Result<std::string> SummarizeRunFile(const std::string& path) {
+  std::string out;
+  TEAMSRL_RETURN_IF_ERROR(ReadRunSnapshot(
+      path, [&](const RunSnapshot& snapshot) { return Summarize(path, snapshot, out); }));
   return out;
 }
 

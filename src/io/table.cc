@@ -65,9 +65,31 @@ Result<DatasetId> CreateExtendable(hid_t file, const std::string& path, hid_t fi
   return dataset;
 }
 
+// The first `rows` rows of `dataset` (all when rows < 0) as a file-space selection and a
+// matching memory space; DataLoss when the dataset has fewer.
+Status SelectFirstRows(hid_t dataset, int64_t rows, const std::string& where,
+                       DataspaceId& file_space, DataspaceId& memory_space, hsize_t& count) {
+  file_space = DataspaceId(H5Dget_space(dataset));
+  hssize_t extent = file_space ? H5Sget_simple_extent_npoints(file_space.get()) : -1;
+  if (extent < 0) return Hdf5Error("sizing " + where);
+  if (rows > extent) {
+    return DataLoss(where + " has " + std::to_string(extent) + " rows, fewer than the " +
+                    std::to_string(rows) + " committed");
+  }
+  count = static_cast<hsize_t>(rows < 0 ? extent : rows);
+  hsize_t start[1] = {0};
+  hsize_t counts[1] = {count};
+  memory_space = DataspaceId(H5Screate_simple(1, counts, nullptr));
+  if (!memory_space ||
+      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, counts, nullptr) < 0) {
+    return Hdf5Error("selecting rows of " + where);
+  }
+  return OkStatus();
+}
+
 template <typename T>
 Result<std::vector<T>> ReadColumn(hid_t file, const std::string& path, const std::string& field,
-                                  hid_t native) {
+                                  hid_t native, int64_t rows) {
   TEAMSRL_ASSIGN_OR_RETURN(DatasetId dataset, OpenDataset(file, path));
   std::string where = "field '" + field + "' of " + DescribeObject(dataset.get());
   TypeId file_type(H5Dget_type(dataset.get()));
@@ -77,9 +99,10 @@ Result<std::vector<T>> ReadColumn(hid_t file, const std::string& path, const std
     H5Eclear2(H5E_DEFAULT);
     return NotFound("no " + where);
   }
-  DataspaceId space(H5Dget_space(dataset.get()));
-  hssize_t count = space ? H5Sget_simple_extent_npoints(space.get()) : -1;
-  if (count < 0) return Hdf5Error("sizing " + where);
+  DataspaceId file_space, memory_space;
+  hsize_t count = 0;
+  TEAMSRL_RETURN_IF_ERROR(
+      SelectFirstRows(dataset.get(), rows, where, file_space, memory_space, count));
   std::vector<T> values(static_cast<size_t>(count));
   if (count == 0) return values;
   // HDF5 converts compound types member by member, matched by name: a memory type with
@@ -88,10 +111,33 @@ Result<std::vector<T>> ReadColumn(hid_t file, const std::string& path, const std
   if (!memory || H5Tinsert(memory.get(), field.c_str(), 0, native) < 0) {
     return Hdf5Error("building the memory type for " + where);
   }
-  TEAMSRL_RETURN_IF_ERROR(
-      CheckHdf5(H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-                "reading " + where));
+  TEAMSRL_RETURN_IF_ERROR(CheckHdf5(H5Dread(dataset.get(), memory.get(), memory_space.get(),
+                                            file_space.get(), H5P_DEFAULT, values.data()),
+                                    "reading " + where));
   return values;
+}
+
+// The native memory type and packed little-endian file type of `schema`'s rows.
+Status BuildRowTypes(const TableSchema& schema, const std::string& where, TypeId& memory_type,
+                     TypeId& file_type) {
+  memory_type = TypeId(H5Tcreate(H5T_COMPOUND, schema.row_size));
+  if (!memory_type) return Hdf5Error("creating the memory type of " + where);
+  size_t file_size = 0;
+  for (const Column& column : schema.columns) file_size += H5Tget_size(FileType(column.type));
+  file_type = TypeId(H5Tcreate(H5T_COMPOUND, file_size));
+  if (!file_type) return Hdf5Error("creating the file type of " + where);
+  size_t file_offset = 0;
+  for (const Column& column : schema.columns) {
+    TEAMSRL_CHECK(column.offset + H5Tget_size(NativeType(column.type)) <= schema.row_size)
+        << "column " << column.name << " of " << schema.path;
+    if (H5Tinsert(memory_type.get(), column.name.c_str(), column.offset, NativeType(column.type)) <
+            0 ||
+        H5Tinsert(file_type.get(), column.name.c_str(), file_offset, FileType(column.type)) < 0) {
+      return Hdf5Error("adding column " + column.name + " to " + where);
+    }
+    file_offset += H5Tget_size(FileType(column.type));
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -165,23 +211,8 @@ Result<Table> Table::Create(hid_t file, TableSchema schema, hsize_t chunk_rows) 
   const std::string where = "dataset " + schema.path + " in " + FileName(file);
 
   Table table;
-  table.memory_type_ = TypeId(H5Tcreate(H5T_COMPOUND, schema.row_size));
-  if (!table.memory_type_) return Hdf5Error("creating the memory type of " + where);
-  size_t file_size = 0;
-  for (const Column& column : schema.columns) file_size += H5Tget_size(FileType(column.type));
-  TypeId file_type(H5Tcreate(H5T_COMPOUND, file_size));
-  if (!file_type) return Hdf5Error("creating the file type of " + where);
-  size_t file_offset = 0;
-  for (const Column& column : schema.columns) {
-    TEAMSRL_CHECK(column.offset + H5Tget_size(NativeType(column.type)) <= schema.row_size)
-        << "column " << column.name << " of " << schema.path;
-    if (H5Tinsert(table.memory_type_.get(), column.name.c_str(), column.offset,
-                  NativeType(column.type)) < 0 ||
-        H5Tinsert(file_type.get(), column.name.c_str(), file_offset, FileType(column.type)) < 0) {
-      return Hdf5Error("adding column " + column.name + " to " + where);
-    }
-    file_offset += H5Tget_size(FileType(column.type));
-  }
+  TypeId file_type;
+  TEAMSRL_RETURN_IF_ERROR(BuildRowTypes(schema, where, table.memory_type_, file_type));
 
   TEAMSRL_ASSIGN_OR_RETURN(table.dataset_, CreateExtendable(file, schema.path, file_type.get(),
                                                             chunk_rows, /*compress=*/true));
@@ -192,6 +223,39 @@ Result<Table> Table::Create(hid_t file, TableSchema schema, hsize_t chunk_rows) 
   }
   table.schema_ = std::move(schema);
   return table;
+}
+
+Result<Table> Table::Open(hid_t file, TableSchema schema) {
+  TEAMSRL_CHECK(!schema.columns.empty() && schema.row_size > 0) << schema.path;
+  SilenceHdf5Errors();
+  const std::string where = "dataset " + schema.path + " in " + FileName(file);
+  Table table;
+  TypeId file_type;
+  TEAMSRL_RETURN_IF_ERROR(BuildRowTypes(schema, where, table.memory_type_, file_type));
+  TEAMSRL_ASSIGN_OR_RETURN(table.dataset_, OpenDataset(file, schema.path));
+  TypeId stored(H5Dget_type(table.dataset_.get()));
+  if (!stored) return Hdf5Error("reading the type of " + where);
+  if (H5Tequal(stored.get(), file_type.get()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return InvalidArgument(where + " does not have the row type this teamsrl writes");
+  }
+  TEAMSRL_ASSIGN_OR_RETURN(int64_t rows, DatasetRows(table.dataset_.get()));
+  table.rows_ = static_cast<hsize_t>(rows);
+  table.schema_ = std::move(schema);
+  return table;
+}
+
+Status Table::Truncate(int64_t rows) {
+  TEAMSRL_CHECK(dataset_) << "Truncate on a moved-from or unopened table";
+  if (rows < 0 || rows > size()) {
+    return InvalidArgument("cannot truncate " + DescribeObject(dataset_.get()) + " to " +
+                           std::to_string(rows) + " rows: it has " + std::to_string(size()));
+  }
+  hsize_t new_size[1] = {static_cast<hsize_t>(rows)};
+  TEAMSRL_RETURN_IF_ERROR(CheckHdf5(H5Dset_extent(dataset_.get(), new_size),
+                                    "truncating " + DescribeObject(dataset_.get())));
+  rows_ = new_size[0];
+  return OkStatus();
 }
 
 Status Table::AppendRaw(const void* rows, size_t count) {
@@ -218,6 +282,43 @@ Result<TextTable> TextTable::Create(hid_t file, const std::string& path, hsize_t
   TEAMSRL_ASSIGN_OR_RETURN(table.dataset_, CreateExtendable(file, path, table.type_.get(),
                                                             chunk_rows, /*compress=*/false));
   return table;
+}
+
+Result<TextTable> TextTable::Open(hid_t file, const std::string& path) {
+  SilenceHdf5Errors();
+  TextTable table;
+  table.type_ = TypeId(MakeVlenStringType());
+  if (!table.type_) return Hdf5Error("creating the string type of " + path);
+  TEAMSRL_ASSIGN_OR_RETURN(table.dataset_, OpenDataset(file, path));
+  TypeId stored(H5Dget_type(table.dataset_.get()));
+  if (!stored || H5Tget_class(stored.get()) != H5T_STRING ||
+      H5Tis_variable_str(stored.get()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return InvalidArgument(DescribeObject(table.dataset_.get()) +
+                           " is not a variable-length string dataset");
+  }
+  TEAMSRL_ASSIGN_OR_RETURN(int64_t rows, DatasetRows(table.dataset_.get()));
+  table.rows_ = static_cast<hsize_t>(rows);
+  return table;
+}
+
+Status TextTable::Truncate(int64_t rows) {
+  TEAMSRL_CHECK(dataset_) << "Truncate on a moved-from or unopened text table";
+  if (rows < 0 || rows > size()) {
+    return InvalidArgument("cannot truncate " + DescribeObject(dataset_.get()) + " to " +
+                           std::to_string(rows) + " strings: it has " + std::to_string(size()));
+  }
+  const hsize_t dropped = rows_ - static_cast<hsize_t>(rows);
+  if (dropped > 0) {
+    std::vector<const char*> empty(dropped, "");
+    TEAMSRL_RETURN_IF_ERROR(
+        WriteRows(dataset_.get(), type_.get(), static_cast<hsize_t>(rows), dropped, empty.data()));
+  }
+  hsize_t new_size[1] = {static_cast<hsize_t>(rows)};
+  TEAMSRL_RETURN_IF_ERROR(CheckHdf5(H5Dset_extent(dataset_.get(), new_size),
+                                    "truncating " + DescribeObject(dataset_.get())));
+  rows_ = new_size[0];
+  return OkStatus();
 }
 
 Status TextTable::Append(const std::vector<std::string>& texts) {
@@ -264,13 +365,13 @@ Result<std::vector<std::string>> ReadStrings(hid_t file, const std::string& path
 }
 
 Result<std::vector<int64_t>> ReadInt64Column(hid_t file, const std::string& path,
-                                             const std::string& field) {
-  return ReadColumn<int64_t>(file, path, field, H5T_NATIVE_INT64);
+                                             const std::string& field, int64_t rows) {
+  return ReadColumn<int64_t>(file, path, field, H5T_NATIVE_INT64, rows);
 }
 
 Result<std::vector<double>> ReadFloat64Column(hid_t file, const std::string& path,
-                                              const std::string& field) {
-  return ReadColumn<double>(file, path, field, H5T_NATIVE_DOUBLE);
+                                              const std::string& field, int64_t rows) {
+  return ReadColumn<double>(file, path, field, H5T_NATIVE_DOUBLE, rows);
 }
 
 }  // namespace teamsrl::io

@@ -60,6 +60,11 @@ class Table {
   static Result<Table> Create(hid_t file, TableSchema schema,
                               hsize_t chunk_rows = kDefaultChunkRows);
 
+  // Opens the existing dataset `schema.path` of `file` for appending after its rows;
+  // InvalidArgument naming it when its row type is not the schema's (enum name tables are
+  // not checked: they stay as written).
+  static Result<Table> Open(hid_t file, TableSchema schema);
+
   Table() = default;
   Table(Table&&) = default;
   Table& operator=(Table&&) = default;
@@ -78,6 +83,8 @@ class Table {
   }
   Status AppendRaw(const void* rows, size_t count);
   Status ReplaceRaw(const void* rows, size_t count);
+  // Drops the rows from `rows` on (InvalidArgument when there are fewer).
+  Status Truncate(int64_t rows);
 
   int64_t size() const { return static_cast<int64_t>(rows_); }
   const TableSchema& schema() const { return schema_; }
@@ -104,11 +111,18 @@ class TextTable {
  public:
   static Result<TextTable> Create(hid_t file, const std::string& path,
                                   hsize_t chunk_rows = Table::kDefaultChunkRows);
+  // Opens the existing string dataset `path` for appending after its strings.
+  static Result<TextTable> Open(hid_t file, const std::string& path);
   TextTable() = default;
   TextTable(TextTable&&) = default;
   TextTable& operator=(TextTable&&) = default;
 
   Status Append(const std::vector<std::string>& texts);
+  // Drops the strings from `rows` on. They are first overwritten with empty strings, which
+  // frees their objects in HDF5's global heap (a bare H5Dset_extent would leave them
+  // there, unreachable, and the file would grow by every truncated string at each
+  // resume; test: TableTest.TextTruncateReclaimsTheHeap).
+  Status Truncate(int64_t rows);
   int64_t size() const { return static_cast<int64_t>(rows_); }
 
  private:
@@ -128,10 +142,12 @@ Result<int64_t> DatasetRows(hid_t dataset);
 
 // Reads one column of the compound dataset `path` of `file`, converting integers to
 // int64 / numbers to float64. NotFound naming the file when the dataset or field is missing.
+// `rows` >= 0 reads only the first `rows` rows (a live file's committed rows, run_commit.h);
+// DataLoss naming the dataset when it has fewer.
 Result<std::vector<int64_t>> ReadInt64Column(hid_t file, const std::string& path,
-                                             const std::string& field);
+                                             const std::string& field, int64_t rows = -1);
 Result<std::vector<double>> ReadFloat64Column(hid_t file, const std::string& path,
-                                              const std::string& field);
+                                              const std::string& field, int64_t rows = -1);
 
 // The builtin (native-endian) memory type and packed little-endian file type of a column.
 hid_t NativeType(ColumnType type);

@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "analysis"))
 sys.path.insert(0, HERE)
 import read_run  # noqa: E402
-from teamsrl_analysis import load_run  # noqa: E402
+from teamsrl_analysis import load_run, read_commit, read_consistent  # noqa: E402
 
 ACTIONS = ["add_constraints", "deepening", "concretizing", "increase_reasoning",
            "complicate_input", "breadth"]
@@ -190,12 +190,59 @@ def check_killed(path):
     assert run.policies == []
 
 
+def check_commit_record(path, out_dir):
+    """read_consistent follows the commit record (src/io/run_commit.h): it waits while a
+    live writer is in the middle of a change, then reads the committed rows only, and
+    reads them at once when the writer is known to be gone."""
+    import json
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    copy = os.path.join(out_dir, "record.h5")
+    shutil.copyfile(path, copy)
+    record = read_commit(path)
+    assert record is not None and record["state"] == "idle", record  # killed, not closed
+    assert load_run(path).commit == record
+
+    def iterations(f, rows):
+        return len(f["/train/iterations"][:rows("/train/iterations")])
+
+    assert read_consistent(copy, iterations) == 2  # no record: the whole table
+
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        writing = dict(record, state="writing", seq=record["seq"] + 1, pid=sleeper.pid,
+                       host=socket.gethostname(), rows=dict(record["rows"], iterations=1))
+        with open(copy + ".commit", "w") as f:
+            json.dump(writing, f)
+        try:
+            read_consistent(copy, iterations, timeout=0.3)
+            raise AssertionError("read while the record said 'writing'")
+        except TimeoutError as e:
+            assert "pid %d" % sleeper.pid in str(e), e
+        assert read_consistent(copy, iterations, stale_after=0.2) == 1  # committed rows
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    start = time.monotonic()
+    assert read_consistent(copy, iterations) == 1  # the writer is gone: no wait
+    assert time.monotonic() - start < 5
+    run = load_run(copy)
+    assert len(run.iterations) == 1 and len(run.texts) == 2, (len(run.iterations), run.texts)
+    with open(copy + ".commit", "w") as f:  # a record of another file is ignored
+        json.dump(dict(writing, state="idle", token="f" * 32), f)
+    assert read_consistent(copy, iterations) == 2
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
     check_sample(os.path.join(argv[1], "sample.h5"))
     check_killed(os.path.join(argv[1], "killed.h5"))
+    check_commit_record(os.path.join(argv[1], "killed.h5"), argv[1])
     print("check_sample_run: ok")
     return 0
 
