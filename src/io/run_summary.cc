@@ -201,7 +201,7 @@ Status AppendCalls(const RunSnapshot& s, const RunInfo& info, std::string& out) 
   }
   out += "\n" + Line("failed calls", failed);
   // Files written before the column existed have none: no line, not an error.
-  if (Result<std::vector<double>> wait = ReadFloat64Column(file, kCallsPath, "limit_wait_ms");
+  if (Result<std::vector<double>> wait = ReadFloat64Column(s.file, kCallsPath, "limit_wait_ms", s.Rows(kCallsPath));
       wait.ok()) {
     double ms = 0.0;
     for (double w : *wait) ms += w;

@@ -181,13 +181,13 @@ std::string EncodeRollout(const std::vector<ActorRecord>& records,
   return w.Take();
 }
 
-struct Rollout {
+struct GatheredRollout {
   std::vector<ActorRecord> records;
   std::vector<ActorState> states;
   int stop_signal = 0;
 };
 
-void DecodeRollout(const std::string& bytes, Rollout* out) {
+void DecodeRollout(const std::string& bytes, GatheredRollout* out) {
   ByteReader r(bytes);
   DecodeActors(r.GetString(), &out->records);
   const int sig = r.Get<int32_t>();
@@ -559,7 +559,7 @@ dist::Decision Trainer::State::Update(const dist::Gathered& gathered) {
   const auto iteration_start = Clock::now();
   dist::Decision d;
   d.status = gathered.status;
-  Rollout rollout;
+  GatheredRollout rollout;
   for (const std::string& bytes : gathered.payloads) DecodeRollout(bytes, &rollout);
   const std::vector<ActorRecord>& all = rollout.records;
   if (!d.status.ok()) {  // no update from a partial iteration, but its calls are recorded
