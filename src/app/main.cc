@@ -1,5 +1,6 @@
 // The `teamsrl` command. Exit codes (documented in the README):
-//   0 success, 1 the run failed, 2 bad usage or configuration, 70 internal error (abort).
+//   0 success, 1 the run failed, 2 bad usage or configuration, 70 internal error (abort),
+//   75 stopped by a signal after saving what a resume needs (core/stop_signal.h).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -16,6 +17,7 @@
 #include "core/stop_signal.h"
 #include "core/version.h"
 #include "dist/comm.h"
+#include "dist/launcher.h"
 #include "eval/eval.h"
 #include "io/dataset_export.h"
 #include "io/eval_group.h"
@@ -54,6 +56,17 @@ int CollectiveError(const teamsrl::dist::Comm& comm, const teamsrl::Status& stat
   }
   comm.Barrier();
   return code;
+}
+
+// SLURM's task count against the MPI world (dist/launcher.h). srun's singletons each
+// see a world of one: only SLURM's task 0 says so, the others leave quietly.
+int CheckLaunch(const teamsrl::dist::Comm& comm) {
+  const teamsrl::dist::Launcher launcher = teamsrl::dist::DetectLauncher();
+  const teamsrl::Status st = teamsrl::dist::CheckWorldSize(launcher, comm.size());
+  if (st.ok()) return kExitOk;
+  if (launcher.slurm_rank <= 0) return CollectiveError(comm, st, kExitUsage);
+  comm.Barrier();
+  return kExitUsage;
 }
 
 // The cache is the one output a config can place anywhere (`../../x` is accepted): a
@@ -100,6 +113,7 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   teamsrl::InstallStopSignalHandlers();  // after MPI_Init, which may install its own
   teamsrl::dist::Comm comm;
   SetUpLogging(comm.rank(), verbose);
+  if (int code = CheckLaunch(comm); code != kExitOk) return code;
   // Every rank loads the same file, so a bad config fails everywhere alike: report it
   // once from root and leave together (LAMMPS's Error::all).
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
@@ -108,9 +122,9 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   options.out_dir = out_dir;
   options.command = command;
   options.overwrite = overwrite;
-  options.resume = resume.empty()       ? teamsrl::pipeline::ResumeMode::kNo
-                   : resume == "auto"   ? teamsrl::pipeline::ResumeMode::kAuto
-                                        : teamsrl::pipeline::ResumeMode::kStrict;
+  options.resume = resume.empty()     ? teamsrl::pipeline::ResumeMode::kNo
+                   : resume == "auto" ? teamsrl::pipeline::ResumeMode::kAuto
+                                      : teamsrl::pipeline::ResumeMode::kStrict;
   teamsrl::app::ProgressLine progress(out.Mode(), config->run.progress_interval_s);
   if (progress.mode() != teamsrl::app::ProgressMode::kOff) options.progress = &progress;
   AttachProgress(comm, progress);
@@ -134,9 +148,10 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   }
   if (comm.is_root()) {
     if (outcome->already_complete) {
-      std::printf("already complete: %d iterations; nothing run or changed (raise "
-                  "train.iterations to continue, --overwrite starts over)\n",
-                  outcome->iterations);
+      std::printf(
+          "already complete: %d iterations; nothing run or changed (raise "
+          "train.iterations to continue, --overwrite starts over)\n",
+          outcome->iterations);
     }
     std::printf("run file: %s\n", outcome->run_file.c_str());
   }
@@ -153,6 +168,7 @@ int Dataset(bool generate, const std::string& config_path,
   teamsrl::InstallStopSignalHandlers();  // after MPI_Init, which may install its own
   teamsrl::dist::Comm comm;
   SetUpLogging(comm.rank(), verbose);
+  if (int code = CheckLaunch(comm); code != kExitOk) return code;
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
   if (!config.ok()) return CollectiveError(comm, config.status(), kExitUsage);
   teamsrl::app::ProgressLine progress(out.Mode(), config->run.progress_interval_s);
@@ -194,6 +210,7 @@ int Dataset(bool generate, const std::string& config_path,
         static_cast<long long>(o.queries[0]), static_cast<long long>(o.queries[1]),
         static_cast<long long>(o.queries[2]), o.dataset_path.c_str(), o.h5_path.c_str());
   }
+  if (outcome->status == teamsrl::io::RunStatus::kPreempted) return teamsrl::kExitPreempted;
   return kExitOk;
 }
 

@@ -86,6 +86,8 @@ RootAttributes RootAttributes::FromEnvironment() {
   RootAttributes attributes;
   attributes.slurm_job_id = EnvOrEmpty("SLURM_JOB_ID");
   attributes.slurm_array_task_id = EnvOrEmpty("SLURM_ARRAY_TASK_ID");
+  attributes.slurm_restart_count = EnvOrEmpty("SLURM_RESTART_COUNT");
+  attributes.slurm_nodelist = EnvOrEmpty("SLURM_JOB_NODELIST");
   attributes.started_at = CurrentTimeIso8601();
   return attributes;
 }
@@ -170,6 +172,9 @@ Result<RunFile> RunFile::Create(const std::string& path, const RootAttributes& a
       {"hostnames", &a.hostnames},
       {"slurm_job_id", &a.slurm_job_id},
       {"slurm_array_task_id", &a.slurm_array_task_id},
+      {"slurm_restart_count", &a.slurm_restart_count},
+      {"slurm_nodelist", &a.slurm_nodelist},
+      {"launcher", &a.launcher},
       {"started_at", &started_at}};
   TEAMSRL_RETURN_IF_ERROR(WriteInt64Attribute(file, "schema_version", kSchemaVersion));
   for (const auto& [name, value] : strings) {

@@ -69,6 +69,9 @@ struct RootAttributes {
   std::string hostnames;            // comma-separated, one per rank, in rank order
   std::string slurm_job_id;         // empty when not under SLURM
   std::string slurm_array_task_id;  // empty when not in an array job
+  std::string slurm_restart_count;  // SLURM_RESTART_COUNT: requeues of the job so far
+  std::string slurm_nodelist;       // SLURM_JOB_NODELIST
+  std::string launcher;             // "mpirun", "srun" or "single process" (dist/launcher.h)
   std::string started_at;           // ISO-8601 UTC; Create fills in "now" when empty
 
   // Enum name tables, stored as `<column>_names` attributes of the datasets (not as root

@@ -12,6 +12,7 @@
 
 #include "core/bytes.h"
 #include "core/rng.h"
+#include "core/stop_signal.h"
 #include "dist/layout.h"
 #include "dist/protocol.h"
 #include "io/run_file.h"
@@ -149,7 +150,7 @@ Result<SeedScan> ScanSeeds(const Config& config, int64_t max_seeds) {
 
 // Root: commits one gathered chunk (dataset, journal, h5 rows) and decides what every
 // rank does next. The payload says why the run stops: 'd' every seed done, 'b' a budget
-// cap reached.
+// cap reached ('s<signal>', a stop signal, is set by the caller).
 dist::Decision CommitChunk(const Config& config, const ChunkedRunSpec& spec,
                            const dist::Gathered& gathered, const std::vector<io::Seed>& chunk,
                            io::DatasetWriter& writer, Recorder& rec, ProgressSink* progress,
@@ -306,6 +307,13 @@ class ChunkedRun {
     if (comm_.is_root()) {
       decision_ =
           CommitChunk(config_, spec_, gathered, chunk, *writer_, *rec_, progress_, &done_seeds_);
+      // A stop signal (core/stop_signal.h) ends the run after the committed chunk: a
+      // rerun of the same command continues from there. Root's signal decides: mpirun
+      // and SLURM signal every rank alike.
+      if (decision_.status.ok() && !decision_.stop && StopSignal() != 0) {
+        decision_.stop = true;
+        decision_.payload = "s" + std::to_string(StopSignal());
+      }
     }
     decision_ = dist::Follow(comm_, decision_);
     ++chunk_index_;
@@ -317,9 +325,13 @@ class ChunkedRun {
   // is the same on every rank.
   ChunkedOutcome Finish() {
     const dist::Decision& d = decision_;
-    outcome_.status = !d.status.ok()     ? io::RunStatus::kFailed
-                      : d.payload == "d" ? io::RunStatus::kCompleted
-                                         : io::RunStatus::kBudgetExhausted;
+    outcome_.status = !d.status.ok()               ? io::RunStatus::kFailed
+                      : d.payload == "d"           ? io::RunStatus::kCompleted
+                      : d.payload.starts_with("s") ? io::RunStatus::kPreempted
+                                                   : io::RunStatus::kBudgetExhausted;
+    if (outcome_.status == io::RunStatus::kPreempted) {
+      outcome_.stop_signal = std::stoi(d.payload.substr(1));
+    }
     outcome_.error = d.status;
     Status st = OkStatus();
     if (comm_.is_root()) st = FinishOutputs();
@@ -343,6 +355,11 @@ class ChunkedRun {
     Status st = outcome_.status == io::RunStatus::kCompleted ? writer_->MarkComplete() : OkStatus();
     if (st.ok()) st = rec_->Flush();
     if (!outcome_.error.ok()) (void)rec_->file().SetAttribute("error", outcome_.error.message());
+    if (outcome_.status == io::RunStatus::kPreempted) {
+      (void)rec_->file().SetAttribute("stop_signal", SignalName(outcome_.stop_signal));
+      spdlog::warn("stopped by {} after seed {}; rerun the same command to continue",
+                   SignalName(outcome_.stop_signal), done_seeds_);
+    }
     const Status fin = rec_->file().Finish(outcome_.status);
     if (st.ok()) st = fin;
     if (st.ok() && outcome_.status == io::RunStatus::kCompleted) {

@@ -59,6 +59,7 @@ struct ChunkedOutcome {
   io::RunStatus status = io::RunStatus::kCompleted;
   Status error;  // why the run failed (status kFailed), the same on every rank
   bool resumed = false;
+  int stop_signal = 0;  // kPreempted: the signal that stopped the run
   // The directory held a completed run: nothing was sent or written (its files, /eval
   // included, are as they were); seeds and samples are the committed ones.
   bool already_complete = false;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/saturating.h"
+#include "dist/launcher.h"
 #include "evol/actions.h"
 #include "evol/elimination.h"
 
@@ -33,6 +34,7 @@ io::RootAttributes MakeRootAttributes(const Config& config, const RunContext& co
   a.world_size = static_cast<int64_t>(context.hosts.size());
   a.actors = context.actors;
   a.hostnames = Join(context.hosts);
+  a.launcher = dist::DetectLauncher().name;
   a.action_names = evol::ActionNames();
   a.endpoint_names = llm::EndpointTable(config.llm);
   a.reason_names = evol::EliminationReasonNames();

@@ -222,12 +222,13 @@ void NotePreemption(io::RunFile& file, const TrainOutcome& outcome, const Config
     (void)file.SetAttribute(std::string(kStopKinds[k]) + "_stops", stops[static_cast<size_t>(k)]);
   }
   (void)file.SetAttribute(
-      "stop_reason", fmt::format("{} after {} of {} iterations; continue with train --resume",
-                                 SignalName(outcome.stop_signal), outcome.iterations,
-                                 config.train.iterations));
-  spdlog::warn("stopped by {} after {} of {} iterations; checkpoint written, continue with "
-               "`teamsrl train ... --resume`",
-               SignalName(outcome.stop_signal), outcome.iterations, config.train.iterations);
+      "stop_reason",
+      fmt::format("{} after {} of {} iterations; continue with train --resume",
+                  SignalName(outcome.stop_signal), outcome.iterations, config.train.iterations));
+  spdlog::warn(
+      "stopped by {} after {} of {} iterations; checkpoint written, continue with "
+      "`teamsrl train ... --resume`",
+      SignalName(outcome.stop_signal), outcome.iterations, config.train.iterations);
 }
 
 }  // namespace
@@ -392,6 +393,9 @@ Status Trainer::State::ReopenRunFile(const std::vector<std::string>& hosts) {
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("hostnames", now.hostnames));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("command", now.command));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("slurm_job_id", now.slurm_job_id));
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("slurm_restart_count", now.slurm_restart_count));
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("slurm_nodelist", now.slurm_nodelist));
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("launcher", now.launcher));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("resumed_at", io::CurrentTimeIso8601()));
   recorder.emplace(config, std::move(file));
   recorder->RestoreTotals(c.totals, c.failed_calls, c.limit_wait_s);
@@ -583,7 +587,8 @@ dist::Decision Trainer::State::Update(const dist::Gathered& gathered) {
     d.stop = !budget_note.empty() && iteration + 1 < config.train.iterations;
     if (!d.stop) budget_note.clear();
   }
-  const bool signalled = d.status.ok() && stop_signal != 0 && iteration + 1 < config.train.iterations;
+  const bool signalled =
+      d.status.ok() && stop_signal != 0 && iteration + 1 < config.train.iterations;
   if (signalled) ++stops[static_cast<size_t>(StopKind(stop_signal))];
   if (d.status.ok() && CheckpointDue(signalled ? stop_signal : 0)) {
     d.status = dist::NameRank(SaveCheckpoint(std::move(rollout.states)), 0);
@@ -613,8 +618,8 @@ Status Trainer::Setup() {
   const std::vector<std::string> hosts = s.comm.HostNames();
   TEAMSRL_RETURN_IF_ERROR(
       dist::ShareRootStatus(s.comm, s.comm.is_root() ? s.OpenRunFile(hosts) : OkStatus()));
-  const dist::Decision resume = dist::Follow(s.comm, s.comm.is_root() ? s.ResumeDecision()
-                                                                      : dist::Decision{});
+  const dist::Decision resume =
+      dist::Follow(s.comm, s.comm.is_root() ? s.ResumeDecision() : dist::Decision{});
   s.start = Clock::now();
   if (resume.stop) {  // a finished run: nothing to do, nothing touched
     s.outcome.already_complete = true;
@@ -625,7 +630,8 @@ Status Trainer::Setup() {
     Result<TrainCheckpoint> c = DecodeCheckpoint(resume.payload, "the broadcast checkpoint");
     TEAMSRL_CHECK(c.ok()) << c.status().message();
     s.Restore(*c);
-    s.start -= std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c->wall_s));
+    s.start -=
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c->wall_s));
     if (s.comm.is_root()) {
       spdlog::info("resuming '{}' after iteration {} of {} (restart {})", s.config.run.name,
                    c->iterations_done, s.config.train.iterations, c->restarts + 1);
@@ -638,8 +644,8 @@ Status Trainer::Setup() {
   s.done = s.iteration >= s.config.train.iterations;
   // A resumed run whose caps are already reached starts no iteration.
   if (!s.done && s.comm.is_root()) s.budget_note = BudgetReached(s.config, s.recorder->totals());
-  const dist::Decision budget = dist::Follow(
-      s.comm, dist::Decision{OkStatus(), !s.budget_note.empty(), ""});
+  const dist::Decision budget =
+      dist::Follow(s.comm, dist::Decision{OkStatus(), !s.budget_note.empty(), ""});
   if (budget.stop) {
     s.done = true;
     s.outcome.status = io::RunStatus::kBudgetExhausted;
@@ -701,7 +707,8 @@ TrainOutcome Trainer::Finish(const Status& run) {
       if (st.ok()) st = file.WritePolicy("final_obs_filter", s.filter->State(), {});
     }
     if (st.ok()) st = s.recorder->Flush();
-    if (outcome.status == io::RunStatus::kPreempted) NotePreemption(file, outcome, s.config, s.stops);
+    if (outcome.status == io::RunStatus::kPreempted)
+      NotePreemption(file, outcome, s.config, s.stops);
     if (!run.ok()) (void)file.SetAttribute("error", run.message());
     if (outcome.status == io::RunStatus::kBudgetExhausted) {
       (void)file.SetAttribute("stop_reason", s.budget_note);
