@@ -201,7 +201,8 @@ Status AppendCalls(const RunSnapshot& s, const RunInfo& info, std::string& out) 
   }
   out += "\n" + Line("failed calls", failed);
   // Files written before the column existed have none: no line, not an error.
-  if (Result<std::vector<double>> wait = ReadFloat64Column(s.file, kCallsPath, "limit_wait_ms", s.Rows(kCallsPath));
+  if (Result<std::vector<double>> wait =
+          ReadFloat64Column(s.file, kCallsPath, "limit_wait_ms", s.Rows(kCallsPath));
       wait.ok()) {
     double ms = 0.0;
     for (double w : *wait) ms += w;
@@ -307,6 +308,16 @@ Status Summarize(const std::string& path, const RunSnapshot& s, std::string& out
   out += Line("started", root.started_at);
   out += Line("finished", info.finished_at.empty() ? "-" : info.finished_at);
   if (!root.command.empty()) out += Line("command", root.command);
+  // Written by a signal stop and by train --resume (README "Checkpoints, resume and signals").
+  if (Result<std::string> sig = ReadStringAttribute(s.file, "stop_signal");
+      sig.ok() && !sig->empty()) {
+    Result<std::string> kind = ReadStringAttribute(s.file, "stop_kind");
+    out += Line("stopped by", *sig + (kind.ok() ? " (" + *kind + ")" : std::string()) +
+                                  "; continue with --resume (train) or the same command");
+  }
+  if (Result<int64_t> restarts = ReadInt64Attribute(s.file, "restarts"); restarts.ok()) {
+    out += Line("restarts", std::to_string(*restarts));
+  }
   // generate and baseline record where they resumed; training runs have no such attribute.
   const bool dataset_run = ReadInt64Attribute(s.file, "resumed_from_seed").ok();
   out += Line(dataset_run ? "ranks / chunk" : "ranks / actors",

@@ -397,6 +397,11 @@ Status Trainer::State::ReopenRunFile(const std::vector<std::string>& hosts) {
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("slurm_nodelist", now.slurm_nodelist));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("launcher", now.launcher));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("resumed_at", io::CurrentTimeIso8601()));
+  // This segment has not been stopped (yet): the counts of earlier stops stay.
+  if (file.GetAttribute("stop_signal").ok()) {
+    TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("stop_signal", ""));
+    TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("stop_kind", ""));
+  }
   recorder.emplace(config, std::move(file));
   recorder->RestoreTotals(c.totals, c.failed_calls, c.limit_wait_s);
   return OkStatus();
