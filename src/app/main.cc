@@ -21,6 +21,7 @@
 #include "eval/eval.h"
 #include "io/dataset_export.h"
 #include "io/eval_group.h"
+#include "io/run_diff.h"
 #include "io/run_summary.h"
 #include "pipeline/baseline.h"
 #include "pipeline/generate.h"
@@ -214,6 +215,17 @@ int Dataset(bool generate, const std::string& config_path,
   return kExitOk;
 }
 
+// Exit 0 only when the two files hold the same run (io/run_diff.h), 1 when they differ.
+int Diff(const std::string& a, const std::string& b, bool all) {
+  teamsrl::Result<teamsrl::io::RunDiff> diff = teamsrl::io::DiffRunFiles(a, b, all);
+  if (!diff.ok()) {
+    std::fprintf(stderr, "teamsrl: error: %s\n", diff.status().message().c_str());
+    return kExitUsage;
+  }
+  std::fputs(diff->Format().c_str(), stdout);
+  return diff->identical() ? kExitOk : kExitRunFailed;
+}
+
 int Inspect(const std::string& path) {
   teamsrl::Result<std::string> summary = teamsrl::io::SummarizeRunFile(path);
   if (!summary.ok()) {
@@ -311,7 +323,8 @@ int PrintCommands(const CLI::App& app) {
 
 // Where every command's options land.
 struct Args {
-  std::string config_path, out_dir, run_path, resume;
+  std::string config_path, out_dir, run_path, run_path_b, resume;
+  bool all_columns = false;
   std::vector<std::string> overrides;
   bool overwrite = false;
   OutputFlags output;
@@ -323,7 +336,7 @@ struct Args {
 };
 
 struct Commands {
-  CLI::App *train, *generate, *baseline, *inspect, *keys, *eval, *export_cmd;
+  CLI::App *train, *generate, *baseline, *inspect, *diff, *keys, *eval, *export_cmd;
 };
 
 void AddOutputFlags(CLI::App* command, OutputFlags* out) {
@@ -386,6 +399,12 @@ void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
 void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
   c->inspect = app.add_subcommand("inspect", "print a human summary of a run file");
   c->inspect->add_option("file", a.run_path, "run file (.h5)")->required();
+  c->diff = app.add_subcommand(
+      "diff", "compare two run files bitwise, table by table (exit 0 only when identical)");
+  c->diff->add_option("a", a.run_path, "run file (.h5)")->required();
+  c->diff->add_option("b", a.run_path_b, "run file (.h5)")->required();
+  c->diff->add_flag("--all", a.all_columns,
+                    "compare the timing columns too (wall_s, latency_ms, ...)");
   c->keys = app.add_subcommand("keys", "print every config key (markdown table)");
   c->eval = app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
   c->eval->add_option("dataset", a.dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();
@@ -427,6 +446,7 @@ int Dispatch(const Commands& c, Args& a, const std::string& command, int* argc, 
                    argv);
   }
   if (c.inspect->parsed()) return Inspect(a.run_path);
+  if (c.diff->parsed()) return Diff(a.run_path, a.run_path_b, a.all_columns);
   if (c.eval->parsed()) {
     if (a.approx) a.neighbours.mode = teamsrl::eval::NeighbourMode::kApprox;
     if (a.exact) a.neighbours.mode = teamsrl::eval::NeighbourMode::kExact;
