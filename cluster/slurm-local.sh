@@ -214,7 +214,8 @@ stop_pid() {
 }
 
 stop() {
-  local pid d i jobs
+  local pid d i jobs running_slurmd
+  running_slurmd="$(running_pid slurmd)"
   if [[ -n "$(running_pid slurmctld)" ]]; then
     # Jobs first, while slurmctld and slurmd can still end their steps and stepds.
     jobs="$(SLURM_CONF="$conf" squeue -h -o '%i' 2>/dev/null || true)"
@@ -222,7 +223,8 @@ stop() {
       log "cancelling jobs: $(echo "$jobs" | tr '\n' ' ')"
       # shellcheck disable=SC2086  # one job id per word
       SLURM_CONF="$conf" scancel $jobs 2>/dev/null || true
-      for ((i = 0; i < 60; i++)); do
+      # Without slurmd the jobs cannot end this way; their stepds are killed below.
+      for ((i = 0; i < 60 && ${#running_slurmd} > 0; i++)); do
         [[ -z "$(SLURM_CONF="$conf" squeue -h -o '%i' 2>/dev/null)" ]] && break
         sleep 0.5
       done
@@ -239,6 +241,45 @@ stop() {
     [[ -n "$pid" ]] && stop_pid "$d" "$pid"
     rm -f "$(pid_file "$d")"
   done
+  # A slurmstepd outlives slurmd; ours are the ones working in this directory (they
+  # chdir to the slurmd log directory). Its job's processes go with it.
+  for pid in $(stepd_pids); do
+    log "stepd $pid still running: SIGKILL to it and its processes"
+    kill -STOP "$pid" 2> /dev/null || true  # no new children while the tree is read
+    # shellcheck disable=SC2046  # one PID per word
+    kill -KILL "$pid" $(descendants "$pid") 2> /dev/null || true
+  done
+  return 0
+}
+
+# The PIDs of every process below $1 (from the parent PIDs in /proc/*/stat).
+descendants() {
+  local stat line pid ppid
+  declare -A kids=()
+  for stat in /proc/[0-9]*/stat; do
+    line="$(cat "$stat" 2> /dev/null)" || continue
+    pid="${stat#/proc/}" pid="${pid%/stat}"
+    line="${line##*) }"  # after "pid (comm) ": state ppid ...
+    ppid="${line#* }" ppid="${ppid%% *}"
+    kids[$ppid]+="$pid "
+  done
+  local queue=("$1") p
+  while [[ ${#queue[@]} -gt 0 ]]; do
+    p="${queue[0]}"
+    queue=("${queue[@]:1}")
+    for pid in ${kids[$p]:-}; do
+      echo "$pid"
+      queue+=("$pid")
+    done
+  done
+}
+
+stepd_pids() {
+  local p
+  for p in /proc/[0-9]*; do
+    [[ "$(cat "$p/comm" 2> /dev/null)" == slurmstepd ]] || continue
+    [[ "$(readlink "$p/cwd" 2> /dev/null)" == "$dir"/* ]] && echo "${p#/proc/}"
+  done
   return 0
 }
 
@@ -253,6 +294,11 @@ status() {
       echo "$d: not running"
     fi
   done
+  pid="$(stepd_pids | paste -sd ' ')"
+  if [[ -n "$pid" ]]; then
+    echo "slurmstepd: running (pid $pid)"
+    any=1
+  fi
   [[ $any -eq 1 ]] || { echo "scratch directory: $dir"; return 3; }
   echo "scratch directory: $dir"
   if [[ -n "$(running_pid slurmctld)" ]]; then

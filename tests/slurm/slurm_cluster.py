@@ -137,6 +137,9 @@ def read(path):
 
 
 def start():
+    # A cluster left by an interrupted ctest run (no cleanup) is stopped first: every
+    # run starts with no daemons, jobs or state of an earlier one.
+    _script("stop", timeout=120)
     p = _script("start", timeout=300)
     sys.stderr.write(p.stderr)
     if p.returncode != 0 or ("export SLURM_CONF=" + SLURM_CONF) not in p.stdout:
