@@ -79,12 +79,15 @@ free_port_pair() {
   die "no free port pair"
 }
 
-# The PMIx plugin dlopens the unversioned libpmix.so (Debian: libpmix-dev); without it
-# `srun --mpi=pmix` fails, so pmix is the default only when both are there.
+# Debian's mpi_pmix plugin dlopens libpmix.so from the PMIx directory it was built against
+# (pkg-config's libdir: /usr/lib/x86_64-linux-gnu/pmix2/lib, shipped by libpmix-dev); without
+# it `srun --mpi=pmix` fails ("Invalid MPI type"), so pmix is the default only when both
+# are there. The templates pass --mpi themselves.
 mpi_default() {
-  local plugins=/usr/lib/x86_64-linux-gnu/slurm-wlm
-  plugins="$(dirname "$(dpkg -L slurm-wlm-basic-plugins 2>/dev/null | grep -m1 '/mpi_none.so$' || echo "$plugins/x")")"
-  if [[ -e "$plugins/mpi_pmix.so" ]] && ldconfig -p | grep -q 'libpmix\.so '; then
+  local plugin pmix_lib
+  plugin="$(dpkg -L slurm-wlm-basic-plugins 2> /dev/null | grep -m1 '/mpi_pmix\.so$' || true)"
+  pmix_lib="$(pkg-config --variable=libdir pmix 2> /dev/null || true)"
+  if [[ -n "$plugin" && -e "$plugin" && -n "$pmix_lib" && -e "$pmix_lib/libpmix.so" ]]; then
     echo pmix
   else
     echo none
@@ -196,7 +199,7 @@ start() {
     stop
     die "the node does not accept jobs"
   fi
-  log "node $(hostname -s) idle: $(SLURM_CONF="$conf" sinfo -h -o '%P %c CPUs %m MB' | head -n1)"
+  log "node $(hostname -s) idle: $(SLURM_CONF="$conf" sinfo -h -o '%P %c CPUs %m MB' | head -n1), $(grep '^MpiDefault=' "$conf")"
   export_line
 }
 

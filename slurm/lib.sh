@@ -29,6 +29,8 @@ teamsrl_setup() {
   # shellcheck source=cluster/sites/generic.sh
   source "$site_file"
   if [[ ${#site_modules[@]} -gt 0 ]]; then
+    # Lmod's and Environment Modules' shell code is not written for set -eu.
+    set +eu
     # Batch shells are not login shells: the module function may not be defined yet.
     if ! type module > /dev/null 2>&1; then
       local init
@@ -38,6 +40,7 @@ teamsrl_setup() {
       done
     fi
     module load "${site_modules[@]}" || teamsrl_die "module load ${site_modules[*]} failed"
+    set -eu
   fi
 
   if [[ -n "${TEAMSRL_BIN:-}" ]]; then
@@ -53,7 +56,7 @@ teamsrl_setup() {
   local launcher="${TEAMSRL_LAUNCHER:-${site_launcher:-auto}}"
   if [[ "$launcher" == auto ]]; then
     # srun --mpi=list names the plugins that are installed, not the ones that load
-    # (Debian's mpi_pmix dlopens libpmix.so from libpmix-dev): a one-task step tells.
+    # (Debian's mpi_pmix needs libpmix.so from libpmix-dev): a one-task step tells.
     if srun --ntasks=1 --nodes=1 --mpi="$mpi" true > /dev/null 2>&1; then
       launcher=srun
     else
@@ -64,7 +67,11 @@ teamsrl_setup() {
   case "$launcher" in
     # Without --kill-on-bad-exit: a rank that exits first (75 or an error) must not take
     # down root while it writes the checkpoint or the error.
-    srun) teamsrl_launch=(srun --mpi="$mpi") ;;
+    # Since SLURM 22.05 srun no longer reads SLURM_CPUS_PER_TASK (sbatch -c): pass it on.
+    srun)
+      teamsrl_launch=(srun --mpi="$mpi")
+      if [[ -n "${SLURM_CPUS_PER_TASK:-}" ]]; then teamsrl_launch+=(--cpus-per-task="$SLURM_CPUS_PER_TASK"); fi
+      ;;
     # mpirun reads the allocation (nodes, tasks per node) from SLURM's variables.
     mpirun) teamsrl_launch=(mpirun -np "$SLURM_NTASKS") ;;
     *) teamsrl_die "TEAMSRL_LAUNCHER=$launcher: expected auto, srun or mpirun" ;;
