@@ -90,42 +90,45 @@ teamsrl_setup() {
 # srun and mpirun both pass to every rank (teamsrl treats USR1, TERM and INT alike): mpirun
 # would end the job on SIGTERM itself, and a background command ignores SIGINT. A bash
 # `wait` returns as soon as a trapped signal arrives, so teamsrl_run waits again until
-# the launcher has ended.
+# the launcher has ended. The traps are set as soon as the template sources this file: a
+# signal before teamsrl runs is kept, and teamsrl_run then requeues without starting it.
+teamsrl_child="" teamsrl_pending_signal="" teamsrl_signalled=0
 teamsrl_forward() {
   teamsrl_signalled=1
-  if [[ -n "${teamsrl_child:-}" ]]; then
+  if [[ -n "$teamsrl_child" ]]; then
     teamsrl_say "SIG$1 received: sending SIGUSR1 to ${teamsrl_launch[0]} (pid $teamsrl_child)"
     kill -s USR1 "$teamsrl_child" 2> /dev/null || true
   else
-    teamsrl_pending_signal=1
+    teamsrl_pending_signal="$1"
   fi
 }
+trap 'teamsrl_forward USR1' USR1
+trap 'teamsrl_forward TERM' TERM
+trap 'teamsrl_forward INT' INT
 
 # teamsrl_run ARGS...: runs `LAUNCHER teamsrl ARGS`, exits with its status; 75 requeues.
 teamsrl_run() {
   local restarts="${SLURM_RESTART_COUNT:-0}" max="${TEAMSRL_MAX_RESTARTS:-100}" status
   teamsrl_say "job $teamsrl_job (${SLURM_JOB_NAME:-}) start $((restarts + 1)) at $(date -Is) on ${SLURM_JOB_NODELIST:-?}: ${SLURM_NTASKS:-1} tasks"
-  teamsrl_say "${teamsrl_launch[*]} $teamsrl_bin $*"
-  teamsrl_child="" teamsrl_pending_signal=0
-  trap 'teamsrl_forward USR1' USR1
-  trap 'teamsrl_forward TERM' TERM
-  trap 'teamsrl_forward INT' INT
-  "${teamsrl_launch[@]}" "$teamsrl_bin" "$@" &
-  teamsrl_child=$!
-  # A signal that came while the launcher was being started: its ranks may not have
-  # installed their handlers yet, so it is sent once they had a moment to.
-  if [[ $teamsrl_pending_signal -eq 1 ]]; then
-    sleep 2
-    teamsrl_forward USR1
+  if [[ -n "$teamsrl_pending_signal" ]]; then
+    # SLURM warns only when the end is that near (or --signal's time is not below --time).
+    teamsrl_say "SIG$teamsrl_pending_signal received before teamsrl started: not starting it"
+    status=75
+  else
+    teamsrl_say "${teamsrl_launch[*]} $teamsrl_bin $*"
+    "${teamsrl_launch[@]}" "$teamsrl_bin" "$@" &
+    teamsrl_child=$!
+    # A signal between the launch and the line above: pass it on now.
+    if [[ -n "$teamsrl_pending_signal" ]]; then teamsrl_forward "$teamsrl_pending_signal"; fi
+    while :; do
+      teamsrl_signalled=0
+      wait "$teamsrl_child" && status=0 || status=$?
+      # Above 128 with a trap just run: the wait was interrupted, the launcher still runs.
+      [[ $teamsrl_signalled -eq 1 && $status -gt 128 ]] || break
+    done
+    teamsrl_child=""
+    teamsrl_say "teamsrl exited with $status at $(date -Is)"
   fi
-  while :; do
-    teamsrl_signalled=0
-    wait "$teamsrl_child" && status=0 || status=$?
-    # Above 128 with a trap just run: the wait was interrupted, the launcher still runs.
-    [[ $teamsrl_signalled -eq 1 && $status -gt 128 ]] || break
-  done
-  trap - USR1 TERM INT
-  teamsrl_say "teamsrl exited with $status at $(date -Is)"
   if [[ $status -ne 75 ]]; then
     exit "$status"
   fi
