@@ -61,10 +61,16 @@ install_packages() {
         apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; }
 }
 
-# TCP ports something listens on (IPv4 and IPv6), from /proc: no ss/netstat needed.
+# TCP ports something listens on (IPv4 and IPv6), from /proc: no ss/netstat needed (and
+# no gawk: Debian's awk is mawk, without strtonum).
 listening_ports() {
-  awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print strtonum("0x" a[2]) }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -un
+  local f _ local_addr state _rest
+  for f in /proc/net/tcp /proc/net/tcp6; do
+    [[ -r "$f" ]] || continue
+    while read -r _ local_addr _ state _rest; do
+      [[ "$state" == 0A ]] && echo "$((16#${local_addr##*:}))"
+    done < <(tail -n +2 "$f")
+  done | sort -un
 }
 
 free_port_pair() {
@@ -153,7 +159,8 @@ EOF
   : > "$dir/plugstack.conf"
 }
 
-node_state() { SLURM_CONF="$conf" sinfo -h -N -o '%t' 2>/dev/null | head -n1; }
+# Empty while slurmctld does not answer yet (never an error: start polls it under set -e).
+node_state() { SLURM_CONF="$conf" sinfo -h -N -o '%t' 2> /dev/null | head -n1 || true; }
 
 start() {
   local running=() d
