@@ -34,7 +34,8 @@ class RequeueTest(unittest.TestCase):
         sub = sc.Submission(["-n", "2", TRAIN, "cfg.yaml", "--out", "d", "--set", "a=b"],
                             self.cwd, env)
         try:
-            sc.wait_for(lambda: self.count("ready", 0) == 2, 60, "both ranks of the first start")
+            sc.wait_for(lambda: self.count("ready", 0) == 2, 60, "both ranks of the first start",
+                        sub, os.path.join(self.cwd, "teamsrl-train-%s.out" % sub.job))
             sc.run(["scancel", "--signal=USR1"] + scancel_flags + [sub.job])
             rc, secs = sub.wait()
         finally:

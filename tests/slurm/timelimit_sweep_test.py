@@ -49,7 +49,8 @@ class TimeLimitSweepTest(unittest.TestCase):
                              tasks], self.cwd, self.env)
         try:
             sc.wait_for(lambda: self.events("ready restart=0 rank=0 ntasks=1 task=1 "), 60,
-                        "task 1 to start")
+                        "task 1 to start", sub,
+                        os.path.join(self.cwd, "teamsrl-sweep-%s_1.out" % sub.job))
             sc.run(["scancel", "--signal=USR1", sub.job + "_1"])
             rc, secs = sub.wait()
         finally:
