@@ -6,6 +6,8 @@
 #
 # Variables (all optional; sbatch passes the submitting shell's environment on):
 #   TEAMSRL_ROOT         repository (cluster/sites, build/bin); default: the submit directory
+#                        if it has slurm/lib.sh, else the submitted template's (the template
+#                        sets it before sourcing this file)
 #   TEAMSRL_BIN          the teamsrl binary; default ROOT/build/bin/teamsrl, else teamsrl on PATH
 #   TEAMSRL_SITE         site profile: a name in ROOT/cluster/sites or a path; default generic
 #   TEAMSRL_LAUNCHER     auto | srun | mpirun; default: the profile's, else auto (srun
