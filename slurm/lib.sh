@@ -94,9 +94,13 @@ teamsrl_setup() {
 # `wait` returns as soon as a trapped signal arrives, so teamsrl_run waits again until
 # the launcher has ended. The traps are set as soon as the template sources this file: a
 # signal before teamsrl runs is kept, and teamsrl_run then requeues without starting it.
-teamsrl_child="" teamsrl_pending_signal="" teamsrl_signalled=0
+# SIGTERM or SIGINT means the job is being ended (scancel, the time limit itself, SLURM's
+# own preemption): teamsrl still checkpoints, but the job is not requeued, since SLURM
+# would even requeue a job that is being cancelled.
+teamsrl_child="" teamsrl_pending_signal="" teamsrl_signalled=0 teamsrl_ending=""
 teamsrl_forward() {
   teamsrl_signalled=1
+  if [[ "$1" != USR1 ]]; then teamsrl_ending="$1"; fi
   if [[ -n "$teamsrl_child" ]]; then
     teamsrl_say "SIG$1 received: sending SIGUSR1 to ${teamsrl_launch[0]} (pid $teamsrl_child)"
     kill -s USR1 "$teamsrl_child" 2> /dev/null || true
@@ -135,6 +139,10 @@ teamsrl_run() {
     exit "$status"
   fi
   # 75: stopped by a signal with a checkpoint written; the next start resumes from it.
+  if [[ -n "$teamsrl_ending" ]]; then
+    teamsrl_say "stopped by SIG$teamsrl_ending: the job ends here, not requeueing (submit the same command to resume)"
+    exit 75
+  fi
   if [[ $restarts -ge $max ]]; then
     teamsrl_say "preempted, but already restarted $restarts times (TEAMSRL_MAX_RESTARTS=$max): not requeueing"
     exit 75

@@ -3,7 +3,8 @@ in place of teamsrl (it follows the contract: a signal -> checkpoint -> exit 75)
 signal reaches every rank by `scancel --signal=USR1` (the job's steps) under srun and by
 `scancel --batch --signal=USR1` (the batch shell, which forwards it) under mpirun; exit 75
 requeues the job, whose next start (SLURM_RESTART_COUNT=1) finishes, so `sbatch --wait`
-reports 0; any other exit code is the job's, with no requeue."""
+reports 0; a plain `scancel` (SIGTERM) ends the job without a requeue; any other exit
+code is the job's, with no requeue."""
 import os
 import sys
 import unittest
@@ -61,6 +62,27 @@ class RequeueTest(unittest.TestCase):
 
     def test_mpirun_batch_shell_signalled(self):
         self.preempt("mpirun", ["--batch"])
+
+    def test_plain_scancel_is_not_requeued(self):
+        # SIGTERM to everything: the ranks still "checkpoint" and exit 75, but SLURM would
+        # requeue even a job being cancelled, so the template must not ask it to.
+        sub = sc.Submission(["-n", "2", TRAIN, "cfg.yaml"], self.cwd, self.env)
+        log_path = os.path.join(self.cwd, "teamsrl-train-%s.out" % sub.job)
+        try:
+            sc.wait_for(lambda: self.count("ready", 0) == 2, 60, "both ranks", sub, log_path)
+            sc.run(["scancel", sub.job])
+            sub.wait()
+        finally:
+            sub.cancel()
+        # sbatch --wait returns as soon as the job is CANCELLED (its script still ending),
+        # with 0 when the script exits normally (75 here): the log and the state tell.
+        sc.wait_for(lambda: "teamsrl exited with" in sc.read(log_path), 30, "the script's end")
+        self.assertIn(sc.settled_state(sub.job), ("CANCELLED", ""), sc.read(log_path))
+        log = sc.read(log_path)
+        self.assertEqual(self.count("preempted", 0), 2, "\n".join(self.events()))
+        self.assertIn("stopped by SIGTERM: the job ends here, not requeueing", log)
+        self.assertNotIn("preempted: requeueing", log)
+        self.assertEqual(self.count("resumed", 1), 0, "\n".join(self.events()))
 
     def test_other_exit_codes_pass_through(self):
         rc, job, _ = sc.sbatch_wait(["-n", "2", TRAIN, "cfg.yaml", "--set", "mode=fail"],

@@ -99,8 +99,9 @@ class Submission:
         return self.proc.returncode, time.monotonic() - self.start
 
     def cancel(self):
-        run(["scancel", self.job], check=False)
+        """Cancels the job unless `sbatch --wait` has already returned."""
         if self.proc.poll() is None:
+            run(["scancel", self.job], check=False)
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -109,9 +110,21 @@ class Submission:
 
 
 def state(job):
-    """squeue's state of a job or array task (RUNNING, PENDING, ...), '' once it is gone."""
-    p = run(["squeue", "-h", "-j", job, "-o", "%T"], check=False)
+    """squeue's state of a job or array task (PENDING, RUNNING, COMPLETED, CANCELLED, ...),
+    '' once slurmctld has forgotten it (MinJobAge after it ended)."""
+    p = run(["squeue", "-h", "-t", "all", "-j", job, "-o", "%T"], check=False)
     return p.stdout.strip()
+
+
+def settled_state(job, timeout=30):
+    """The state once the job is no longer COMPLETING (its processes ending): CANCELLED,
+    COMPLETED, ... or PENDING when it was requeued; '' once forgotten."""
+    end = time.monotonic() + timeout
+    st = state(job)
+    while st == "COMPLETING" and time.monotonic() < end:
+        time.sleep(0.2)
+        st = state(job)
+    return st
 
 
 def wait_for(predicate, timeout, what, job=None, log=None):
