@@ -95,8 +95,9 @@ teamsrl_setup() {
 # the launcher has ended. The traps are set as soon as the template sources this file: a
 # signal before teamsrl runs is kept, and teamsrl_run then requeues without starting it.
 # SIGTERM or SIGINT means the job is being ended (scancel, the time limit itself, SLURM's
-# own preemption): teamsrl still checkpoints, but the job is not requeued, since SLURM
-# would even requeue a job that is being cancelled.
+# own preemption): teamsrl still checkpoints, but the job is requeued only when it is
+# ending by its time limit (state TIMEOUT), since SLURM would even requeue a job that is
+# being cancelled.
 teamsrl_child="" teamsrl_pending_signal="" teamsrl_signalled=0 teamsrl_ending=""
 teamsrl_forward() {
   teamsrl_signalled=1
@@ -140,8 +141,15 @@ teamsrl_run() {
   fi
   # 75: stopped by a signal with a checkpoint written; the next start resumes from it.
   if [[ -n "$teamsrl_ending" ]]; then
-    teamsrl_say "stopped by SIG$teamsrl_ending: the job ends here, not requeueing (submit the same command to resume)"
-    exit 75
+    # While ending, JobState is CANCELLED or COMPLETING; a time limit shows as the reason.
+    local job_state
+    job_state="$(scontrol show job "$teamsrl_job" 2> /dev/null |
+      sed -n 's/^ *JobState=\([A-Z_]*\) Reason=\([^ ]*\).*/\1, reason \2/p')"
+    if [[ "$job_state" != TIMEOUT* && "$job_state" != *"reason TimeLimit" ]]; then
+      teamsrl_say "stopped by SIG$teamsrl_ending (job ${job_state:-gone}): the job ends here, not requeueing (submit the same command to resume)"
+      exit 75
+    fi
+    teamsrl_say "stopped by SIG$teamsrl_ending at the time limit (the warning came too late or not at all)"
   fi
   if [[ $restarts -ge $max ]]; then
     teamsrl_say "preempted, but already restarted $restarts times (TEAMSRL_MAX_RESTARTS=$max): not requeueing"

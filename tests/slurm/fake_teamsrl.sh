@@ -5,7 +5,7 @@
 # MPI_Finalize: mpirun ends the other ranks as soon as one exits non-zero); a start after
 # a requeue (SLURM_RESTART_COUNT >= 1) "resumes" and exits 0.
 # Its arguments choose: one containing `mode=quick` exits 0 at once, `mode=fail` exits 3,
-# anything else waits (60 s at most) for the signal. Each rank appends one line per
+# anything else waits ($FAKE_SECONDS, default 60 s, at most) for the signal. Each rank appends one line per
 # event to $FAKE_RECORD: `EVENT restart=N rank=R ntasks=T task=ARRAY_TASK argc=N args=ARGS`.
 set -euo pipefail
 rank="${OMPI_COMM_WORLD_RANK:-${PMIX_RANK:-${SLURM_PROCID:-0}}}"
@@ -46,6 +46,6 @@ note ready
 # Short sleeps: bash runs a trap only between commands. `|| true`: the signal also hits
 # sleep itself (SLURM signals every process of the step), and set -e would end the
 # script with sleep's status before the trap runs.
-for ((i = 0; i < 600; i++)); do sleep 0.1 || true; done
+for ((i = 0; i < ${FAKE_SECONDS:-60} * 10; i++)); do sleep 0.1 || true; done
 note unsignalled
 exit 0
