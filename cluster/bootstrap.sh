@@ -13,6 +13,9 @@ packages=(
   openmpi-bin libopenmpi-dev libhdf5-dev hdf5-tools libeigen3-dev libyaml-cpp-dev
   libcurl4-openssl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev libcli11-dev
+  # SLURM for the slurm/ templates and the tests labelled slurm (cluster/slurm-local.sh);
+  # srun's pmix plugin dlopens pmix2/lib/libpmix.so, which only libpmix-dev ships
+  slurmctld slurmd slurm-client munge libpmix-dev
   # analysis and python tests (Debian's interpreter: /usr/bin/python3)
   python3 python3-h5py python3-pandas python3-numpy python3-matplotlib
   # the fake OpenAI server's HTTPS + HTTP/2 mode (tests): h2 framing, a test certificate
