@@ -19,6 +19,9 @@ Launcher DetectLauncher() {
   Launcher l;
   if (std::getenv("OMPI_MCA_orte_hnp_uri") != nullptr) {
     l.name = "mpirun";
+    // Across nodes mpirun starts its daemons with srun, whose step variables (the daemon
+    // count) the ranks inherit: nothing to compare with then.
+    l.mpirun_via_srun = std::getenv("SLURM_STEP_ID") != nullptr;
   } else if (std::getenv("SLURM_STEP_ID") != nullptr && std::getenv("SLURM_PROCID") != nullptr) {
     l.name = "srun";
   } else {
@@ -39,7 +42,13 @@ Launcher DetectLauncher() {
 }
 
 Status CheckWorldSize(const Launcher& l, int world_size) {
-  if (l.slurm_tasks <= 0 || l.name == "mpirun" || l.slurm_tasks == world_size) return OkStatus();
+  if (l.slurm_tasks <= 0 || l.slurm_tasks == world_size || l.mpirun_via_srun) return OkStatus();
+  if (l.name == "mpirun") {
+    return FailedPrecondition("mpirun started " + std::to_string(world_size) +
+                              " ranks in a job of " + std::to_string(l.slurm_tasks) + " tasks (" +
+                              l.tasks_from + "): give mpirun no -np (it takes the allocation's), "
+                              "or ask sbatch for --ntasks=" + std::to_string(world_size));
+  }
   if (l.name == "srun") {
     return FailedPrecondition(
         "srun started " + std::to_string(l.slurm_tasks) + " tasks (" + l.tasks_from +

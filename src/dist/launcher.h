@@ -16,13 +16,14 @@ struct Launcher {
   int slurm_tasks = 0;     // the tasks SLURM started or allocated (0: not under SLURM)
   std::string tasks_from;  // the variable slurm_tasks comes from
   int slurm_rank = -1;     // SLURM_PROCID, -1 when unset
+  bool mpirun_via_srun = false;  // mpirun's ranks under daemons that srun started
 };
 
 Launcher DetectLauncher();
 
 // FailedPrecondition, saying what to fix, when SLURM started or allocated a number of
-// tasks other than `world_size` under srun or as a single process. mpirun chooses its
-// own count (-np), so it is not checked.
+// tasks other than `world_size`: srun without PMIx, a single process in a multi-task job,
+// mpirun -np N in a job of M tasks. Not checked when mpirun's daemons came from srun.
 Status CheckWorldSize(const Launcher& launcher, int world_size);
 
 }  // namespace teamsrl::dist

@@ -42,12 +42,18 @@ TEST_F(LauncherTest, SingleProcessInAMultiTaskAllocationIsRefused) {
   EXPECT_THAT(CheckWorldSize(l, 1).message(), testing::HasSubstr("this job has 2 tasks"));
 }
 
-TEST_F(LauncherTest, MpirunAndNoSlurmAreNotChecked) {
+TEST_F(LauncherTest, MpirunMustMatchTheAllocationUnlessItsDaemonsCameFromSrun) {
   setenv("OMPI_MCA_orte_hnp_uri", "x", 1);
   setenv("SLURM_NTASKS", "2", 1);
   EXPECT_EQ(DetectLauncher().name, "mpirun");
-  EXPECT_TRUE(CheckWorldSize(DetectLauncher(), 4).ok());
-  unsetenv("OMPI_MCA_orte_hnp_uri");
+  EXPECT_TRUE(CheckWorldSize(DetectLauncher(), 2).ok());
+  EXPECT_THAT(CheckWorldSize(DetectLauncher(), 1).message(),
+              testing::HasSubstr("mpirun started 1 ranks in a job of 2 tasks (SLURM_NTASKS)"));
+  setenv("SLURM_STEP_ID", "0", 1);  // multi-node: orted launched by srun
+  EXPECT_TRUE(CheckWorldSize(DetectLauncher(), 8).ok());
+}
+
+TEST_F(LauncherTest, NoSlurmIsNotChecked) {
   unsetenv("SLURM_NTASKS");
   EXPECT_EQ(DetectLauncher().slurm_tasks, 0);
   EXPECT_TRUE(CheckWorldSize(DetectLauncher(), 3).ok());

@@ -8,6 +8,11 @@ import sys
 import tempfile
 import time
 
+# Run inside someone's SLURM allocation, the launcher check (dist/launcher.h) would see
+# SLURM's task count beside our own mpirun worlds: these tests are not SLURM jobs.
+for _k in [k for k in os.environ if k.startswith("SLURM_")]:
+    del os.environ[_k]
+
 BIN = os.environ.get("TEAMSRL_BIN", "")
 SOURCE_DIR = os.environ.get("TEAMSRL_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 

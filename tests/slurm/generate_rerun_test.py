@@ -62,7 +62,7 @@ class GenerateRerunTest(unittest.TestCase):
         # says 0 when the script then exits normally (teamsrl may exit 75 on SIGTERM).
         sc.wait_for(lambda: "teamsrl exited with" in sc.read(log), 30, "the script's end")
         self.assertIn(sc.settled_state(first.job), ("CANCELLED", ""), sc.read(log))
-        self.assertNotIn("requeueing", sc.read(log))
+        self.assertNotIn("preempted: requeueing", sc.read(log))
 
         rc, job, secs = sc.sbatch_wait(submit, cwd)
         log2 = sc.read(os.path.join(cwd, "teamsrl-%s-%s.out" % (command, job)))
