@@ -14,6 +14,7 @@
 
 #include "app/progress.h"
 #include "config/config.h"
+#include "core/install_paths.h"
 #include "core/stop_signal.h"
 #include "core/version.h"
 #include "dist/comm.h"
@@ -23,9 +24,12 @@
 #include "io/eval_group.h"
 #include "io/run_diff.h"
 #include "io/run_summary.h"
+#include "io/safe_file.h"
 #include "pipeline/baseline.h"
 #include "pipeline/generate.h"
 #include "pipeline/train.h"
+#include "sweep/grid.h"
+#include "sweep/runner.h"
 
 namespace {
 
@@ -226,6 +230,90 @@ int Diff(const std::string& a, const std::string& b, bool all) {
   return diff->identical() ? kExitOk : kExitRunFailed;
 }
 
+// `teamsrl sweep` (sweep/grid.h, sweep/runner.h).
+struct SweepArgs {
+  std::string grid, out;
+  bool dry_run = false, local = false, status = false;
+  int jobs = 1, np = 1;
+};
+
+int Sweep(const SweepArgs& a, const char* argv0) {
+  teamsrl::Result<teamsrl::sweep::GridSpec> grid = teamsrl::sweep::LoadGrid(a.grid);
+  if (!grid.ok()) {
+    std::fprintf(stderr, "teamsrl: error: %s\n", grid.status().message().c_str());
+    return kExitUsage;
+  }
+  const std::string dir = a.out.empty() ? grid->out_dir : a.out;
+  if (dir.empty()) {
+    std::fprintf(stderr,
+                 "teamsrl: error: %s: no sweep directory: give --out DIR or out_dir: in "
+                 "the grid file\n",
+                 a.grid.c_str());
+    return kExitUsage;
+  }
+  const teamsrl::sweep::Manifest m = teamsrl::sweep::Expand(*grid, dir);
+  if (a.dry_run) {
+    std::fputs(teamsrl::sweep::FormatDryRun(m).c_str(), stdout);
+    return kExitOk;
+  }
+  if (a.status) {
+    int missing = 0;
+    for (const teamsrl::sweep::Task& t : m.tasks) {
+      const bool done = teamsrl::sweep::TaskCompleted(t);
+      missing += done ? 0 : 1;
+      std::printf("%-12s  %-8s  %-9s  %s\n", t.id.c_str(),
+                  teamsrl::sweep::StageName(t.stage).c_str(), done ? "completed" : "to run",
+                  t.out_dir.c_str());
+    }
+    std::printf("%zu tasks: %zu completed, %d to run\n", m.tasks.size(), m.tasks.size() - missing,
+                missing);
+    return missing == 0 ? kExitOk : kExitRunFailed;
+  }
+  if (!a.local) {
+    std::fprintf(stderr, "teamsrl: error: sweep: choose --dry-run, --status or --local\n");
+    return kExitUsage;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (teamsrl::Status st =
+          teamsrl::io::WriteFileAtomically((std::filesystem::path(dir) / "manifest.json").string(),
+                                           teamsrl::sweep::ManifestJson(m), /*replace=*/true);
+      !st.ok()) {
+    std::fprintf(stderr, "teamsrl: error: %s\n", st.message().c_str());
+    return kExitUsage;
+  }
+  teamsrl::sweep::LocalOptions options;
+  options.jobs = std::max(a.jobs, 1);
+  options.np = std::max(a.np, 1);
+  options.teamsrl_bin =
+      teamsrl::RunningExecutablePath().empty() ? argv0 : teamsrl::RunningExecutablePath();
+  teamsrl::app::ProgressLine line(teamsrl::app::ProgressMode::kAuto, 10.0);
+  line.Start("sweep " + m.sweep_id, static_cast<int64_t>(m.tasks.size()));
+  auto outcomes = teamsrl::sweep::RunLocal(m, options, [&](const teamsrl::sweep::SweepProgress& p) {
+    line.Update(p.done, fmt::format("running {} | failed {} | already complete {}", p.running,
+                                    p.failed, p.skipped));
+  });
+  if (!outcomes.ok()) {
+    std::fprintf(stderr, "teamsrl: error: %s\n", outcomes.status().message().c_str());
+    return kExitRunFailed;
+  }
+  int failed = 0;
+  for (size_t i = 0; i < outcomes->size(); ++i) {
+    const teamsrl::sweep::TaskOutcome& o = (*outcomes)[i];
+    if (o.state == teamsrl::sweep::TaskState::kFailed ||
+        o.state == teamsrl::sweep::TaskState::kBlocked) {
+      ++failed;
+      std::fprintf(stderr, "task %s (%s) %s (exit %d): %s/task.log\n", o.id.c_str(),
+                   teamsrl::sweep::StageName(m.tasks[i].stage).c_str(),
+                   teamsrl::sweep::TaskStateName(o.state).c_str(), o.exit_code,
+                   m.tasks[i].out_dir.c_str());
+    }
+  }
+  line.Finish(fmt::format("{} of {} tasks failed or not run; {}/manifest.json", failed,
+                          m.tasks.size(), dir));
+  return failed == 0 ? kExitOk : kExitRunFailed;
+}
+
 int Inspect(const std::string& path) {
   teamsrl::Result<std::string> summary = teamsrl::io::SummarizeRunFile(path);
   if (!summary.ok()) {
@@ -325,6 +413,7 @@ int PrintCommands(const CLI::App& app) {
 struct Args {
   std::string config_path, out_dir, run_path, run_path_b, resume;
   bool all_columns = false;
+  SweepArgs sweep;
   std::vector<std::string> overrides;
   bool overwrite = false;
   OutputFlags output;
@@ -336,7 +425,7 @@ struct Args {
 };
 
 struct Commands {
-  CLI::App *train, *generate, *baseline, *inspect, *diff, *keys, *eval, *export_cmd;
+  CLI::App *train, *generate, *baseline, *inspect, *diff, *sweep, *keys, *eval, *export_cmd;
 };
 
 void AddOutputFlags(CLI::App* command, OutputFlags* out) {
@@ -405,6 +494,18 @@ void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
   c->diff->add_option("b", a.run_path_b, "run file (.h5)")->required();
   c->diff->add_flag("--all", a.all_columns,
                     "compare the timing columns too (wall_s, latency_ms, ...)");
+  c->sweep = app.add_subcommand("sweep", "expand a grid file into tasks and run them");
+  c->sweep->add_option("grid", a.sweep.grid, "grid file (YAML)")->required();
+  c->sweep->add_option("--out", a.sweep.out, "sweep directory (default: the grid's out_dir)");
+  c->sweep->add_flag("--dry-run", a.sweep.dry_run,
+                     "print the tasks and their commands, run nothing");
+  c->sweep->add_flag("--status", a.sweep.status, "print each task's state");
+  c->sweep->add_flag("--local", a.sweep.local,
+                     "run the tasks on this machine (again: only those not completed)");
+  c->sweep->add_option("-j,--jobs", a.sweep.jobs, "tasks at once (--local)")
+      ->check(CLI::PositiveNumber);
+  c->sweep->add_option("--np", a.sweep.np, "MPI ranks per task (--local)")
+      ->check(CLI::PositiveNumber);
   c->keys = app.add_subcommand("keys", "print every config key (markdown table)");
   c->eval = app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
   c->eval->add_option("dataset", a.dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();
@@ -447,6 +548,7 @@ int Dispatch(const Commands& c, Args& a, const std::string& command, int* argc, 
   }
   if (c.inspect->parsed()) return Inspect(a.run_path);
   if (c.diff->parsed()) return Diff(a.run_path, a.run_path_b, a.all_columns);
+  if (c.sweep->parsed()) return Sweep(a.sweep, (*argv)[0]);
   if (c.eval->parsed()) {
     if (a.approx) a.neighbours.mode = teamsrl::eval::NeighbourMode::kApprox;
     if (a.exact) a.neighbours.mode = teamsrl::eval::NeighbourMode::kExact;

@@ -1,0 +1,184 @@
+#include "sweep/runner.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include "io/run_reader.h"
+
+extern char** environ;
+
+namespace teamsrl::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string RunFileOf(const Task& t) {
+  switch (t.stage) {
+    case Stage::kTrain:
+      return (fs::path(t.out_dir) / "run.h5").string();
+    case Stage::kGenerate:
+      return (fs::path(t.out_dir) / "generate.h5").string();
+    case Stage::kBaseline:
+      return (fs::path(t.out_dir) / "baseline.h5").string();
+    case Stage::kEval:
+      break;
+  }
+  return t.args.size() > 3 ? t.args[3] : "";  // eval DATASET --run H5
+}
+
+// Starts `argv` with stdout and stderr appended to `log`; -1 when it cannot start.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  std::error_code ec;
+  fs::create_directories(fs::path(log).parent_path(), ec);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+std::vector<std::string> CommandOf(const Task& t, const LocalOptions& o) {
+  std::vector<std::string> argv;
+  if (o.np > 1 && t.stage != Stage::kEval) {
+    argv = {"mpirun", "-np", std::to_string(o.np)};
+  }
+  argv.push_back(o.teamsrl_bin);
+  argv.insert(argv.end(), t.args.begin(), t.args.end());
+  return argv;
+}
+
+}  // namespace
+
+std::string TaskStateName(TaskState s) {
+  switch (s) {
+    case TaskState::kPending:
+      return "pending";
+    case TaskState::kRunning:
+      return "running";
+    case TaskState::kDone:
+      return "completed";
+    case TaskState::kFailed:
+      return "failed";
+    case TaskState::kSkipped:
+      return "already complete";
+    case TaskState::kBlocked:
+      break;
+  }
+  return "not run (a task it needs failed)";
+}
+
+bool TaskCompleted(const Task& task) {
+  const std::string path = RunFileOf(task);
+  std::error_code ec;
+  if (path.empty() || !fs::exists(path, ec)) return false;
+  if (task.stage == Stage::kEval) {
+    bool found = false;
+    const Status st = io::ReadRunSnapshot(path, [&](const io::RunSnapshot& s) {
+      found = H5Lexists(s.file, "/eval", H5P_DEFAULT) > 0 &&
+              H5Lexists(s.file, "/eval/dataset", H5P_DEFAULT) > 0;
+      return OkStatus();
+    });
+    return st.ok() && found;
+  }
+  Result<io::RunInfo> info = io::ReadRunInfo(path);
+  return info.ok() && info->status == "completed";
+}
+
+Result<std::vector<TaskOutcome>> RunLocal(
+    const Manifest& m, const LocalOptions& o,
+    const std::function<void(const SweepProgress&)>& progress) {
+  const auto start = Clock::now();
+  std::vector<TaskOutcome> out(m.tasks.size());
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < m.tasks.size(); ++i) {
+    out[i].id = m.tasks[i].id;
+    index[m.tasks[i].id] = i;
+    if (TaskCompleted(m.tasks[i])) out[i].state = TaskState::kSkipped;
+  }
+  std::map<pid_t, size_t> running;
+  std::map<size_t, Clock::time_point> started;
+  double run_seconds = 0.0;
+  int ran = 0;
+  auto report = [&] {
+    SweepProgress p;
+    p.total = static_cast<int>(out.size());
+    for (const TaskOutcome& t : out) {
+      p.done += t.state == TaskState::kDone || t.state == TaskState::kSkipped;
+      p.skipped += t.state == TaskState::kSkipped;
+      p.running += t.state == TaskState::kRunning;
+      p.failed += t.state == TaskState::kFailed || t.state == TaskState::kBlocked;
+    }
+    p.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+    const int left = p.total - p.done - p.failed;
+    if (ran > 0) p.eta_s = run_seconds / ran * left / std::max(o.jobs, 1);
+    if (progress) progress(p);
+  };
+  for (;;) {
+    // Start what is ready, in manifest order (stage by stage).
+    for (size_t i = 0; i < m.tasks.size() && running.size() < static_cast<size_t>(o.jobs); ++i) {
+      if (out[i].state != TaskState::kPending) continue;
+      bool ready = true, blocked = false;
+      for (const std::string& d : m.tasks[i].deps) {
+        const TaskState ds = out[index.at(d)].state;
+        ready = ready && (ds == TaskState::kDone || ds == TaskState::kSkipped);
+        blocked = blocked || ds == TaskState::kFailed || ds == TaskState::kBlocked;
+      }
+      if (blocked) {
+        out[i].state = TaskState::kBlocked;
+        continue;
+      }
+      if (!ready) continue;
+      const std::string log = (fs::path(m.tasks[i].out_dir) / "task.log").string();
+      const pid_t pid = Spawn(CommandOf(m.tasks[i], o), log);
+      if (pid < 0) {
+        out[i].state = TaskState::kFailed;
+        out[i].exit_code = 127;
+        continue;
+      }
+      out[i].state = TaskState::kRunning;
+      running[pid] = i;
+      started[i] = Clock::now();
+      report();
+    }
+    if (running.empty()) break;
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      return Internal("sweep: waitpid failed");
+    }
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const size_t i = it->second;
+    running.erase(it);
+    out[i].exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    out[i].seconds = std::chrono::duration<double>(Clock::now() - started[i]).count();
+    out[i].state = out[i].exit_code == 0 ? TaskState::kDone : TaskState::kFailed;
+    run_seconds += out[i].seconds;
+    ++ran;
+    report();
+  }
+  // Tasks whose dependencies never completed.
+  for (TaskOutcome& t : out) {
+    if (t.state == TaskState::kPending) t.state = TaskState::kBlocked;
+  }
+  return out;
+}
+
+}  // namespace teamsrl::sweep
