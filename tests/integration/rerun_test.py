@@ -70,7 +70,8 @@ class RerunTest(unittest.TestCase):
         args = ["--set", "env.seeds.path=" + seeds]
         rc, _, se, _ = self.generate(out, *args)
         self.assertEqual(rc, 0, se)
-        self.assertEqual(sorted(os.listdir(out)), ["dataset.jsonl", "generate.h5", "progress.json"])
+        self.assertEqual(sorted(os.listdir(out)),
+                         ["dataset.jsonl", "generate.h5", "generate.h5.commit", "progress.json"])
         h5 = os.path.join(out, "generate.h5")
         with open(os.path.join(out, "dataset.jsonl")) as f:
             queries = sum(json.loads(line)["queries"] for line in f)
@@ -97,7 +98,8 @@ class RerunTest(unittest.TestCase):
         rc, _, se, _ = self.generate(out, *(args + ["--overwrite"]))
         self.assertEqual(rc, 0, se)
         self.assertEqual(sha(os.path.join(out, "dataset.jsonl")), before["dataset.jsonl"])
-        self.assertEqual(sorted(os.listdir(out)), ["dataset.jsonl", "generate.h5", "progress.json"])
+        self.assertEqual(sorted(os.listdir(out)), ["dataset.jsonl", "generate.h5", "generate.h5.commit",
+                                                   "progress.json"])
         # Without its journal a lost run file cannot be rebuilt: the rerun says so.
         os.remove(h5)
         rc, _, se, _ = self.generate(out, *args)

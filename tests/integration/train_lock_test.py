@@ -41,7 +41,7 @@ class TrainLockTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(out, ".lock")))
         rc, _, se, _ = common.mpirun(1, args + ["--set", "train.iterations=1"])
         self.assertEqual(rc, 0, se)
-        self.assertEqual(os.listdir(out), ["run.h5"])
+        self.assertEqual(sorted(os.listdir(out)), ["checkpoint.bin", "run.h5", "run.h5.commit"])
 
 
 if __name__ == "__main__":
