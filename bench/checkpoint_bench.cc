@@ -21,8 +21,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 void Measure(const teamsrl::dist::Comm& comm, const char* label, int actors) {
-  const std::string dir = std::filesystem::temp_directory_path().string() +
-                          "/teamsrl_ckpt_bench_" + std::to_string(actors);
+  const std::string dir = std::filesystem::temp_directory_path().string() + "/teamsrl_ckpt_bench_" +
+                          std::to_string(actors);
   std::filesystem::remove_all(dir);
   auto config = teamsrl::LoadConfig(TEAMSRL_SOURCE_DIR "/experiments/paper_train.yaml",
                                     {"train.iterations=1", "train.actors=" + std::to_string(actors),
@@ -37,7 +37,8 @@ void Measure(const teamsrl::dist::Comm& comm, const char* label, int actors) {
   if (!trainer.Setup().ok()) std::exit(1);
   const auto start = Clock::now();
   const teamsrl::Status run = trainer.Iteration();  // its checkpoint included
-  const double iteration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const double iteration_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (!run.ok() || trainer.Finish(run).status != teamsrl::io::RunStatus::kCompleted) {
     std::fprintf(stderr, "training failed\n");
     std::exit(1);
@@ -56,10 +57,11 @@ void Measure(const teamsrl::dist::Comm& comm, const char* label, int actors) {
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
-  std::printf("%-13s actors %4d  checkpoint %8.1f KiB  write median %6.2f ms (max %6.2f)  "
-              "iteration %7.1f ms  share %.3f %%\n",
-              label, actors, static_cast<double>(std::filesystem::file_size(path)) / 1024.0,
-              ms[ms.size() / 2], ms.back(), iteration_ms, 100.0 * ms[ms.size() / 2] / iteration_ms);
+  std::printf(
+      "%-13s actors %4d  checkpoint %8.1f KiB  write median %6.2f ms (max %6.2f)  "
+      "iteration %7.1f ms  share %.3f %%\n",
+      label, actors, static_cast<double>(std::filesystem::file_size(path)) / 1024.0,
+      ms[ms.size() / 2], ms.back(), iteration_ms, 100.0 * ms[ms.size() / 2] / iteration_ms);
   std::filesystem::remove_all(dir);
 }
 

@@ -98,7 +98,7 @@ class ProgressLine : public pipeline::ProgressSink {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_log_;
   std::chrono::steady_clock::time_point updated_at_;  // of the last Update
-  std::optional<int64_t> logged_done_;  // log mode: the units of the last line
+  std::optional<int64_t> logged_done_;                // log mode: the units of the last line
 };
 
 }  // namespace teamsrl::app

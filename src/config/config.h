@@ -62,7 +62,7 @@ struct TrainConfig {
   int iterations = 200;
   int actors = 1;
   int episodes_per_actor = 1;
-  int snapshot_every = 0;  // 0 = only the final policy
+  int snapshot_every = 0;     // 0 = only the final policy
   int checkpoint_every = 10;  // iterations between checkpoints; 0 = only on a stop signal
 
   bool operator==(const TrainConfig&) const = default;

@@ -46,8 +46,10 @@ Status CheckWorldSize(const Launcher& l, int world_size) {
   if (l.name == "mpirun") {
     return FailedPrecondition("mpirun started " + std::to_string(world_size) +
                               " ranks in a job of " + std::to_string(l.slurm_tasks) + " tasks (" +
-                              l.tasks_from + "): give mpirun no -np (it takes the allocation's), "
-                              "or ask sbatch for --ntasks=" + std::to_string(world_size));
+                              l.tasks_from +
+                              "): give mpirun no -np (it takes the allocation's), "
+                              "or ask sbatch for --ntasks=" +
+                              std::to_string(world_size));
   }
   if (l.name == "srun") {
     return FailedPrecondition(

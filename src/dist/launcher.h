@@ -12,10 +12,10 @@
 namespace teamsrl::dist {
 
 struct Launcher {
-  std::string name;        // "mpirun", "srun" or "single process"
-  int slurm_tasks = 0;     // the tasks SLURM started or allocated (0: not under SLURM)
-  std::string tasks_from;  // the variable slurm_tasks comes from
-  int slurm_rank = -1;     // SLURM_PROCID, -1 when unset
+  std::string name;              // "mpirun", "srun" or "single process"
+  int slurm_tasks = 0;           // the tasks SLURM started or allocated (0: not under SLURM)
+  std::string tasks_from;        // the variable slurm_tasks comes from
+  int slurm_rank = -1;           // SLURM_PROCID, -1 when unset
   bool mpirun_via_srun = false;  // mpirun's ranks under daemons that srun started
 };
 

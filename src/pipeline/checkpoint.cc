@@ -106,8 +106,9 @@ std::string EncodeCheckpoint(const TrainCheckpoint& c) {
 
 Result<TrainCheckpoint> DecodeCheckpoint(std::string_view bytes, const std::string& what) {
   if (bytes.size() < kHeader || bytes.substr(0, kMagic.size()) != kMagic) {
-    return DataLoss(what + " is not a teamsrl checkpoint (or is truncated); start over with "
-                           "--overwrite, or restore the file");
+    return DataLoss(what +
+                    " is not a teamsrl checkpoint (or is truncated); start over with "
+                    "--overwrite, or restore the file");
   }
   ByteReader head(bytes.substr(kMagic.size(), 16));
   const auto size = head.Get<uint64_t>();

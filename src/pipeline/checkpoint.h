@@ -40,8 +40,8 @@ struct TrainCheckpoint {
   int64_t iterations_done = 0;
   std::vector<double> policy;
   std::vector<double> value;
-  std::vector<double> optimizer;  // rl::Learner::OptimizerState
-  std::vector<double> filter;     // rl::RunningMeanStd::State
+  std::vector<double> optimizer;   // rl::Learner::OptimizerState
+  std::vector<double> filter;      // rl::RunningMeanStd::State
   std::vector<ActorState> actors;  // by logical actor id
   Totals totals;
   int64_t failed_calls = 0;
@@ -49,7 +49,7 @@ struct TrainCheckpoint {
   io::RowCounts rows;
   double wall_s = 0.0;  // training time before the checkpoint (wall_s continues from it)
   double last_mean_return = 0.0;
-  int64_t restarts = 0;  // resumes so far, this one not included
+  int64_t restarts = 0;            // resumes so far, this one not included
   std::array<int64_t, 3> stops{};  // signal stops so far: time limit, preempted, interrupted
 };
 

@@ -31,12 +31,12 @@ struct TrainOptions {
 struct TrainOutcome {
   std::string run_file;
   io::RunStatus status = io::RunStatus::kCompleted;
-  Status error;  // why the run failed (status kFailed), the same on every rank
+  Status error;        // why the run failed (status kFailed), the same on every rank
   int iterations = 0;  // done in total, also before a resume
   double last_mean_return = 0.0;
-  int stop_signal = 0;            // kPreempted: the signal that stopped the run
-  bool resumed = false;           // continued from a checkpoint
-  bool already_complete = false;  // --resume of a finished run: nothing run or changed
+  int stop_signal = 0;                    // kPreempted: the signal that stopped the run
+  bool resumed = false;                   // continued from a checkpoint
+  bool already_complete = false;          // --resume of a finished run: nothing run or changed
   std::vector<double> iteration_seconds;  // root only: wall time of each iteration
 };
 

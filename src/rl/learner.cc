@@ -44,7 +44,8 @@ Status ReadAdam(const std::vector<double>& s, size_t* pos, int* dim, Eigen::Vect
   *dim = static_cast<int>(s[*pos]);
   *steps = static_cast<int64_t>(s[*pos + 1]);
   const size_t n = static_cast<size_t>(std::max(*dim, 0));
-  if (*dim < 0 || *pos + 2 + 2 * n > s.size()) return InvalidArgument("optimiser state is truncated");
+  if (*dim < 0 || *pos + 2 + 2 * n > s.size())
+    return InvalidArgument("optimiser state is truncated");
   *m = Eigen::Map<const Eigen::VectorXd>(s.data() + *pos + 2, static_cast<Eigen::Index>(n));
   *v = Eigen::Map<const Eigen::VectorXd>(s.data() + *pos + 2 + n, static_cast<Eigen::Index>(n));
   *pos += 2 + 2 * n;

@@ -56,8 +56,7 @@ class Learner {
   virtual std::vector<double> OptimizerState() const { return {}; }
   // InvalidArgument when `state` is not what OptimizerState() of this learner returns.
   virtual Status SetOptimizerState(const std::vector<double>& state) {
-    return state.empty() ? OkStatus()
-                         : InvalidArgument("this learner keeps no optimiser state");
+    return state.empty() ? OkStatus() : InvalidArgument("this learner keeps no optimiser state");
   }
 };
 
