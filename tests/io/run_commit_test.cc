@@ -282,7 +282,10 @@ TEST_F(RunCommitTest, ALiveReaderNeverSeesAHalfWrittenFile) {
   EXPECT_EQ(WEXITSTATUS(child_status), 0);
   EXPECT_EQ(errors, 0) << first_error;
   EXPECT_EQ(inconsistent, 0);
-  EXPECT_GT(reads, 20);
+  // How many reads fit is throughput (a reader can be starved by a fast writer: README,
+  // "Reading a live run file"), not correctness; under asan it was 5. Correct is: no error,
+  // nothing inconsistent, and reads during the run and after it.
+  EXPECT_GE(reads, 2);
   EXPECT_EQ(last_iterations, kIterations);
 }
 
