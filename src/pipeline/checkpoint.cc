@@ -74,6 +74,22 @@ bool ResumeMayChange(const std::string& key) {
 
 }  // namespace
 
+void PutActorState(ByteWriter& w, const ActorState& a) {
+  for (uint64_t s : a.rng.state) w.Put(s);
+  w.Put<int8_t>(a.rng.has_cached_normal ? 1 : 0);
+  w.Put(a.rng.cached_normal);
+  w.PutString(a.instruction);
+}
+
+ActorState GetActorState(ByteReader& r) {
+  ActorState a;
+  for (uint64_t& s : a.rng.state) s = r.Get<uint64_t>();
+  a.rng.has_cached_normal = r.Get<int8_t>() != 0;
+  a.rng.cached_normal = r.Get<double>();
+  a.instruction = r.GetString();
+  return a;
+}
+
 std::string EncodeCheckpoint(const TrainCheckpoint& c) {
   ByteWriter w;
   w.PutString(c.config_yaml);
@@ -83,12 +99,7 @@ std::string EncodeCheckpoint(const TrainCheckpoint& c) {
   w.PutVector(c.optimizer);
   w.PutVector(c.filter);
   w.Put<uint64_t>(c.actors.size());
-  for (const ActorState& a : c.actors) {
-    for (uint64_t s : a.rng.state) w.Put(s);
-    w.Put<int8_t>(a.rng.has_cached_normal ? 1 : 0);
-    w.Put(a.rng.cached_normal);
-    w.PutString(a.instruction);
-  }
+  for (const ActorState& a : c.actors) PutActorState(w, a);
   PutTotals(w, c.totals);
   w.Put(c.failed_calls);
   w.Put(c.limit_wait_s);
@@ -130,12 +141,7 @@ Result<TrainCheckpoint> DecodeCheckpoint(std::string_view bytes, const std::stri
   c.optimizer = r.GetVector<double>();
   c.filter = r.GetVector<double>();
   c.actors.resize(r.Get<uint64_t>());
-  for (ActorState& a : c.actors) {
-    for (uint64_t& s : a.rng.state) s = r.Get<uint64_t>();
-    a.rng.has_cached_normal = r.Get<int8_t>() != 0;
-    a.rng.cached_normal = r.Get<double>();
-    a.instruction = r.GetString();
-  }
+  for (ActorState& a : c.actors) a = GetActorState(r);
   c.totals = GetTotals(r);
   c.failed_calls = r.Get<int64_t>();
   c.limit_wait_s = r.Get<double>();

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/bytes.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "io/run_schema.h"
@@ -34,6 +35,10 @@ struct ActorState {
   std::string instruction;  // carried over into the next episode
   bool operator==(const ActorState&) const = default;
 };
+
+// An actor's state as the checkpoint and the rollout gather carry it.
+void PutActorState(ByteWriter& w, const ActorState& a);
+ActorState GetActorState(ByteReader& r);
 
 struct TrainCheckpoint {
   std::string config_yaml;  // the resolved config it was written under

@@ -172,12 +172,7 @@ std::string EncodeRollout(const std::vector<ActorRecord>& records,
   w.PutString(EncodeActors(records));
   w.Put<int32_t>(stop_signal);
   w.Put<uint64_t>(states.size());
-  for (const ActorState& a : states) {
-    for (uint64_t s : a.rng.state) w.Put(s);
-    w.Put<int8_t>(a.rng.has_cached_normal ? 1 : 0);
-    w.Put(a.rng.cached_normal);
-    w.PutString(a.instruction);
-  }
+  for (const ActorState& a : states) PutActorState(w, a);
   return w.Take();
 }
 
@@ -193,14 +188,7 @@ void DecodeRollout(const std::string& bytes, GatheredRollout* out) {
   const int sig = r.Get<int32_t>();
   if (out->stop_signal == 0) out->stop_signal = sig;
   const auto n = r.Get<uint64_t>();
-  for (uint64_t i = 0; i < n; ++i) {
-    ActorState a;
-    for (uint64_t& s : a.rng.state) s = r.Get<uint64_t>();
-    a.rng.has_cached_normal = r.Get<int8_t>() != 0;
-    a.rng.cached_normal = r.Get<double>();
-    a.instruction = r.GetString();
-    out->states.push_back(std::move(a));
-  }
+  for (uint64_t i = 0; i < n; ++i) out->states.push_back(GetActorState(r));
 }
 
 // The kind of stop a signal means on a cluster (README "Running on SLURM"): the
@@ -387,8 +375,8 @@ Status Trainer::State::ReopenRunFile(const std::vector<std::string>& hosts) {
   }
   RunContext context{options.command, hosts, config.train.actors};
   const io::RootAttributes now = MakeRootAttributes(config, context);
-  restarts = c.restarts + 1;
-  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("restarts", restarts));
+  // Restore() sets `restarts` on every rank; the file needs it before that.
+  TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("restarts", c.restarts + 1));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("world_size", now.world_size));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("hostnames", now.hostnames));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("command", now.command));
