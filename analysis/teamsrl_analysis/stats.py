@@ -146,17 +146,21 @@ def stratified_resample(scores: np.ndarray, rng: np.random.Generator) -> np.ndar
 
 
 def _replicates(samples: Sequence[np.ndarray], statistic: Callable[..., object], reps: int,
-                rng: np.random.Generator) -> np.ndarray:
+                rng: np.random.Generator, shape: Tuple[int, ...]) -> np.ndarray:
     """``statistic`` of ``reps`` stratified resamples of every array in ``samples``.
 
     Every array is resampled on its own (e.g. both algorithms' runs for a probability of
-    improvement). Returns shape (reps,) + the statistic's shape.
+    improvement). Returns shape (reps,) + ``shape``, the statistic's shape on the data.
     """
-    out = []
-    for _ in range(reps):
-        resampled = [stratified_resample(s, rng) for s in samples]
-        out.append(np.asarray(statistic(*resampled), dtype=np.float64))
-    return np.stack(out)
+    out = np.empty((reps,) + shape)
+    for i in range(reps):
+        value = np.asarray(statistic(*[stratified_resample(s, rng) for s in samples]),
+                           dtype=np.float64)
+        if value.shape != shape:
+            raise ValueError(f"statistic returned shape {value.shape} on a resample but "
+                             f"{shape} on the data; its shape must not depend on the sample")
+        out[i] = value
+    return out
 
 
 def _interval(point: np.ndarray, replicates: np.ndarray, confidence: float,
@@ -180,10 +184,7 @@ def _ci(samples: Sequence[np.ndarray], statistic: Callable[..., object], reps: i
     _check_ci_args(reps, confidence, method)
     point = np.asarray(statistic(*samples), dtype=np.float64)
     rng = np.random.default_rng(random_state)
-    reps_values = _replicates(samples, statistic, reps, rng)
-    if reps_values.shape[1:] != point.shape:
-        raise ValueError(f"statistic returned shape {reps_values.shape[1:]} on a resample "
-                         f"but {point.shape} on the data; it must not depend on the sample")
+    reps_values = _replicates(samples, statistic, reps, rng, point.shape)
     low, high = _interval(point, reps_values, confidence, method)
     if point.ndim == 0:
         return float(point), float(low), float(high)
