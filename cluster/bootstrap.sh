@@ -18,6 +18,7 @@ packages=(
   slurmctld slurmd slurm-client munge libpmix-dev
   # analysis and python tests (Debian's interpreter: /usr/bin/python3)
   python3 python3-h5py python3-pandas python3-numpy python3-matplotlib
+  python3-scipy  # the reference computations of analysis/tests (scipy.stats)
   # the fake OpenAI server's HTTPS + HTTP/2 mode (tests): h2 framing, a test certificate
   python3-h2 openssl
 )
