@@ -11,8 +11,8 @@ Precipice" (NeurIPS 2021), written for this project from the paper (numpy only):
 
 Scores are a 2-D array of shape (runs, tasks): a row per run (seed), a column per task
 (environment, metric, ...). A 1-D array is one task: shape (runs,) is read as (runs, 1).
-Scores of different tasks should be normalised to a common scale first (Sec. 2), since
-every aggregate except ``probability_of_improvement`` pools them.
+Scores of different tasks should be normalised to a common scale first (e.g. against a
+reference score), since every aggregate except ``probability_of_improvement`` pools them.
 
 Bad input raises ``ValueError`` naming the argument and its shape: anything but 1-D or
 2-D, no scores, NaN or infinite scores, and fewer than 2 runs where a CI resamples runs
@@ -22,7 +22,7 @@ says nothing).
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Mapping, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,7 @@ def iqm(scores: ArrayLike) -> float:
 
     The mean of the middle 50 % of the pooled scores: robust to outlier runs like the
     median, but it uses half the data instead of one or two points, so its CIs are much
-    narrower for the few runs RL experiments have (the paper's Fig. 5 and 9).
+    narrower for the few runs RL experiments have.
 
     Fractional quartiles: with n pooled scores, ``floor(n / 4)`` scores are cut from each
     end of the sorted scores and the rest averaged (no partial weights). For n divisible by
@@ -135,10 +135,10 @@ AGGREGATES = ("iqm", "mean", "median", "optimality_gap")
 def stratified_resample(scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One stratified bootstrap sample: each task's runs redrawn with replacement.
 
-    Stratified (paper Sec. 4.1, App. A.1): runs are resampled within each column
-    independently, so every task keeps its number of runs and a resample never mixes
-    tasks. Resampling whole rows instead would tie tasks together by seed index, which
-    means nothing (seed 3 of one task has nothing to do with seed 3 of another).
+    Stratified (paper Sec. 4.1): runs are resampled within each column independently, so
+    every task keeps its number of runs and a resample never moves a score to another
+    task. Columns are independent of each other because the runs of different tasks are
+    separate trainings; row index i of two tasks need not be related.
     """
     runs, tasks = scores.shape
     rows = rng.integers(0, runs, size=(runs, tasks))
@@ -242,7 +242,7 @@ def _poi(a: np.ndarray, b: np.ndarray) -> float:
 def probability_of_improvement(x: ArrayLike, y: ArrayLike) -> float:
     """P(X > Y): probability that a run of X beats a run of Y on a task, averaged over tasks.
 
-    Paper Sec. 4.3 ("Probability of improvement") and App. A.2: per task, the
+    Paper Sec. 4.3 ("Probability of improvement"): per task, the
     Mann-Whitney U statistic of X against Y divided by n_x * n_y, i.e. the fraction of
     (run of X, run of Y) pairs where X scores higher, ties counting 1/2; then the mean over
     tasks. It compares within tasks only, so it needs no score normalisation, and says
@@ -260,7 +260,7 @@ def probability_of_improvement_ci(x: ArrayLike, y: ArrayLike, reps: int = 2000,
     """``probability_of_improvement(x, y)`` with a stratified bootstrap CI.
 
     Both ``x`` and ``y`` are resampled, each within each task, since both are samples
-    (paper App. A.2). Returns ``(point, low, high)``; see ``bootstrap_ci`` for the
+    (paper Sec. 4.3). Returns ``(point, low, high)``; see ``bootstrap_ci`` for the
     arguments.
     """
     a, b = _task_pairs(x, y, min_runs=2)
@@ -304,7 +304,7 @@ def performance_profile(scores: ArrayLike, taus: ArrayLike) -> np.ndarray:
 def performance_profile_ci(scores: ArrayLike, taus: ArrayLike, reps: int = 2000,
                            confidence: float = 0.95, random_state: Seed = 0,
                            method: str = "percentile"):
-    """``performance_profile`` with pointwise stratified bootstrap CIs (paper Fig. 6).
+    """``performance_profile`` with pointwise stratified bootstrap CIs (paper Sec. 4.2).
 
     Returns ``(profile, low, high)``, arrays of the shape of ``taus``; the band is
     pointwise (a CI at each tau), not a simultaneous band for the whole curve.

@@ -20,7 +20,6 @@ import scipy.stats
 # Importable from any working directory (CTest runs in the build tree).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from teamsrl_analysis import stats  # noqa: E402
 from teamsrl_analysis.stats import (aggregate_table, aggregates, bootstrap_ci, iqm,  # noqa: E402
                                     mean, median, optimality_gap, performance_profile,
                                     performance_profile_ci, probability_of_improvement,
