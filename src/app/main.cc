@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/progress.h"
+#include "app/sweep_command.h"
 #include "config/config.h"
 #include "core/install_paths.h"
 #include "core/stop_signal.h"
@@ -28,8 +29,7 @@
 #include "pipeline/baseline.h"
 #include "pipeline/generate.h"
 #include "pipeline/train.h"
-#include "sweep/grid.h"
-#include "sweep/runner.h"
+#include "sweep/manifest.h"
 
 namespace {
 
@@ -110,9 +110,16 @@ void LogConfigNotes(const teamsrl::Config& config) {
   for (const std::string& note : config.notes) spdlog::warn("{}", note);
 }
 
+// --sweep-task FILE: the provenance a sweep task records in its run file (sweep/manifest.h).
+teamsrl::Result<std::map<std::string, std::string>> LoadLabels(const std::string& task_file) {
+  if (task_file.empty()) return std::map<std::string, std::string>{};
+  return teamsrl::sweep::ReadTaskLabels(task_file);
+}
+
 int Train(const std::string& config_path, const std::vector<std::string>& overrides,
           const std::string& out_dir, bool overwrite, const std::string& resume,
-          const OutputFlags& out, const std::string& command, int* argc, char*** argv) {
+          const std::string& sweep_task, const OutputFlags& out, const std::string& command,
+          int* argc, char*** argv) {
   const bool verbose = out.verbose;
   teamsrl::dist::MpiSession mpi(argc, argv);
   teamsrl::InstallStopSignalHandlers();  // after MPI_Init, which may install its own
@@ -123,7 +130,10 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
   // once from root and leave together (LAMMPS's Error::all).
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
   if (!config.ok()) return CollectiveError(comm, config.status(), kExitUsage);
+  auto labels = LoadLabels(sweep_task);
+  if (!labels.ok()) return CollectiveError(comm, labels.status(), kExitUsage);
   teamsrl::pipeline::TrainOptions options;
+  options.labels = *std::move(labels);
   options.out_dir = out_dir;
   options.command = command;
   options.overwrite = overwrite;
@@ -167,7 +177,7 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
 // `generate` and `baseline`: same MPI, config and error handling as Train.
 int Dataset(bool generate, const std::string& config_path,
             const std::vector<std::string>& overrides, teamsrl::pipeline::GenerateOptions options,
-            const OutputFlags& out, int* argc, char*** argv) {
+            const std::string& sweep_task, const OutputFlags& out, int* argc, char*** argv) {
   const bool verbose = out.verbose;
   teamsrl::dist::MpiSession mpi(argc, argv);
   teamsrl::InstallStopSignalHandlers();  // after MPI_Init, which may install its own
@@ -176,6 +186,9 @@ int Dataset(bool generate, const std::string& config_path,
   if (int code = CheckLaunch(comm); code != kExitOk) return code;
   teamsrl::Result<teamsrl::Config> config = teamsrl::LoadConfig(config_path, overrides);
   if (!config.ok()) return CollectiveError(comm, config.status(), kExitUsage);
+  auto labels = LoadLabels(sweep_task);
+  if (!labels.ok()) return CollectiveError(comm, labels.status(), kExitUsage);
+  options.labels = *std::move(labels);
   teamsrl::app::ProgressLine progress(out.Mode(), config->run.progress_interval_s);
   if (progress.mode() != teamsrl::app::ProgressMode::kOff) options.progress = &progress;
   AttachProgress(comm, progress);
@@ -188,6 +201,7 @@ int Dataset(bool generate, const std::string& config_path,
     teamsrl::pipeline::BaselineOptions b;
     b.out_dir = options.out_dir;
     b.command = options.command;
+    b.labels = options.labels;
     b.overwrite = options.overwrite;
     b.progress = options.progress;
     b.hooks = options.hooks;
@@ -228,90 +242,6 @@ int Diff(const std::string& a, const std::string& b, bool all) {
   }
   std::fputs(diff->Format().c_str(), stdout);
   return diff->identical() ? kExitOk : kExitRunFailed;
-}
-
-// `teamsrl sweep` (sweep/grid.h, sweep/runner.h).
-struct SweepArgs {
-  std::string grid, out;
-  bool dry_run = false, local = false, status = false;
-  int jobs = 1, np = 1;
-};
-
-int Sweep(const SweepArgs& a, const char* argv0) {
-  teamsrl::Result<teamsrl::sweep::GridSpec> grid = teamsrl::sweep::LoadGrid(a.grid);
-  if (!grid.ok()) {
-    std::fprintf(stderr, "teamsrl: error: %s\n", grid.status().message().c_str());
-    return kExitUsage;
-  }
-  const std::string dir = a.out.empty() ? grid->out_dir : a.out;
-  if (dir.empty()) {
-    std::fprintf(stderr,
-                 "teamsrl: error: %s: no sweep directory: give --out DIR or out_dir: in "
-                 "the grid file\n",
-                 a.grid.c_str());
-    return kExitUsage;
-  }
-  const teamsrl::sweep::Manifest m = teamsrl::sweep::Expand(*grid, dir);
-  if (a.dry_run) {
-    std::fputs(teamsrl::sweep::FormatDryRun(m).c_str(), stdout);
-    return kExitOk;
-  }
-  if (a.status) {
-    int missing = 0;
-    for (const teamsrl::sweep::Task& t : m.tasks) {
-      const bool done = teamsrl::sweep::TaskCompleted(t);
-      missing += done ? 0 : 1;
-      std::printf("%-12s  %-8s  %-9s  %s\n", t.id.c_str(),
-                  teamsrl::sweep::StageName(t.stage).c_str(), done ? "completed" : "to run",
-                  t.out_dir.c_str());
-    }
-    std::printf("%zu tasks: %zu completed, %d to run\n", m.tasks.size(), m.tasks.size() - missing,
-                missing);
-    return missing == 0 ? kExitOk : kExitRunFailed;
-  }
-  if (!a.local) {
-    std::fprintf(stderr, "teamsrl: error: sweep: choose --dry-run, --status or --local\n");
-    return kExitUsage;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (teamsrl::Status st =
-          teamsrl::io::WriteFileAtomically((std::filesystem::path(dir) / "manifest.json").string(),
-                                           teamsrl::sweep::ManifestJson(m), /*replace=*/true);
-      !st.ok()) {
-    std::fprintf(stderr, "teamsrl: error: %s\n", st.message().c_str());
-    return kExitUsage;
-  }
-  teamsrl::sweep::LocalOptions options;
-  options.jobs = std::max(a.jobs, 1);
-  options.np = std::max(a.np, 1);
-  options.teamsrl_bin =
-      teamsrl::RunningExecutablePath().empty() ? argv0 : teamsrl::RunningExecutablePath();
-  teamsrl::app::ProgressLine line(teamsrl::app::ProgressMode::kAuto, 10.0);
-  line.Start("sweep " + m.sweep_id, static_cast<int64_t>(m.tasks.size()));
-  auto outcomes = teamsrl::sweep::RunLocal(m, options, [&](const teamsrl::sweep::SweepProgress& p) {
-    line.Update(p.done, fmt::format("running {} | failed {} | already complete {}", p.running,
-                                    p.failed, p.skipped));
-  });
-  if (!outcomes.ok()) {
-    std::fprintf(stderr, "teamsrl: error: %s\n", outcomes.status().message().c_str());
-    return kExitRunFailed;
-  }
-  int failed = 0;
-  for (size_t i = 0; i < outcomes->size(); ++i) {
-    const teamsrl::sweep::TaskOutcome& o = (*outcomes)[i];
-    if (o.state == teamsrl::sweep::TaskState::kFailed ||
-        o.state == teamsrl::sweep::TaskState::kBlocked) {
-      ++failed;
-      std::fprintf(stderr, "task %s (%s) %s (exit %d): %s/task.log\n", o.id.c_str(),
-                   teamsrl::sweep::StageName(m.tasks[i].stage).c_str(),
-                   teamsrl::sweep::TaskStateName(o.state).c_str(), o.exit_code,
-                   m.tasks[i].out_dir.c_str());
-    }
-  }
-  line.Finish(fmt::format("{} of {} tasks failed or not run; {}/manifest.json", failed,
-                          m.tasks.size(), dir));
-  return failed == 0 ? kExitOk : kExitRunFailed;
 }
 
 int Inspect(const std::string& path) {
@@ -411,9 +341,9 @@ int PrintCommands(const CLI::App& app) {
 
 // Where every command's options land.
 struct Args {
-  std::string config_path, out_dir, run_path, run_path_b, resume;
+  std::string config_path, out_dir, run_path, run_path_b, resume, sweep_task;
   bool all_columns = false;
-  SweepArgs sweep;
+  teamsrl::app::SweepArgs sweep;
   std::vector<std::string> overrides;
   bool overwrite = false;
   OutputFlags output;
@@ -445,6 +375,51 @@ void AddOutputFlags(CLI::App* command, OutputFlags* out) {
       ->default_str("auto");
 }
 
+// Written by `teamsrl sweep` into its tasks' commands; a user has no need of it.
+void AddSweepTaskOption(CLI::App* command, std::string* task_file) {
+  command->add_option("--sweep-task", *task_file,
+                      "record this sweep task's provenance (DIR/STAGE/ID/task.json, written "
+                      "by teamsrl sweep) in the run file");
+}
+
+// The options of `teamsrl sweep` (app/sweep_command.h).
+void AddSweepCommand(CLI::App& app, teamsrl::app::SweepArgs& s, Commands* c) {
+  c->sweep = app.add_subcommand("sweep", "expand a grid file into tasks and run them");
+  CLI::App* w = c->sweep;
+  w->add_option("grid", s.grid, "grid file (YAML)")->required();
+  w->add_option("--out", s.out, "sweep directory (default: the grid's out_dir)");
+  w->add_flag("--dry-run", s.dry_run,
+              "print the tasks and their commands (with --slurm: the sbatch commands), run "
+              "nothing");
+  w->add_flag("--status", s.status, "print each task's state");
+  CLI::Option* local = w->add_flag(
+      "--local", s.local, "run the tasks on this machine (again: only those not completed)");
+  w->add_flag("--slurm", s.slurm,
+              "submit the tasks as SLURM job arrays of slurm/sweep.sbatch (again: only "
+              "those not completed)")
+      ->excludes(local);
+  w->add_flag("--resume", s.resume,
+              "continue a sweep (the default: tasks already completed are never rerun)");
+  w->add_flag("--allow-changed-base", s.allow_changed_base,
+              "resume even though the base config changed under tasks with output");
+  w->add_flag("--check-reproducible", s.check_reproducible,
+              "diff the run files of tasks that differ only in ranks:/repeats: (after "
+              "--local or --slurm --wait, or alone on a finished sweep)");
+  w->add_option("-j,--jobs", s.jobs, "tasks at once (--local)")->check(CLI::PositiveNumber);
+  w->add_option("--np", s.np, "MPI ranks per task without a ranks: axis")
+      ->check(CLI::PositiveNumber);
+  w->add_option("--max-running", s.max_running, "--slurm: array tasks at once per array (%K)")
+      ->check(CLI::PositiveNumber);
+  w->add_option("--max-array-size", s.max_array_size,
+                "--slurm: split arrays at this size (default: the cluster's MaxArraySize)")
+      ->check(CLI::PositiveNumber);
+  w->add_option("--template", s.template_path,
+                "--slurm: the sbatch template (default: slurm/sweep.sbatch of this build)");
+  w->add_option("--sbatch", s.sbatch_args,
+                "--slurm: an extra sbatch argument, e.g. --sbatch=--partition=gpu (repeatable)");
+  w->add_flag("--wait", s.wait, "--slurm: return when the jobs have left the queue");
+}
+
 // train, generate, baseline: the MPI commands.
 void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
   c->train = app.add_subcommand("train", "train the operation-choosing policy; writes DIR/run.h5");
@@ -463,6 +438,7 @@ void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
       ->check(CLI::IsMember({"yes", "auto"}))
       ->excludes(overwrite);
   AddOutputFlags(c->train, &a.output);
+  AddSweepTaskOption(c->train, &a.sweep_task);
   c->generate =
       app.add_subcommand("generate", "evolve seeds with a trained policy; DIR/dataset.jsonl");
   c->baseline =
@@ -475,6 +451,7 @@ void AddRunCommands(CLI::App& app, Args& a, Commands* c) {
     sub->add_flag("--overwrite", a.gen_options.overwrite,
                   "start over, discarding the progress of a previous run in DIR");
     AddOutputFlags(sub, &a.output);
+    AddSweepTaskOption(sub, &a.sweep_task);
   }
   c->generate->add_option("--policy", a.gen_options.policy_path, "training run file (run.h5)")
       ->required();
@@ -494,18 +471,7 @@ void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
   c->diff->add_option("b", a.run_path_b, "run file (.h5)")->required();
   c->diff->add_flag("--all", a.all_columns,
                     "compare the timing columns too (wall_s, latency_ms, ...)");
-  c->sweep = app.add_subcommand("sweep", "expand a grid file into tasks and run them");
-  c->sweep->add_option("grid", a.sweep.grid, "grid file (YAML)")->required();
-  c->sweep->add_option("--out", a.sweep.out, "sweep directory (default: the grid's out_dir)");
-  c->sweep->add_flag("--dry-run", a.sweep.dry_run,
-                     "print the tasks and their commands, run nothing");
-  c->sweep->add_flag("--status", a.sweep.status, "print each task's state");
-  c->sweep->add_flag("--local", a.sweep.local,
-                     "run the tasks on this machine (again: only those not completed)");
-  c->sweep->add_option("-j,--jobs", a.sweep.jobs, "tasks at once (--local)")
-      ->check(CLI::PositiveNumber);
-  c->sweep->add_option("--np", a.sweep.np, "MPI ranks per task (--local)")
-      ->check(CLI::PositiveNumber);
+  AddSweepCommand(app, a.sweep, c);
   c->keys = app.add_subcommand("keys", "print every config key (markdown table)");
   c->eval = app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
   c->eval->add_option("dataset", a.dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();
@@ -538,17 +504,17 @@ void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
 
 int Dispatch(const Commands& c, Args& a, const std::string& command, int* argc, char*** argv) {
   if (c.train->parsed()) {
-    return Train(a.config_path, a.overrides, a.out_dir, a.overwrite, a.resume, a.output, command,
-                 argc, argv);
+    return Train(a.config_path, a.overrides, a.out_dir, a.overwrite, a.resume, a.sweep_task,
+                 a.output, command, argc, argv);
   }
   if (c.generate->parsed() || c.baseline->parsed()) {
     a.gen_options.command = command;
-    return Dataset(c.generate->parsed(), a.config_path, a.overrides, a.gen_options, a.output, argc,
-                   argv);
+    return Dataset(c.generate->parsed(), a.config_path, a.overrides, a.gen_options, a.sweep_task,
+                   a.output, argc, argv);
   }
   if (c.inspect->parsed()) return Inspect(a.run_path);
   if (c.diff->parsed()) return Diff(a.run_path, a.run_path_b, a.all_columns);
-  if (c.sweep->parsed()) return Sweep(a.sweep, (*argv)[0]);
+  if (c.sweep->parsed()) return teamsrl::app::RunSweepCommand(a.sweep, (*argv)[0]);
   if (c.eval->parsed()) {
     if (a.approx) a.neighbours.mode = teamsrl::eval::NeighbourMode::kApprox;
     if (a.exact) a.neighbours.mode = teamsrl::eval::NeighbourMode::kExact;

@@ -96,6 +96,7 @@ Result<ChunkedOutcome> RunBaseline(const Config& config, const BaselineOptions& 
   spec.command = options.command;
   spec.overwrite = options.overwrite;
   spec.progress = options.progress;
+  spec.attributes = options.labels;
   spec.options = fmt::format("baseline --overwrite {}", options.overwrite);
   return RunChunked(config, spec, comm, [&](int64_t chunk, const std::vector<io::Seed>& seeds) {
     return evolver.Run(seeds,

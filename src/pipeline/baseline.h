@@ -10,6 +10,9 @@
 // tables and accounting as generate.h5. Distribution and resumption: chunked_run.h.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "config/config.h"
 #include "core/status.h"
 #include "dist/comm.h"
@@ -25,6 +28,7 @@ namespace teamsrl::pipeline {
 struct BaselineOptions {
   std::string out_dir;  // default run.out_dir
   std::string command;
+  std::map<std::string, std::string> labels;  // extra root attributes (sweep provenance)
   bool overwrite = false;
   ProgressSink* progress = nullptr;  // root: where progress goes; none = no output
   DriverHooks* hooks = nullptr;      // tests only: faults on a chosen rank

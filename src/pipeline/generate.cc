@@ -247,7 +247,9 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
   spec.command = options.command;
   spec.overwrite = options.overwrite;
   spec.progress = options.progress;
-  spec.attributes = {{"policy_file", options.policy_path}, {"policy_name", setup.policy.name}};
+  spec.attributes = options.labels;
+  spec.attributes["policy_file"] = options.policy_path;
+  spec.attributes["policy_name"] = setup.policy.name;
   spec.inputs = {{"policy file", options.policy_path}};
   spec.options = fmt::format("generate --policy {} --snapshot {} --overwrite {}",
                              options.policy_path, options.snapshot, options.overwrite);

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,7 @@ struct GenerateOptions {
   int snapshot = -1;        // -1: /policy/final, else /policy/snapshot_NNNNNN
   std::string out_dir;      // default run.out_dir
   std::string command;
+  std::map<std::string, std::string> labels;  // extra root attributes (sweep provenance)
   bool overwrite = false;
   ProgressSink* progress = nullptr;  // root: where progress goes; none = no output
   DriverHooks* hooks = nullptr;      // tests only: faults on a chosen rank

@@ -357,6 +357,9 @@ Status Trainer::State::CreateRunFile(const std::vector<std::string>& hosts, bool
   RunContext context{options.command, hosts, config.train.actors};
   TEAMSRL_ASSIGN_OR_RETURN(io::RunFile file,
                            io::RunFile::Create(run_path, MakeRootAttributes(config, context)));
+  for (const auto& [name, value] : options.labels) {
+    TEAMSRL_RETURN_IF_ERROR(file.SetAttribute(name, value));
+  }
   recorder.emplace(config, std::move(file));
   return OkStatus();
 }
@@ -385,6 +388,9 @@ Status Trainer::State::ReopenRunFile(const std::vector<std::string>& hosts) {
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("slurm_nodelist", now.slurm_nodelist));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("launcher", now.launcher));
   TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("resumed_at", io::CurrentTimeIso8601()));
+  for (const auto& [name, value] : options.labels) {
+    TEAMSRL_RETURN_IF_ERROR(file.SetAttribute(name, value));
+  }
   // This segment has not been stopped (yet): the counts of earlier stops stay.
   if (file.GetAttribute("stop_signal").ok()) {
     TEAMSRL_RETURN_IF_ERROR(file.SetAttribute("stop_signal", ""));

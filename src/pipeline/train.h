@@ -1,6 +1,7 @@
 // `teamsrl train`: distributed TeaMs-RL policy training (docs/architecture.md s.2).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ enum class ResumeMode { kNo, kStrict, kAuto };
 struct TrainOptions {
   std::string out_dir;  // run.h5 goes here
   std::string command;  // the command line, stored in the run file
+  // Extra root attributes, e.g. a sweep task's provenance (sweep/task_file.h).
+  std::map<std::string, std::string> labels;
   bool overwrite = false;
   ResumeMode resume = ResumeMode::kNo;
   ProgressSink* progress = nullptr;  // root: where progress goes; none = no output

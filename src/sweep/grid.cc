@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "config/config.h"
@@ -56,13 +55,21 @@ class GridParser {
         TEAMSRL_RETURN_IF_ERROR(Seeds(kv.second));
       } else if (key == "stages") {
         TEAMSRL_RETURN_IF_ERROR(Stages(kv.second));
+      } else if (key == "ranks") {
+        TEAMSRL_RETURN_IF_ERROR(Ranks(kv.second));
+      } else if (key == "repeats") {
+        TEAMSRL_RETURN_IF_ERROR(Repeats(kv.second));
       } else {
         return Error(kv.first, key,
-                     "unknown key (a grid has base, out_dir, set, grid, zip, seeds, stages)");
+                     "unknown key (a grid has base, out_dir, set, grid, zip, seeds, stages, "
+                     "ranks, repeats)");
       }
     }
     if (spec_.base.empty()) return Error(doc, "base", "missing: the config the grid varies");
     TEAMSRL_RETURN_IF_ERROR(ValidateValues());
+    Result<Config> base = LoadConfig(spec_.base, {});
+    if (!base.ok()) return Error(doc["base"], "base", base.status().message());
+    spec_.base_hash = fmt::format("{:016x}", HashBytes(base->resolved_yaml));
     return spec_;
   }
 
@@ -162,6 +169,36 @@ class GridParser {
     } catch (const YAML::Exception&) {
       return Error(n, "seeds", "a count >= 1 or a list of non-negative integers");
     }
+    return OkStatus();
+  }
+
+  Status Ranks(const YAML::Node& n) {
+    if (!n.IsSequence() || n.size() == 0) {
+      return Error(n, "ranks", "a non-empty list of MPI rank counts, e.g. [1, 2, 4]");
+    }
+    for (const auto& r : n) {
+      int v = 0;
+      try {
+        v = r.as<int>();
+      } catch (const YAML::Exception&) {
+        v = 0;
+      }
+      if (v < 1) return Error(r, "ranks", "a rank count is an integer >= 1");
+      if (std::find(spec_.ranks.begin(), spec_.ranks.end(), v) != spec_.ranks.end()) {
+        return Error(r, "ranks", fmt::format("{} twice", v));
+      }
+      spec_.ranks.push_back(v);
+    }
+    return OkStatus();
+  }
+
+  Status Repeats(const YAML::Node& n) {
+    try {
+      spec_.repeats = n.as<int>();
+    } catch (const YAML::Exception&) {
+      spec_.repeats = 0;
+    }
+    if (spec_.repeats < 1) return Error(n, "repeats", "a count >= 1");
     return OkStatus();
   }
 
@@ -295,17 +332,54 @@ std::vector<std::string> SetArgs(const std::vector<std::string>& overrides) {
   return args;
 }
 
+// A point of the grid and how it is launched: the launch axes (ranks, repeats) are not
+// config overrides, but they are part of the task's id and of its point.
+struct Launch {
+  int np = 0;       // 0: no `ranks:` axis
+  int repeat = -1;  // -1: no `repeats:` axis
+};
+
+std::vector<Launch> Launches(const GridSpec& g) {
+  std::vector<int> nps = g.ranks;
+  if (nps.empty()) nps = {0};
+  std::vector<Launch> out;
+  for (int np : nps) {
+    for (int r = 0; r < g.repeats; ++r) out.push_back({np, g.repeats > 1 ? r : -1});
+  }
+  return out;
+}
+
 Task MakeTask(Stage stage, const GridSpec& g, const std::string& dir, const Overrides& point,
-              const std::string& extra) {
+              const Launch& launch) {
   Overrides all(g.set.begin(), g.set.end());
   all.insert(all.end(), point.begin(), point.end());
   Task t;
   t.stage = stage;
   t.point = point;
   t.overrides = Sorted(all);
+  t.np = launch.np;
+  t.repeat = std::max(launch.repeat, 0);
+  // Without the launch axes the id is that of the grid without them (ids stay stable).
+  std::string extra;
+  if (launch.np > 0) {
+    extra += fmt::format("ranks={}\n", launch.np);
+    t.point.emplace_back("ranks", std::to_string(launch.np));
+  }
+  if (launch.repeat >= 0) {
+    extra += fmt::format("repeat={}\n", launch.repeat);
+    t.point.emplace_back("repeat", std::to_string(launch.repeat));
+  }
   t.id = Id(StageName(stage), t.overrides, extra);
   t.out_dir = (fs::path(dir) / StageName(stage) / t.id).string();
   return t;
+}
+
+// Every command but eval records the task's provenance (sweep/manifest.h).
+void AddCommand(Task* t, std::vector<std::string> head) {
+  t->args = std::move(head);
+  for (std::string& a : SetArgs(t->overrides)) t->args.push_back(std::move(a));
+  t->args.emplace_back("--sweep-task");
+  t->args.push_back((fs::path(t->out_dir) / "task.json").string());
 }
 
 void AddEval(const Task& of, std::vector<Task>* out) {
@@ -314,6 +388,8 @@ void AddEval(const Task& of, std::vector<Task>* out) {
   e.point = of.point;
   e.overrides = of.overrides;
   e.id = Id("eval", {}, of.id);
+  e.np = of.np;
+  e.repeat = of.repeat;
   e.out_dir = of.out_dir;
   e.deps = {of.id};
   const std::string h5 = of.stage == Stage::kGenerate ? "generate.h5" : "baseline.h5";
@@ -340,44 +416,61 @@ std::string StageName(Stage stage) {
 
 Result<GridSpec> LoadGrid(const std::string& path) { return GridParser(path).Parse(); }
 
+std::string RunFileOf(const Task& t) {
+  switch (t.stage) {
+    case Stage::kTrain:
+      return (fs::path(t.out_dir) / "run.h5").string();
+    case Stage::kGenerate:
+      return (fs::path(t.out_dir) / "generate.h5").string();
+    case Stage::kBaseline:
+      return (fs::path(t.out_dir) / "baseline.h5").string();
+    case Stage::kEval:
+      break;
+  }
+  return t.args.size() > 3 ? t.args[3] : "";  // eval DATASET --run H5
+}
+
 Manifest Expand(const GridSpec& g, const std::string& dir) {
   Manifest m;
   m.grid_path = g.path;
   m.base = g.base;
+  m.base_hash = g.base_hash;
   m.dir = dir;
   const auto has = [&](Stage s) {
     return std::find(g.stages.begin(), g.stages.end(), s) != g.stages.end();
   };
   const std::vector<Overrides> points = Points(g);
+  const std::vector<Launch> launches = Launches(g);
   std::vector<Task> train, generate, baseline, eval;
   for (const Overrides& p : points) {
     if (!has(Stage::kTrain)) break;
-    Task t = MakeTask(Stage::kTrain, g, dir, p, "");
-    t.args = {"train", g.base, "--out", t.out_dir, "--resume=auto", "--progress", "log"};
-    for (std::string& a : SetArgs(t.overrides)) t.args.push_back(std::move(a));
-    if (has(Stage::kGenerate)) {
-      Task gen = MakeTask(Stage::kGenerate, g, dir, p, "");
-      gen.deps = {t.id};
-      gen.args = {"generate", g.base,      "--policy",   (fs::path(t.out_dir) / "run.h5").string(),
-                  "--out",    gen.out_dir, "--progress", "log"};
-      for (std::string& a : SetArgs(gen.overrides)) gen.args.push_back(std::move(a));
-      generate.push_back(std::move(gen));
+    for (const Launch& l : launches) {
+      Task t = MakeTask(Stage::kTrain, g, dir, p, l);
+      AddCommand(&t, {"train", g.base, "--out", t.out_dir, "--resume=auto", "--progress", "log"});
+      if (has(Stage::kGenerate)) {
+        Task gen = MakeTask(Stage::kGenerate, g, dir, p, l);
+        gen.deps = {t.id};
+        AddCommand(&gen, {"generate", g.base, "--policy", RunFileOf(t), "--out", gen.out_dir,
+                          "--progress", "log"});
+        generate.push_back(std::move(gen));
+      }
+      train.push_back(std::move(t));
     }
-    train.push_back(std::move(t));
   }
   if (has(Stage::kBaseline)) {
-    // Shared by the points with the same seed: only `set` and the seed reach it.
+    // Shared by the points with the same seed: only `set`, the seed and the launch reach it.
     std::set<std::string> seen;
     for (const Overrides& p : points) {
       Overrides seed;
       for (const auto& kv : p) {
         if (kv.first == "run.seed") seed.push_back(kv);
       }
-      Task b = MakeTask(Stage::kBaseline, g, dir, seed, "");
-      if (!seen.insert(b.id).second) continue;
-      b.args = {"baseline", g.base, "--out", b.out_dir, "--progress", "log"};
-      for (std::string& a : SetArgs(b.overrides)) b.args.push_back(std::move(a));
-      baseline.push_back(std::move(b));
+      for (const Launch& l : launches) {
+        Task b = MakeTask(Stage::kBaseline, g, dir, seed, l);
+        if (!seen.insert(b.id).second) continue;
+        AddCommand(&b, {"baseline", g.base, "--out", b.out_dir, "--progress", "log"});
+        baseline.push_back(std::move(b));
+      }
     }
   }
   if (has(Stage::kEval)) {
@@ -391,27 +484,6 @@ Manifest Expand(const GridSpec& g, const std::string& dir) {
   for (const Task& t : m.tasks) ids += t.id;
   m.sweep_id = fmt::format("{:012x}", HashBytes(ids) & 0xFFFFFFFFFFFFULL);
   return m;
-}
-
-std::string ManifestJson(const Manifest& m) {
-  nlohmann::json tasks = nlohmann::json::array();
-  for (const Task& t : m.tasks) {
-    nlohmann::json point = nlohmann::json::object();
-    for (const auto& [k, v] : t.point) point[k] = v;
-    tasks.push_back({{"id", t.id},
-                     {"stage", StageName(t.stage)},
-                     {"point", point},
-                     {"overrides", t.overrides},
-                     {"out_dir", t.out_dir},
-                     {"deps", t.deps},
-                     {"args", t.args}});
-  }
-  nlohmann::json doc = {{"sweep_id", m.sweep_id},
-                        {"grid", m.grid_path},
-                        {"base", m.base},
-                        {"dir", m.dir},
-                        {"tasks", tasks}};
-  return doc.dump(2) + "\n";
 }
 
 std::string FormatDryRun(const Manifest& m) {

@@ -11,6 +11,9 @@
 //     algo.max_kl: [0.01, 0.02]
 //   seeds: 3                          # 1..3, or a list; applied to run.seed
 //   stages: [train, generate, eval]   # also `baseline`: one per seed, shared by the points
+//   ranks: [1, 2, 4]                  # MPI ranks per task: an axis of the launch, not the
+//                                     #   config (default: the runner's --np)
+//   repeats: 2                        # run each point this many times (reproducibility)
 //
 // Every key is validated against the config schema and every value by loading the base
 // config with it (once per axis value, not per point, so a 10,000-task grid expands in
@@ -46,6 +49,9 @@ struct GridSpec {
   std::vector<std::vector<Axis>> zip;
   std::vector<int64_t> seeds;  // empty: the base config's run.seed
   std::vector<Stage> stages = {Stage::kTrain};
+  std::vector<int> ranks;  // empty: the runner's --np
+  int repeats = 1;
+  std::string base_hash;  // of the base config as resolved (Manifest::base_hash)
 };
 
 // Parses and validates `path`. InvalidArgument "FILE:LINE: KEY: ..." for an unknown or
@@ -61,21 +67,29 @@ struct Task {
   std::string out_dir;
   std::vector<std::string> deps;  // ids of the tasks this one needs
   std::vector<std::string> args;  // teamsrl's arguments (after the program name)
+  int np = 0;                     // MPI ranks from the grid's `ranks:`; 0: the runner's --np
+  int repeat = 0;                 // 0-based, from `repeats:`
 };
 
 struct Manifest {
   std::string sweep_id;  // hash of every task id
   std::string grid_path;
   std::string base;
+  // Hash of the base config as resolved (config.resolved_yaml): a change of the base under
+  // a sweep's completed tasks is detected on resume (sweep/manifest.h).
+  std::string base_hash;
   std::string dir;
   std::vector<Task> tasks;  // stage by stage, points in expansion order
 };
 
-// The tasks of `grid` in sweep directory `dir`; each task's output is DIR/STAGE/ID.
+// The tasks of `grid` in sweep directory `dir`; each task's output is DIR/STAGE/ID, its
+// provenance DIR/STAGE/ID/task.json (passed to train, generate and baseline as
+// --sweep-task, sweep/manifest.h).
 Manifest Expand(const GridSpec& grid, const std::string& dir);
 
-// DIR/manifest.json's contents.
-std::string ManifestJson(const Manifest& manifest);
+// The run file a task writes (train: run.h5, generate: generate.h5, baseline:
+// baseline.h5; eval: the run file of the dataset it evaluates).
+std::string RunFileOf(const Task& task);
 // `--dry-run`'s table: one line per task (id, stage, point, deps) and its command.
 std::string FormatDryRun(const Manifest& manifest);
 

@@ -6,9 +6,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <map>
+#include <thread>
 
+#include "core/stop_signal.h"
+#include "io/run_commit.h"
 #include "io/run_reader.h"
 
 extern char** environ;
@@ -18,20 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string RunFileOf(const Task& t) {
-  switch (t.stage) {
-    case Stage::kTrain:
-      return (fs::path(t.out_dir) / "run.h5").string();
-    case Stage::kGenerate:
-      return (fs::path(t.out_dir) / "generate.h5").string();
-    case Stage::kBaseline:
-      return (fs::path(t.out_dir) / "baseline.h5").string();
-    case Stage::kEval:
-      break;
-  }
-  return t.args.size() > 3 ? t.args[3] : "";  // eval DATASET --run H5
-}
 
 // Starts `argv` with stdout and stderr appended to `log`; -1 when it cannot start.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
@@ -53,16 +43,6 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
   return rc == 0 ? pid : -1;
 }
 
-std::vector<std::string> CommandOf(const Task& t, const LocalOptions& o) {
-  std::vector<std::string> argv;
-  if (o.np > 1 && t.stage != Stage::kEval) {
-    argv = {"mpirun", "-np", std::to_string(o.np)};
-  }
-  argv.push_back(o.teamsrl_bin);
-  argv.insert(argv.end(), t.args.begin(), t.args.end());
-  return argv;
-}
-
 }  // namespace
 
 std::string TaskStateName(TaskState s) {
@@ -77,16 +57,18 @@ std::string TaskStateName(TaskState s) {
       return "failed";
     case TaskState::kSkipped:
       return "already complete";
+    case TaskState::kStopped:
+      return "stopped (resumable)";
     case TaskState::kBlocked:
       break;
   }
   return "not run (a task it needs failed)";
 }
 
-bool TaskCompleted(const Task& task) {
+std::string TaskStatus(const Task& task) {
   const std::string path = RunFileOf(task);
   std::error_code ec;
-  if (path.empty() || !fs::exists(path, ec)) return false;
+  if (path.empty() || !fs::exists(path, ec)) return "missing";
   if (task.stage == Stage::kEval) {
     bool found = false;
     const Status st = io::ReadRunSnapshot(path, [&](const io::RunSnapshot& s) {
@@ -94,10 +76,32 @@ bool TaskCompleted(const Task& task) {
               H5Lexists(s.file, "/eval/dataset", H5P_DEFAULT) > 0;
       return OkStatus();
     });
-    return st.ok() && found;
+    return st.ok() && found ? "completed" : "missing";
   }
   Result<io::RunInfo> info = io::ReadRunInfo(path);
-  return info.ok() && info->status == "completed";
+  if (!info.ok()) return "unreadable";
+  if (info->status == "running") {
+    const std::optional<io::CommitRecord> commit = io::ReadCommit(path);
+    if (commit && io::WriterKnownDead(*commit)) return "killed";
+  }
+  return info->status;
+}
+
+bool TaskCompleted(const Task& task) { return TaskStatus(task) == "completed"; }
+
+std::vector<std::string> CommandOf(const Task& t, const LocalOptions& o) {
+  const int np = t.np > 0 ? t.np : o.np;
+  std::vector<std::string> argv;
+  if (np > 1 && t.stage != Stage::kEval) {
+    argv = {"mpirun", "-np", std::to_string(np)};
+    // More ranks than cores is what a reproducibility sweep on a laptop asks for.
+    if (np > static_cast<int>(std::thread::hardware_concurrency())) {
+      argv.emplace_back("--oversubscribe");
+    }
+  }
+  argv.push_back(o.teamsrl_bin);
+  argv.insert(argv.end(), t.args.begin(), t.args.end());
+  return argv;
 }
 
 Result<std::vector<TaskOutcome>> RunLocal(
@@ -129,15 +133,20 @@ Result<std::vector<TaskOutcome>> RunLocal(
     if (ran > 0) p.eta_s = run_seconds / ran * left / std::max(o.jobs, 1);
     if (progress) progress(p);
   };
+  InstallStopSignalHandlers();
+  bool forwarded = false;
   for (;;) {
-    // Start what is ready, in manifest order (stage by stage).
-    for (size_t i = 0; i < m.tasks.size() && running.size() < static_cast<size_t>(o.jobs); ++i) {
+    // Start what is ready, in manifest order (stage by stage); nothing once stopping.
+    for (size_t i = 0;
+         i < m.tasks.size() && running.size() < static_cast<size_t>(o.jobs) && StopSignal() == 0;
+         ++i) {
       if (out[i].state != TaskState::kPending) continue;
       bool ready = true, blocked = false;
       for (const std::string& d : m.tasks[i].deps) {
         const TaskState ds = out[index.at(d)].state;
         ready = ready && (ds == TaskState::kDone || ds == TaskState::kSkipped);
-        blocked = blocked || ds == TaskState::kFailed || ds == TaskState::kBlocked;
+        blocked = blocked || ds == TaskState::kFailed || ds == TaskState::kBlocked ||
+                  ds == TaskState::kStopped;
       }
       if (blocked) {
         out[i].state = TaskState::kBlocked;
@@ -157,8 +166,20 @@ Result<std::vector<TaskOutcome>> RunLocal(
       report();
     }
     if (running.empty()) break;
+    if (StopSignal() != 0 && !forwarded) {
+      // A signal sent to this process alone (scancel, kill) must reach the tasks too; one
+      // from a terminal reached them already, and a second one changes nothing.
+      for (const auto& [pid, i] : running) ::kill(pid, SIGUSR1);
+      forwarded = true;
+    }
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
+    // Polled: the stop handler restarts system calls (SA_RESTART), so a blocking wait
+    // would not see a signal until a task ended.
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
     if (pid < 0) {
       if (errno == EINTR) continue;
       return Internal("sweep: waitpid failed");
@@ -169,14 +190,16 @@ Result<std::vector<TaskOutcome>> RunLocal(
     running.erase(it);
     out[i].exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     out[i].seconds = std::chrono::duration<double>(Clock::now() - started[i]).count();
-    out[i].state = out[i].exit_code == 0 ? TaskState::kDone : TaskState::kFailed;
+    out[i].state = out[i].exit_code == 0                ? TaskState::kDone
+                   : out[i].exit_code == kExitPreempted ? TaskState::kStopped
+                                                        : TaskState::kFailed;
     run_seconds += out[i].seconds;
     ++ran;
     report();
   }
-  // Tasks whose dependencies never completed.
+  // Tasks whose dependencies never completed (or that a stop kept from starting).
   for (TaskOutcome& t : out) {
-    if (t.state == TaskState::kPending) t.state = TaskState::kBlocked;
+    if (t.state == TaskState::kPending && StopSignal() == 0) t.state = TaskState::kBlocked;
   }
   return out;
 }

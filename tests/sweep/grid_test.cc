@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 
+#include "sweep/manifest.h"
+
 namespace teamsrl::sweep {
 namespace {
 
@@ -124,13 +126,50 @@ TEST(GridTest, ValidationNamesFileLineAndKey) {
 
 TEST(GridTest, ManifestJsonAndDryRunListEveryTask) {
   const Manifest m = Expand(*LoadGrid(WriteGrid("json", "grid:\n  train.actors: [1, 2]\n")), "out");
-  const std::string json = ManifestJson(m);
+  const std::string json = SweepJson(m);
   EXPECT_THAT(json, HasSubstr("\"sweep_id\": \"" + m.sweep_id + "\""));
   EXPECT_THAT(json, HasSubstr("\"train.actors=2\""));
   const std::string dry = FormatDryRun(m);
   EXPECT_THAT(dry, HasSubstr("(2 tasks)"));
   EXPECT_THAT(dry, HasSubstr("teamsrl train "));
   EXPECT_THAT(dry, HasSubstr("--set train.actors=1"));
+}
+
+TEST(GridTest, RanksAndRepeatsAreLaunchAxesWithTheirOwnIds) {
+  const std::string plain = WriteGrid("plain", "seeds: 2\nstages: [train, generate]\n");
+  const std::string launch =
+      WriteGrid("launch", "seeds: 2\nstages: [train, generate]\nranks: [1, 4]\nrepeats: 2\n");
+  const Manifest a = Expand(*LoadGrid(plain), "d");
+  const Manifest b = Expand(*LoadGrid(launch), "d");
+  ASSERT_EQ(a.tasks.size(), 4u);
+  ASSERT_EQ(b.tasks.size(), 2u * 2u * 2u * 2u);
+  std::set<std::string> ids;
+  for (const Task& t : b.tasks) ids.insert(t.id);
+  EXPECT_EQ(ids.size(), b.tasks.size());
+  // The overrides are the config's alone; ranks and repeat are in the point and the id.
+  const Task& t = b.tasks[3];  // seed 1, ranks 4, repeat 1
+  EXPECT_THAT(t.overrides, ::testing::ElementsAre("run.seed=1"));
+  EXPECT_EQ(t.np, 4);
+  EXPECT_EQ(t.repeat, 1);
+  EXPECT_THAT(t.point, ::testing::ElementsAre(::testing::Pair("run.seed", "1"),
+                                              ::testing::Pair("ranks", "4"),
+                                              ::testing::Pair("repeat", "1")));
+  // A generate task follows the train task of its own launch.
+  const Task& gen = b.tasks[8 + 3];
+  EXPECT_EQ(gen.stage, Stage::kGenerate);
+  EXPECT_EQ(gen.deps, std::vector<std::string>{t.id});
+  // The grid without launch axes keeps the ids it had.
+  EXPECT_EQ(Expand(*LoadGrid(plain), "d").tasks[0].id, a.tasks[0].id);
+  EXPECT_NE(a.tasks[0].id, b.tasks[0].id);
+  // Every command but eval records its provenance.
+  EXPECT_THAT(t.args, ::testing::Contains(t.out_dir + "/task.json"));
+}
+
+TEST(GridTest, LaunchAxisErrorsNameTheLine) {
+  ExpectError("ranks_empty", "ranks: []\n", "2: ranks: a non-empty list");
+  ExpectError("ranks_zero", "ranks: [1, 0]\n", "2: ranks: a rank count is an integer >= 1");
+  ExpectError("ranks_twice", "ranks: [2, 2]\n", "2: ranks: 2 twice");
+  ExpectError("repeats_zero", "repeats: 0\n", "2: repeats: a count >= 1");
 }
 
 // Expansion cost is in bench/ terms too, but a 10,000-task grid must stay interactive.
