@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -32,12 +31,6 @@ int Fail(const std::string& message) {
   return kUsage;
 }
 
-std::string PointText(const sweep::Task& t) {
-  std::string s;
-  for (const auto& [k, v] : t.point) s += (s.empty() ? "" : " ") + k + "=" + v;
-  return s.empty() ? "-" : s;
-}
-
 std::vector<bool> Completed(const sweep::Manifest& m) {
   std::vector<bool> done;
   done.reserve(m.tasks.size());
@@ -52,7 +45,7 @@ int PrintStatus(const sweep::Manifest& m) {
     const std::string s = sweep::TaskStatus(t);
     ++counts[s];
     std::printf("%-12s  %-8s  %-9s  %-40s  %s\n", t.id.c_str(), sweep::StageName(t.stage).c_str(),
-                s.c_str(), PointText(t).c_str(), t.out_dir.c_str());
+                s.c_str(), sweep::PointText(t).c_str(), t.out_dir.c_str());
   }
   std::string summary;
   for (const auto& [s, n] : counts)
@@ -144,16 +137,6 @@ std::string FindTemplate(const std::string& bin) {
   return "";
 }
 
-// Waits until none of `ids` is in squeue (array jobs leave it when all their tasks ended).
-void WaitForJobs(const std::vector<std::string>& ids) {
-  std::string list;
-  for (const std::string& id : ids) list += (list.empty() ? "" : ",") + id;
-  const std::string cmd = "squeue -h -o %i -j " + list + " 2>/dev/null | grep -q .";
-  while (StopSignal() == 0 && std::system(cmd.c_str()) == 0) {
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-  }
-}
-
 int Slurm(const sweep::Manifest& m, const SweepArgs& a, const std::string& bin, bool dry_run) {
   sweep::SlurmOptions o;
   o.template_path = a.template_path.empty() ? FindTemplate(bin) : a.template_path;
@@ -211,7 +194,9 @@ int Slurm(const sweep::Manifest& m, const SweepArgs& a, const std::string& bin, 
               m.grid_path.c_str(), m.dir.c_str());
   if (!a.wait) return kOk;
   InstallStopSignalHandlers();
-  WaitForJobs(*ids);
+  while (StopSignal() == 0 && sweep::AnyJobQueued(*ids)) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
   const int rc = PrintStatus(m);
   return rc != kOk || !a.check_reproducible ? rc : ReportReproducible(m);
 }

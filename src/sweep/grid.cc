@@ -416,6 +416,12 @@ std::string StageName(Stage stage) {
 
 Result<GridSpec> LoadGrid(const std::string& path) { return GridParser(path).Parse(); }
 
+std::string PointText(const Task& t) {
+  std::string s;
+  for (const auto& [k, v] : t.point) s += (s.empty() ? "" : " ") + k + "=" + v;
+  return s.empty() ? "-" : s;
+}
+
 std::string RunFileOf(const Task& t) {
   switch (t.stage) {
     case Stage::kTrain:
@@ -491,12 +497,10 @@ std::string FormatDryRun(const Manifest& m) {
                                 m.dir, m.base);
   out += fmt::format("{:<12}  {:<8}  {:<40}  {}\n", "task", "stage", "point", "after");
   for (const Task& t : m.tasks) {
-    std::string point;
-    for (const auto& [k, v] : t.point) point += (point.empty() ? "" : " ") + k + "=" + v;
     std::string deps;
     for (const std::string& d : t.deps) deps += (deps.empty() ? "" : ",") + d;
-    out += fmt::format("{:<12}  {:<8}  {:<40}  {}\n", t.id, StageName(t.stage),
-                       point.empty() ? "-" : point, deps.empty() ? "-" : deps);
+    out += fmt::format("{:<12}  {:<8}  {:<40}  {}\n", t.id, StageName(t.stage), PointText(t),
+                       deps.empty() ? "-" : deps);
   }
   out += "\ncommands:\n";
   for (const Task& t : m.tasks) {

@@ -87,6 +87,9 @@ struct Manifest {
 // --sweep-task, sweep/manifest.h).
 Manifest Expand(const GridSpec& grid, const std::string& dir);
 
+// "key=value key=value" of the task's point, "-" for none (tables of --dry-run, --status).
+std::string PointText(const Task& task);
+
 // The run file a task writes (train: run.h5, generate: generate.h5, baseline:
 // baseline.h5; eval: the run file of the dataset it evaluates).
 std::string RunFileOf(const Task& task);

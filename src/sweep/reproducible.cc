@@ -68,10 +68,11 @@ ReproReport CheckReproducible(const Manifest& m) {
     const std::vector<const Task*>& g = groups[key];
     if (g.size() < 2) continue;
     ++report.groups;
+    const std::string s0 = TaskStatus(*g[0]);  // read once per group, not per comparison
     for (size_t i = 1; i < g.size(); ++i) {
       ReproPair p{g[0]->id, g[i]->id, LaunchOf(*g[0]), LaunchOf(*g[i]), StageName(g[0]->stage),
                   false,    ""};
-      const std::string s0 = TaskStatus(*g[0]), si = TaskStatus(*g[i]);
+      const std::string si = TaskStatus(*g[i]);
       if (s0 != "completed" || si != "completed") {
         p.detail = fmt::format("not comparable: {} is {}, {} is {}", g[0]->id, s0, g[i]->id, si);
       } else if (Result<io::RunDiff> d = io::DiffRunFiles(RunFileOf(*g[0]), RunFileOf(*g[i]),

@@ -1,7 +1,6 @@
 #include "sweep/runner.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +13,7 @@
 #include "core/stop_signal.h"
 #include "io/run_commit.h"
 #include "io/run_reader.h"
-
-extern char** environ;
+#include "sweep/spawn.h"
 
 namespace teamsrl::sweep {
 namespace {
@@ -27,20 +25,11 @@ using Clock = std::chrono::steady_clock;
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
   std::error_code ec;
   fs::create_directories(fs::path(log).parent_path(), ec);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  return rc == 0 ? pid : -1;
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  const pid_t pid = SpawnWithOutput(argv, fd);
+  ::close(fd);
+  return pid;
 }
 
 }  // namespace

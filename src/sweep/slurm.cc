@@ -1,18 +1,12 @@
 #include "sweep/slurm.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <map>
 #include <regex>
 #include <tuple>
 
 #include "io/safe_file.h"
-
-extern char** environ;
+#include "sweep/spawn.h"
 
 namespace teamsrl::sweep {
 namespace {
@@ -37,48 +31,6 @@ std::string GroupName(const GroupKey& k, bool by_np, size_t chunk, bool chunked)
   if (by_np) name += ".r" + std::to_string(k.np);
   if (chunked) name += ".c" + std::to_string(chunk);
   return name;
-}
-
-struct Output {
-  int exit_code = -1;
-  std::string text;  // stdout and stderr
-};
-
-// Runs argv, capturing its output (sbatch, scontrol: a few lines).
-Output Capture(const std::vector<std::string>& argv) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {};
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
-  posix_spawn_file_actions_addclose(&fa, fds[0]);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(fds[1]);
-  Output out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    out.text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fds[0]);
-  if (rc != 0) {
-    out.text = argv[0] + ": cannot run it (not installed or not on PATH?)";
-    return out;
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return out;
 }
 
 std::string Trim(std::string s) {
@@ -207,7 +159,7 @@ std::vector<std::string> SbatchArgs(const ArrayJob& job, const std::string& depe
 }
 
 Result<int> QueryMaxArraySize() {
-  const Output out = Capture({"scontrol", "show", "config"});
+  const Captured out = RunCaptured({"scontrol", "show", "config"});
   std::smatch match;
   static const std::regex kLine(R"(MaxArraySize\s*=\s*(\d+))");
   if (out.exit_code != 0 || !std::regex_search(out.text, match, kLine)) {
@@ -215,6 +167,13 @@ Result<int> QueryMaxArraySize() {
                        Trim(out.text.substr(0, 300)) + " (is SLURM reachable? --max-array-size N)");
   }
   return std::stoi(match[1].str());
+}
+
+bool AnyJobQueued(const std::vector<std::string>& ids) {
+  std::string list;
+  for (const std::string& id : ids) list += (list.empty() ? "" : ",") + id;
+  const Captured out = RunCaptured({"squeue", "-h", "-o", "%i", "-j", list});
+  return out.exit_code == 0 && out.text.find_first_not_of(" \n") != std::string::npos;
 }
 
 Result<std::vector<std::string>> SubmitSlurm(const std::vector<ArrayJob>& plan,
@@ -228,7 +187,7 @@ Result<std::vector<std::string>> SubmitSlurm(const std::vector<ArrayJob>& plan,
     fs::create_directories(fs::path(job.task_file).parent_path(), ec);
     TEAMSRL_RETURN_IF_ERROR(io::WriteFileAtomically(job.task_file, text, /*replace=*/true));
     const std::string dep = job.after >= 0 ? ids[static_cast<size_t>(job.after)] : "";
-    const Output out = Capture(SbatchArgs(job, dep, log_dir, o));
+    const Captured out = RunCaptured(SbatchArgs(job, dep, log_dir, o));
     // --parsable: "JOBID" or "JOBID;CLUSTER".
     const std::string id = Trim(out.text.substr(0, out.text.find_first_of(";\n")));
     if (out.exit_code != 0 || id.empty() ||

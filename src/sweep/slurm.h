@@ -60,6 +60,10 @@ std::string QuoteLine(const std::vector<std::string>& args);
 // MaxArraySize from `scontrol show config`; Unavailable when scontrol cannot tell.
 Result<int> QueryMaxArraySize();
 
+// Whether squeue still lists any of the jobs `ids` (an array job stays until all its tasks
+// ended); false also when squeue cannot tell.
+bool AnyJobQueued(const std::vector<std::string>& ids);
+
 // Writes the task files and submits the plan in order; returns each entry's job id.
 // Stops at the first sbatch that fails (the jobs submitted so far stay queued and are
 // named in the error).
