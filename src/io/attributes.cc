@@ -63,10 +63,11 @@ Result<std::vector<std::string>> ReadStrings(hid_t loc, const std::string& name)
   if (H5Tis_variable_str(type.get()) > 0) {
     TypeId mem(MakeVlenStringType());
     std::vector<char*> ptrs(static_cast<size_t>(count), nullptr);
-    TEAMSRL_RETURN_IF_ERROR(
-        CheckHdf5(H5Aread(attr.get(), mem.get(), ptrs.data()), "reading " + Where(loc, name)));
-    for (char* p : ptrs) values.emplace_back(p != nullptr ? p : "");
-    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
+    // The status first: H5free_memory, like every HDF5 call, clears the error stack.
+    Status read =
+        CheckHdf5(H5Aread(attr.get(), mem.get(), ptrs.data()), "reading " + Where(loc, name));
+    values = TakeVlenStrings(ptrs);
+    TEAMSRL_RETURN_IF_ERROR(read);
   } else {
     size_t size = H5Tget_size(type.get());
     TypeId mem(H5Tcopy(H5T_C_S1));
@@ -124,6 +125,18 @@ hid_t MakeVlenStringType() {
     return H5I_INVALID_HID;
   }
   return type;
+}
+
+std::vector<std::string> TakeVlenStrings(std::vector<char*>& pointers) {
+  std::vector<std::string> texts;
+  texts.reserve(pointers.size());
+  for (char*& p : pointers) {
+    texts.emplace_back(p != nullptr ? p : "");
+    // Allocated by HDF5's allocator: freed by it (H5Dvlen_reclaim does the same per string).
+    if (p != nullptr) H5free_memory(p);
+    p = nullptr;
+  }
+  return texts;
 }
 
 Status WriteStringAttribute(hid_t loc, const std::string& name, std::string_view value) {

@@ -39,5 +39,9 @@ Result<std::map<std::string, std::string>> ReadStringAttributes(hid_t loc);
 
 // A variable-length UTF-8 string datatype (owned by the caller).
 hid_t MakeVlenStringType();
+// Copies the strings an H5Dread/H5Aread of MakeVlenStringType() allocated into `pointers`
+// and frees them. Also call it after a failed read: a read that fails part-way (a live
+// file changed under the reader) has already allocated some, which would leak.
+std::vector<std::string> TakeVlenStrings(std::vector<char*>& pointers);
 
 }  // namespace teamsrl::io

@@ -355,12 +355,12 @@ Result<std::vector<std::string>> ReadStrings(hid_t file, const std::string& path
     return Hdf5Error("selecting strings of " + DescribeObject(dataset.get()));
   }
   std::vector<char*> pointers(static_cast<size_t>(count), nullptr);
-  TEAMSRL_RETURN_IF_ERROR(CheckHdf5(H5Dread(dataset.get(), type.get(), memory_space.get(),
-                                            file_space.get(), H5P_DEFAULT, pointers.data()),
-                                    "reading strings of " + DescribeObject(dataset.get())));
-  texts.reserve(pointers.size());
-  for (char* p : pointers) texts.emplace_back(p != nullptr ? p : "");
-  H5Dvlen_reclaim(type.get(), memory_space.get(), H5P_DEFAULT, pointers.data());
+  // The status first: H5free_memory, like every HDF5 call, clears the error stack.
+  Status read = CheckHdf5(H5Dread(dataset.get(), type.get(), memory_space.get(), file_space.get(),
+                                  H5P_DEFAULT, pointers.data()),
+                          "reading strings of " + DescribeObject(dataset.get()));
+  texts = TakeVlenStrings(pointers);
+  TEAMSRL_RETURN_IF_ERROR(read);
   return texts;
 }
 
