@@ -16,6 +16,7 @@
 # its path short: munge's and slurmd's Unix sockets live in it (108-byte limit).
 # `start` on a running cluster only prints the export line. Ports: the first free pair
 # from $TEAMSRL_SLURM_PORT (default 16817), so a system SLURM on 6817/6818 is not hit.
+# MaxArraySize: $TEAMSRL_SLURM_MAX_ARRAY_SIZE (default 3, low so sweeps split their arrays).
 set -euo pipefail
 
 dir="${TEAMSRL_SLURM_DIR:-${TMPDIR:-/tmp}/teamsrl-slurm-$UID}"
@@ -146,6 +147,9 @@ ReturnToService=2
 # sbatch --wait polls every 2 s only while that is below MinJobAge / 2 (else every 8,
 # then 32 s); finished jobs are kept this many seconds.
 MinJobAge=5
+# Array indices 0..MaxArraySize-1 (SLURM's default 1001): low here so that the sweep test's
+# arrays are split into chunks, as on sites with a low limit.
+MaxArraySize=${TEAMSRL_SLURM_MAX_ARRAY_SIZE:-3}
 # Seconds between SIGTERM and SIGKILL at a time limit or scancel.
 KillWait=15
 InactiveLimit=0

@@ -107,9 +107,14 @@ int Local(const sweep::Manifest& m, const SweepArgs& a, const std::string& bin) 
     if (o.state == sweep::TaskState::kFailed || o.state == sweep::TaskState::kBlocked ||
         o.state == sweep::TaskState::kStopped) {
       ++failed;
-      std::fprintf(stderr, "task %s (%s) %s (exit %d): %s/task.log\n", o.id.c_str(),
+      // A task that never ran has no exit code and no log of its own.
+      const std::string where =
+          o.state == sweep::TaskState::kBlocked
+              ? ""
+              : fmt::format(" (exit {}): {}/task.log", o.exit_code, m.tasks[i].out_dir);
+      std::fprintf(stderr, "task %s (%s) %s%s\n", o.id.c_str(),
                    sweep::StageName(m.tasks[i].stage).c_str(),
-                   sweep::TaskStateName(o.state).c_str(), o.exit_code, m.tasks[i].out_dir.c_str());
+                   sweep::TaskStateName(o.state).c_str(), where.c_str());
     }
   }
   if (StopSignal() != 0) {

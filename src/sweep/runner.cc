@@ -126,6 +126,7 @@ Result<std::vector<TaskOutcome>> RunLocal(
   bool forwarded = false;
   for (;;) {
     // Start what is ready, in manifest order (stage by stage); nothing once stopping.
+    bool started_any = false;
     for (size_t i = 0;
          i < m.tasks.size() && running.size() < static_cast<size_t>(o.jobs) && StopSignal() == 0;
          ++i) {
@@ -152,8 +153,9 @@ Result<std::vector<TaskOutcome>> RunLocal(
       out[i].state = TaskState::kRunning;
       running[pid] = i;
       started[i] = Clock::now();
-      report();
+      started_any = true;
     }
+    if (started_any) report();  // after all starts: a line between two would miss one
     if (running.empty()) break;
     if (StopSignal() != 0 && !forwarded) {
       // A signal sent to this process alone (scancel, kill) must reach the tasks too; one

@@ -57,7 +57,7 @@ class SweepLocalTest(unittest.TestCase):
             f.write("in the way\n")
         p, secs = sweep(grid, "--local", "-j", "2", "--np", "2")
         self.assertEqual(p.returncode, 1, p.stderr)
-        not_run = re.findall(r"^task ([0-9a-f]{12}) \((\w+)\) (.*) \(exit", p.stderr, re.M)
+        not_run = re.findall(r"^task ([0-9a-f]{12}) \((\w+)\) (failed|not run)", p.stderr, re.M)
         self.assertEqual(len(not_run), 3, p.stderr)  # train, its generate, its eval
         self.assertIn((first, "train", "failed"), not_run)
         print(f"first pass: 16 tasks in {secs:.1f} s, 3 failed or not run")
@@ -206,6 +206,24 @@ class SweepLocalTest(unittest.TestCase):
         p, _ = sweep(grid, "--dry-run")
         self.assertEqual(p.returncode, 2)
         self.assertIn(grid + ":3: grid.train.actorz: unknown key", p.stderr)
+
+    def test_shipped_studies_expand_to_the_documented_tasks(self):
+        # The task counts and stages of README's table of experiments/ablations/.
+        expected = {"actions": (325, {"train": 105, "generate": 105, "baseline": 5, "eval": 110}),
+                    "learners": (55, {"train": 15, "generate": 15, "baseline": 5, "eval": 20}),
+                    "reward": (70, {"train": 20, "generate": 20, "baseline": 5, "eval": 25}),
+                    "reproducibility": (6, {"train": 6})}
+        tmp = common.tmpdir("sweep_studies")
+        for name, (count, stages) in expected.items():
+            grid = os.path.join(common.SOURCE_DIR, "experiments", "ablations", name + ".yaml")
+            p, _ = sweep(grid, "--dry-run", "--out", os.path.join(tmp, name))
+            self.assertEqual(p.returncode, 0, name + ": " + p.stderr)
+            self.assertIn("(%d tasks)" % count, p.stdout.splitlines()[0], name)
+            table = [line.split() for line in p.stdout.splitlines()[2:2 + count]]
+            seen = {}
+            for row in table:
+                seen[row[1]] = seen.get(row[1], 0) + 1
+            self.assertEqual(seen, stages, name)
 
 
 if __name__ == "__main__":
