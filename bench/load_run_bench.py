@@ -7,10 +7,12 @@ attributes, chunking and compression of the binary's files), a run file with 1,0
 rows in /train/steps (2,000 iterations x 100 actors x 5-step episodes), 200,000 episodes,
 2,000,000 LLM calls and 2,000,000 texts, then loads it in a fresh process (so the figures
 are not those of the writer) and prints the load time and the process's peak RSS
-(``VmHWM``; ``ru_maxrss`` where there is no /proc) before and after. Then a synthetic sweep (policies x seeds through train,
-generate, baseline and eval) and the time of ``load_sweep`` and of its tidy tables.
+(``VmHWM``; ``ru_maxrss`` where there is no /proc) before and after. Then a synthetic
+sweep (policies x seeds through train, generate, baseline and eval) and the time of
+``load_sweep`` and of its tidy tables.
 
-    /usr/bin/python3 bench/load_run_bench.py [--steps N] [--repeat K] [--policies P] [--seeds S] [--keep DIR]
+    /usr/bin/python3 bench/load_run_bench.py [--steps N] [--repeat K] [--policies P]
+                                             [--seeds S] [--keep DIR]
 
 Target (analysis issue): 1M steps in under 3 s and under 1 GB.
 """

@@ -21,8 +21,8 @@ confidence=0.95, reps=1000, random_state=0, title=None) -> Figure``
 
     ``data`` is one of: a ``Sweep`` (its ``iterations``; ``by`` defaults to its axes);
     a DataFrame such as ``sweep.iterations`` (``by``: column(s) naming the variant,
-    default one variant; ``run``: the column naming a run, default ``task``); or a dict
-    variant -> list of ``Run`` (each Run is one run, e.g. one seed).
+    default one variant; ``run``: the column naming a run, default ``task``); a dict
+    variant -> list of ``Run`` (each Run is one run, e.g. one seed); or one ``Run``.
 
 ``action_shares(run) -> DataFrame``
     Share of each action per iteration (rows sum to 1): from /train/steps of a training
@@ -63,7 +63,7 @@ confidence=0.95, reps=1000, random_state=0, title=None) -> Figure``
 metric="score", title=None) -> Figure``
     IQM with CI per variant (error bars) and the probability-of-improvement heatmap
     with its numbers. ``scores_by_variant``: variant -> (runs, tasks), e.g.
-    ``sweep.scores(...)``.
+    ``sweep.scores(sw, "mean_return", by=["policy.type"])``.
 
 ``figure_problems(fig) -> list[str]``, ``figure_has_data(fig) -> bool``,
 ``check_figure(fig) -> None``
@@ -117,7 +117,7 @@ ROLES = ("rewriter", "reviewer", "responder")
 # Roles often make the same number of calls: styles keep coinciding lines apart.
 STYLES = ("-", "--", ":", "-.")
 
-Data = Union[Sweep, pd.DataFrame, Mapping[str, Sequence[Run]]]
+Data = Union[Sweep, pd.DataFrame, Mapping[str, Sequence[Run]], Run]
 
 
 def _label(column: str) -> str:
@@ -144,6 +144,8 @@ def _run_name(run: Run) -> str:
 def _curve_frame(data: Data, by, metric: str, x: str, run: str) -> Tuple[pd.DataFrame, str]:
     """``data`` as a frame with columns variant, run, x, metric (+ queries when there),
     and the name of its run column."""
+    if isinstance(data, Run):
+        data = {_run_name(data): [data]}
     if isinstance(data, Sweep):
         frame = data.iterations
         by = data.axes if by is None else by
@@ -164,7 +166,9 @@ def _curve_frame(data: Data, by, metric: str, x: str, run: str) -> Tuple[pd.Data
                         f"not {type(data).__name__}")
     for column in (x, metric, run):
         if column not in frame.columns:
-            raise ValueError(f"no column {column!r} in the data; columns: "
+            hint = (" (name the column that tells runs apart with run=..., or pass "
+                    "{variant: [Run, ...]})" if column == run else "")
+            raise ValueError(f"no column {column!r} in the data{hint}; columns: "
                              f"{list(frame.columns)}")
     if isinstance(by, str):
         by = [by]
@@ -293,8 +297,8 @@ def calls_by_role(run: Run, title: Optional[str] = None) -> Figure:
     for i, role in enumerate(roles):
         part = table[table.role == role]
         for ax, column in ((ax_q, "queries"), (ax_t, "tokens")):
-            (line,) = ax.plot(part.iteration.to_numpy(), part[column].to_numpy(), marker=".", color=f"C{i}",
-                              linestyle=STYLES[i % len(STYLES)], label=role)
+            (line,) = ax.plot(part.iteration.to_numpy(), part[column].to_numpy(), marker=".",
+                              color=f"C{i}", linestyle=STYLES[i % len(STYLES)], label=role)
             line.set_gid(f"{column}:{role}")
     x_label = X_LABELS.get(run.kind, "iteration")
     unit = {"train": "iteration", "generate": "step", "baseline": "round"}.get(run.kind,
@@ -351,12 +355,12 @@ def reward_vs_queries(data: Data, by=None, metric: str = "mean_return", run: str
     for i, variant in enumerate(pd.unique(table.variant)):
         color = f"C{i % 10}"
         for name, one in frame[frame.variant == variant].groupby(run, sort=False):
-            (thin,) = ax.plot(one.cumulative.to_numpy(), one[metric].to_numpy(), color=color, alpha=0.3,
-                              linewidth=0.8, label="_nolegend_")
+            (thin,) = ax.plot(one.cumulative.to_numpy(), one[metric].to_numpy(), color=color,
+                              alpha=0.3, linewidth=0.8, label="_nolegend_")
             thin.set_gid(f"run:{name}")
         curve = table[table.variant == variant]
-        (line,) = ax.plot(curve.queries.to_numpy(), curve["mean"].to_numpy(), color=color, linewidth=2,
-                          marker=".", label=variant)
+        (line,) = ax.plot(curve.queries.to_numpy(), curve["mean"].to_numpy(), color=color,
+                          linewidth=2, marker=".", label=variant)
         line.set_gid(f"mean:{variant}")
     ax.set_xlabel("cumulative LLM queries (all roles)")
     ax.set_ylabel(_label(metric))
@@ -584,7 +588,8 @@ def figure_problems(fig: Figure) -> List[str]:
     axes = [ax for ax in fig.axes if ax.get_visible()]
     if not axes:
         return ["the figure has no axes"]
-    titled = bool(fig._suptitle is not None and fig._suptitle.get_text().strip())
+    suptitle = getattr(fig, "_suptitle", None)  # Figure.get_suptitle() is matplotlib >= 3.8
+    titled = bool(suptitle is not None and suptitle.get_text().strip())
     for i, ax in enumerate(axes):
         name = f"axes {i} ({ax.get_title() or 'untitled'})"
         if ax.get_label() == "<colorbar>":

@@ -404,9 +404,10 @@ def load_run(path: str, categorical: bool = True, timeout: float = 30.0) -> Run:
     """Reads every table of the run file at ``path`` into DataFrames.
 
     Reads ``run.h5`` of ``train`` as well as ``generate.h5`` / ``baseline.h5`` (their
-    /eval metrics in ``run.eval``). Works on finished runs, live runs (a consistent view of the committed rows; load
-    again to see new rows) and runs that were killed (everything flushed before the kill
-    is there; attrs["status"] stays "running"). ``timeout``: see ``read_consistent``.
+    /eval metrics in ``run.eval``). Works on finished runs, live runs (a consistent view
+    of the committed rows; load again to see new rows) and runs that were killed
+    (everything flushed before the kill is there; attrs["status"] stays "running",
+    ``run.status`` says "killed"). ``timeout``: see ``read_consistent``.
     """
     def read(f, rows):
         attrs = {k: _decode(v) for k, v in f.attrs.items()}

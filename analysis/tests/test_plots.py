@@ -119,6 +119,13 @@ class LearningCurvesTest(Fixture):
         np.testing.assert_allclose(line.get_ydata(), self.train.iterations.mean_return)
         self.assertGoodFigure(fig)
 
+    def test_one_run_as_is(self):
+        table = plots.learning_curve_table(self.train, reps=REPS)
+        np.testing.assert_allclose(table["mean"], self.train.iterations.mean_return)
+        self.assertEqual(set(table.variant), {self.train.attrs["run_name"]})
+        with self.assertRaisesRegex(ValueError, "run=..."):
+            plots.learning_curve_table(self.train.iterations)
+
     def test_runs_of_different_length(self):
         short = clone(self.train, iterations=self.train.iterations.iloc[:2])
         table = plots.learning_curve_table({"v": [self.train, short]}, reps=REPS)
