@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/progress.h"
+#include "app/report_command.h"
 #include "app/sweep_command.h"
 #include "config/config.h"
 #include "core/install_paths.h"
@@ -344,6 +345,7 @@ struct Args {
   std::string config_path, out_dir, run_path, run_path_b, resume, sweep_task;
   bool all_columns = false;
   teamsrl::app::SweepArgs sweep;
+  teamsrl::app::ReportArgs report;
   std::vector<std::string> overrides;
   bool overwrite = false;
   OutputFlags output;
@@ -355,7 +357,8 @@ struct Args {
 };
 
 struct Commands {
-  CLI::App *train, *generate, *baseline, *inspect, *diff, *sweep, *keys, *eval, *export_cmd;
+  CLI::App *train, *generate, *baseline, *inspect, *diff, *sweep, *report, *keys, *eval,
+      *export_cmd;
 };
 
 void AddOutputFlags(CLI::App* command, OutputFlags* out) {
@@ -472,6 +475,13 @@ void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
   c->diff->add_flag("--all", a.all_columns,
                     "compare the timing columns too (wall_s, latency_ms, ...)");
   AddSweepCommand(app, a.sweep, c);
+  c->report = app.add_subcommand(
+      "report",
+      "one self-contained HTML report of a run or a sweep (python3 -m teamsrl_analysis.report)");
+  c->report->add_option("path", a.report.path, "run file, run directory or sweep directory")
+      ->required();
+  c->report->add_option("--out", a.report.out, "the HTML file to write")->required();
+  c->report->add_option("--title", a.report.title, "the page's title");
   c->keys = app.add_subcommand("keys", "print every config key (markdown table)");
   c->eval = app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
   c->eval->add_option("dataset", a.dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();
@@ -515,6 +525,7 @@ int Dispatch(const Commands& c, Args& a, const std::string& command, int* argc, 
   if (c.inspect->parsed()) return Inspect(a.run_path);
   if (c.diff->parsed()) return Diff(a.run_path, a.run_path_b, a.all_columns);
   if (c.sweep->parsed()) return teamsrl::app::RunSweepCommand(a.sweep, (*argv)[0]);
+  if (c.report->parsed()) return teamsrl::app::RunReportCommand(a.report);
   if (c.eval->parsed()) {
     if (a.approx) a.neighbours.mode = teamsrl::eval::NeighbourMode::kApprox;
     if (a.exact) a.neighbours.mode = teamsrl::eval::NeighbourMode::kExact;

@@ -132,14 +132,11 @@ int Local(const sweep::Manifest& m, const SweepArgs& a, const std::string& bin) 
 // slurm/sweep.sbatch beside the binary's tree: the build tree (SOURCE/build*/bin) or an
 // installation (PREFIX/bin, PREFIX/share/teamsrl/slurm).
 std::string FindTemplate(const std::string& bin) {
-  const fs::path exe_dir = fs::path(bin).parent_path();
-  for (const fs::path& p :
-       {exe_dir / "../../slurm/sweep.sbatch", exe_dir / "../share/teamsrl/slurm/sweep.sbatch",
-        fs::path("slurm/sweep.sbatch")}) {
-    std::error_code ec;
-    if (fs::is_regular_file(p, ec)) return fs::absolute(p.lexically_normal()).string();
-  }
-  return "";
+  Result<std::string> shipped = FindShipped(bin, "slurm/sweep.sbatch", "slurm/sweep.sbatch");
+  if (shipped.ok()) return fs::absolute(*shipped).string();
+  std::error_code ec;
+  return fs::is_regular_file("slurm/sweep.sbatch", ec) ? fs::absolute("slurm/sweep.sbatch").string()
+                                                       : "";
 }
 
 int Slurm(const sweep::Manifest& m, const SweepArgs& a, const std::string& bin, bool dry_run) {

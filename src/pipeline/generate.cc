@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/rng.h"
 #include "dist/protocol.h"
@@ -248,7 +249,9 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
   spec.overwrite = options.overwrite;
   spec.progress = options.progress;
   spec.attributes = options.labels;
-  spec.attributes["policy_file"] = options.policy_path;
+  // Absolute: a reader finds the policy's run from the file alone, from any directory.
+  spec.attributes["policy_file"] =
+      std::filesystem::absolute(options.policy_path).lexically_normal().string();
   spec.attributes["policy_name"] = setup.policy.name;
   spec.inputs = {{"policy file", options.policy_path}};
   spec.options = fmt::format("generate --policy {} --snapshot {} --overwrite {}",

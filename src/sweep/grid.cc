@@ -438,7 +438,7 @@ std::string RunFileOf(const Task& t) {
 
 Manifest Expand(const GridSpec& g, const std::string& dir) {
   Manifest m;
-  m.grid_path = g.path;
+  m.grid_path = fs::absolute(g.path).lexically_normal().string();  // readers may run elsewhere
   m.base = g.base;
   m.base_hash = g.base_hash;
   m.dir = dir;

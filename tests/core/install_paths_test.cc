@@ -87,6 +87,24 @@ TEST_F(InstallTreeTest, NoneFoundNamesEveryPlaceTried) {
                                       (root_ / "experiments" / "prompts").string());
 }
 
+TEST_F(InstallTreeTest, ShippedFilesAreFoundInstalledThenInTheSourceTree) {
+  // The SLURM template and the analysis package: PREFIX/share/teamsrl/X wins over SOURCE/X.
+  fs::create_directories(root_ / "src" / "slurm");
+  { std::ofstream(root_ / "src" / "slurm" / "sweep.sbatch") << "#!/bin/bash\n"; }
+  Result<std::string> tree =
+      FindShipped(P("src/build/bin/teamsrl"), "slurm/sweep.sbatch", "slurm/sweep.sbatch");
+  ASSERT_TRUE(tree.ok()) << tree.status().ToString();
+  EXPECT_EQ(*tree, P("src/slurm/sweep.sbatch"));
+  fs::create_directories(root_ / "src" / "share" / "teamsrl" / "analysis");
+  Result<std::string> installed = FindShipped(P("src/bin/teamsrl"), "analysis", "analysis");
+  ASSERT_TRUE(installed.ok()) << installed.status().ToString();
+  EXPECT_EQ(*installed, P("src/share/teamsrl/analysis"));
+  Result<std::string> none = FindShipped(P("src/bin/teamsrl"), "nothing", "nothing");
+  EXPECT_EQ(none.status().message(), "nothing not found; tried " + P("src/share/teamsrl/nothing") +
+                                         ", " + (root_ / "nothing").string());
+  EXPECT_EQ(FindShipped("", "analysis", "analysis").status().code(), StatusCode::kNotFound);
+}
+
 TEST(InstallPathsTest, RunningExecutableIsThisTest) {
   // gtest binaries are named after their layer: this one is core_test.
   const std::string exe = RunningExecutablePath();
