@@ -10,6 +10,11 @@ whole reader. This module adds the two conventions of the schema (src/io/run_sch
 
 Flag columns (``failed``, ``cached``, ``eliminated``) become booleans.
 
+Every command writes the same tables (a ``generate.h5`` or ``baseline.h5`` has empty
+training tables and a filled /dataset/samples), so one reader serves all three kinds;
+``Run.kind`` says which command wrote the file and ``Run.eval`` holds the metrics that
+``teamsrl eval --run`` stored under /eval.
+
 Live files: the writer publishes a commit record beside the run file (``run.h5.commit``,
 JSON, replaced whole by rename) around every change (src/io/run_commit.h). ``load_run``
 and ``read_consistent`` read only while no change is under way, only the committed rows,
@@ -41,6 +46,8 @@ TABLES = {
 }
 TEXT_PATH = "/text/strings"
 POLICY_GROUP = "/policy"
+EVAL_GROUP = "/eval"
+KINDS = ("train", "generate", "baseline")
 FLAG_COLUMNS = ("failed", "cached", "eliminated")
 COMMIT_SUFFIX = ".commit"
 # Commit record key of each table's committed rows (src/io/run_commit.cc).
@@ -91,6 +98,97 @@ def _writer_known_dead(record: dict) -> bool:
     except (OSError, ValueError):
         return False
     return False
+
+
+def file_status(path: str, timeout: float = 30.0) -> str:
+    """The state of the run file at ``path`` as one word, as ``teamsrl sweep --status``
+    reports it: its root ``status`` attribute (``running``, ``completed``, ``failed``,
+    ``budget_exhausted``, ``preempted``), ``killed`` for a ``running`` file whose writer is
+    known to be gone (same host, pid gone), ``missing`` when there is no file and
+    ``unreadable`` when it is not a readable run file."""
+    if not os.path.exists(path):
+        return "missing"
+    try:
+        status = read_consistent(path, lambda f, rows: _decode(f.attrs["status"]), timeout)
+    except Exception:  # noqa: BLE001 - any failure to read means the same to a caller
+        return "unreadable"
+    return _live_status(path, str(status))
+
+
+def _live_status(path: str, status: str) -> str:
+    # A killed writer cannot change its file's status: ask its commit record.
+    if status == "running":
+        record = read_commit(path)
+        if record is not None and _writer_known_dead(record):
+            return "killed"
+    return status
+
+
+def run_kind(attrs: dict) -> str:
+    """``train``, ``generate`` or ``baseline``: the command that wrote a run file with root
+    attributes ``attrs``, or ``unknown``.
+
+    The file records no kind of its own; like ``teamsrl diff`` this reads the subcommand
+    off the recorded command line (its first word after the program that is not an
+    option), then falls back on the sweep stage and on attributes only one command
+    writes."""
+    words = str(attrs.get("command", "")).split()
+    for word in words[1:]:
+        if not word.startswith("-"):
+            if word in KINDS:
+                return word
+            break
+    if attrs.get("sweep_stage") in KINDS:
+        return attrs["sweep_stage"]
+    if "policy_file" in attrs:
+        return "generate"
+    return "unknown"
+
+
+def _read_eval(f: h5py.File) -> dict:
+    """Metrics of every group under /eval, by name: the group's ``json`` attribute parsed,
+    or, without one, its flattened attributes (``a.b`` keys) nested again."""
+    if EVAL_GROUP not in f:
+        return {}
+    out = {}
+    for name, group in f[EVAL_GROUP].items():
+        if not isinstance(group, h5py.Group):
+            continue
+        attrs = {k: _decode(v) for k, v in group.attrs.items()}
+        if isinstance(attrs.get("json"), str):
+            try:
+                out[name] = json.loads(attrs["json"])
+                continue
+            except ValueError:
+                pass
+        attrs.pop("json", None)
+        out[name] = _unflatten(attrs)
+    return out
+
+
+def _unflatten(flat: dict) -> dict:
+    nested: dict = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".")
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return nested
+
+
+def flatten_metrics(metrics: dict, prefix: str = "") -> dict:
+    """A nested metrics dict (``Run.eval[name]``) as one level with dotted keys, as
+    ``teamsrl eval`` flattens it into attributes: ``{"rouge_l_nn.mean": 0.7, ...}``.
+    n/a metrics (None) stay None; an empty dict (no elimination reasons) leaves no key."""
+    flat = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_metrics(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
 
 
 class Rows:
@@ -228,17 +326,29 @@ class Run(dict):
     * ``commit``: the commit record the tables are consistent with (None for a file without
       one): ``commit["epoch"]`` changes when the run was resumed from a checkpoint, which
       may drop rows; within an epoch a later load has at least these rows
+    * ``kind``: ``train``, ``generate`` or ``baseline`` (``run_kind``)
+    * ``eval``: the metrics ``teamsrl eval --run`` wrote, name -> nested dict (the
+      group's JSON); ``{}`` when there are none
+    * ``status``: ``attrs["status"]``, but ``killed`` for a running file whose writer is
+      gone (``file_status``)
     """
 
     def __init__(self, path: str, tables: dict, attrs: dict, policies: list,
-                 commit: Optional[dict] = None, text_count: Optional[int] = None):
+                 commit: Optional[dict] = None, text_count: Optional[int] = None,
+                 eval: Optional[dict] = None):  # noqa: A002 - the group's name
         super().__init__(tables)
         self.path = path
         self.attrs = attrs
         self.policies = policies
         self.commit = commit
+        self.eval = dict(eval or {})
+        self.kind = run_kind(attrs)
         self._text_count = text_count
         self._texts = None
+
+    @property
+    def status(self) -> str:
+        return _live_status(self.path, str(self.attrs.get("status", "unknown")))
 
     def __getattr__(self, name):
         try:
@@ -285,7 +395,8 @@ class Run(dict):
 def load_run(path: str, categorical: bool = True, timeout: float = 30.0) -> Run:
     """Reads every table of the run file at ``path`` into DataFrames.
 
-    Works on finished runs, live runs (a consistent view of the committed rows; load
+    Reads ``run.h5`` of ``train`` as well as ``generate.h5`` / ``baseline.h5`` (their
+    /eval metrics in ``run.eval``). Works on finished runs, live runs (a consistent view of the committed rows; load
     again to see new rows) and runs that were killed (everything flushed before the kill
     is there; attrs["status"] stays "running"). ``timeout``: see ``read_consistent``.
     """
@@ -308,12 +419,12 @@ def load_run(path: str, categorical: bool = True, timeout: float = 30.0) -> Run:
         elif TEXT_PATH in f and f[TEXT_PATH].shape[0] < texts:
             raise ValueError(f"{TEXT_PATH} has {f[TEXT_PATH].shape[0]} strings, fewer than "
                              f"the {texts} committed")
-        return attrs, tables, names, rows.commit, texts
+        return attrs, tables, names, rows.commit, texts, _read_eval(f)
 
-    attrs, raw, names, commit, texts = read_consistent(path, read, timeout)
+    attrs, raw, names, commit, texts, evals = read_consistent(path, read, timeout)
     tables = {name: _to_frame(array, enum_names, categorical)
               for name, (array, enum_names) in raw.items()}
     run = Run(path, tables, attrs, [n for n in names if not n.endswith("_obs_filter")],
-              commit, texts)
+              commit, texts, evals)
     run.obs_filters = [n for n in names if n.endswith("_obs_filter")]
     return run
