@@ -1,0 +1,523 @@
+"""One self-contained HTML report of a run or a sweep.
+
+    python3 -m teamsrl_analysis.report RUN_OR_SWEEP [--out report.html] [--title TEXT] [--overwrite]
+
+RUN_OR_SWEEP is a run file (``run.h5``, ``generate.h5``, ``baseline.h5``), a directory
+holding one, or a sweep directory (``DIR/sweep.json``, written by ``teamsrl sweep
+--local``). The page shows what was run (configuration, teamsrl version, ranks, SLURM ids,
+command, times), its status, the figures, a statistics table with bootstrap confidence
+intervals and the LLM budget used. Figures are embedded PNGs, the style sheet is inline,
+there is no script and no reference to anything outside the file: it opens offline, from
+a mail attachment or a CI artifact.
+
+Exit codes as teamsrl's: 0 written, 2 bad usage, a path that is neither a run nor a
+sweep, or an output that exists (``--overwrite``), is a link or cannot be created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as _dt
+import html
+import io
+import json
+import os
+import sys
+import tempfile
+import traceback
+from typing import Iterable, List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+RUN_FILES = ("run.h5", "generate.h5", "baseline.h5")
+SWEEP_MANIFEST = "sweep.json"
+REPRODUCIBILITY = "reproducibility.txt"
+
+# Run attributes shown in "What was run", in this order (others go to "all attributes").
+RUN_FIELDS = [
+    ("run_name", "run"), ("kind", "kind"), ("teamsrl_version", "teamsrl"),
+    ("git_describe", "git"), ("command", "command line"), ("launcher", "launcher"),
+    ("world_size", "ranks (world size)"), ("actors", "actors"), ("hostnames", "hosts"),
+    ("seed", "seed"), ("slurm_job_id", "SLURM job"), ("slurm_array_task_id", "SLURM array task"),
+    ("slurm_restart_count", "SLURM restarts"), ("slurm_nodelist", "SLURM nodes"),
+    ("started_at", "started"), ("finished_at", "finished"), ("duration", "duration"),
+    ("restarts", "restarts (resumes)"), ("resumed_at", "resumed at"),
+    ("policy_file", "policy file"), ("policy_name", "policy"),
+    ("seeds_usable", "seeds usable"), ("seeds_skipped", "seeds skipped"),
+    ("sweep_id", "sweep"), ("sweep_task", "sweep task"), ("sweep_stage", "sweep stage"),
+    ("sweep_point", "sweep point"), ("sweep_dir", "sweep directory"),
+]
+HIDDEN_ATTRS = {"config_yaml", "commit_token", "schema_version"}
+STATUS_CLASS = {"completed": "ok", "running": "run", "budget_exhausted": "warn",
+                "preempted": "warn", "failed": "bad", "killed": "bad", "missing": "bad",
+                "unreadable": "bad"}
+
+CSS = """
+:root { --fg:#1d2330; --muted:#5b6475; --line:#d9dde5; --bg:#ffffff; --panel:#f5f7fa;
+        --ok:#1a7f37; --warn:#9a6700; --bad:#cf222e; --run:#0969da; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+       color: var(--fg); background: var(--bg); margin: 0; }
+header { background: #24324a; color: #fff; padding: 18px 32px; }
+header h1 { margin: 0 0 4px; font-size: 24px; }
+header p { margin: 0; color: #c9d3e3; font-size: 13px; }
+nav { padding: 8px 32px; background: var(--panel); border-bottom: 1px solid var(--line);
+      font-size: 13px; }
+nav a { margin-right: 16px; color: var(--run); text-decoration: none; }
+main { padding: 8px 32px 40px; max-width: 1280px; }
+h2 { font-size: 19px; border-bottom: 2px solid var(--line); padding-bottom: 4px; margin-top: 28px; }
+h3 { font-size: 16px; margin: 18px 0 6px; }
+table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13px; }
+th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: var(--panel); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.kv th { width: 190px; }
+code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; }
+pre { background: var(--panel); border: 1px solid var(--line); padding: 10px; overflow-x: auto;
+      max-height: 480px; }
+td code { word-break: break-all; }
+.badge { display: inline-block; padding: 1px 10px; border-radius: 10px; color: #fff;
+         font-weight: 600; font-size: 13px; }
+.badge.ok { background: var(--ok); } .badge.warn { background: var(--warn); }
+.badge.bad { background: var(--bad); } .badge.run { background: var(--run); }
+.badge.other { background: var(--muted); }
+.figures { display: flex; flex-wrap: wrap; gap: 18px; }
+figure { margin: 0; border: 1px solid var(--line); padding: 8px; background: #fff; }
+figure img { display: block; max-width: 100%; height: auto; }
+figcaption { font-size: 12px; color: var(--muted); margin-top: 4px; max-width: 640px; }
+.note { color: var(--muted); font-size: 13px; }
+.error { color: var(--bad); }
+details { margin: 8px 0; }
+summary { cursor: pointer; color: var(--run); }
+footer { color: var(--muted); font-size: 12px; padding: 12px 32px; border-top: 1px solid var(--line); }
+"""
+
+
+class ReportError(Exception):
+    """A problem with the input or output the user can fix (exit 2)."""
+
+
+# ----------------------------------------------------------------------------- inputs
+
+def find_target(path: str):
+    """("run", run_file) or ("sweep", sweep_dir) for ``path``; ReportError otherwise."""
+    if not os.path.exists(path):
+        raise ReportError(f"{path}: no such file or directory")
+    if os.path.isfile(path):
+        if os.path.basename(path) == SWEEP_MANIFEST:
+            return "sweep", os.path.dirname(os.path.abspath(path))
+        with open(path, "rb") as f:
+            magic = f.read(8)
+        if magic != b"\x89HDF\r\n\x1a\n":
+            raise ReportError(f"{path}: not an HDF5 run file (give a run file such as run.h5, "
+                              f"a run directory holding one, or a sweep directory with "
+                              f"{SWEEP_MANIFEST})")
+        return "run", path
+    if os.path.isdir(path):
+        if os.path.isfile(os.path.join(path, SWEEP_MANIFEST)):
+            return "sweep", path
+        for name in RUN_FILES:
+            candidate = os.path.join(path, name)
+            if os.path.isfile(candidate):
+                return "run", candidate
+        raise ReportError(f"{path}: neither a run directory (no {', '.join(RUN_FILES)}) nor a "
+                          f"sweep directory (no {SWEEP_MANIFEST}; `teamsrl sweep GRID --local` "
+                          f"writes it)")
+    raise ReportError(f"{path}: not a regular file or directory")
+
+
+def _load_run(path: str):
+    from .runfile import load_run
+    try:
+        return load_run(path)
+    except ValueError as e:  # an HDF5 file, but not a run file (or a newer schema)
+        raise ReportError(str(e)) from None
+    except OSError as e:
+        raise ReportError(f"{path}: cannot read it as a run file: {e}") from None
+
+
+# ----------------------------------------------------------------------------- HTML bits
+
+def esc(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def badge(status: str) -> str:
+    return f'<span class="badge {STATUS_CLASS.get(status, "other")}">{esc(status)}</span>'
+
+
+def kv_table(rows: Iterable[tuple]) -> str:
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="kv">{body}</table>'
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if v == 0:
+            return "0"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        if abs(v) >= 1:
+            return f"{v:.3f}".rstrip("0").rstrip(".")
+        return f"{v:.4g}"
+    return str(value)
+
+
+def frame_table(frame: pd.DataFrame, index: bool = True, formats: Optional[dict] = None) -> str:
+    """A DataFrame as an HTML table, numbers right-aligned."""
+    formats = formats or {}
+    cols = list(frame.columns)
+    head = ""
+    if index:
+        head += f"<th>{esc(frame.index.name or '')}</th>"
+    for c in cols:
+        num = pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        head += f'<th class="{"num" if num else ""}">{esc(c)}</th>'
+    rows = []
+    for idx, row in frame.iterrows():
+        cells = f"<td>{esc(idx)}</td>" if index else ""
+        for c in cols:
+            v = row[c]
+            text = formats[c](v) if c in formats else _fmt(v)
+            num = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            cells += f'<td class="{"num" if num else ""}">{esc(text)}</td>'
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def png_data_uri(fig, dpi: int = 96) -> str:
+    import matplotlib.pyplot as plt
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+class Figures:
+    """Collects figures as <figure> elements. A plot that fails or has no data becomes a
+    note naming why, so one bad table does not lose the whole report."""
+
+    def __init__(self):
+        self.items: List[str] = []
+        self.count = 0
+
+    def add(self, title: str, make, caption: str = ""):
+        try:
+            fig = make()
+        except Exception as e:  # noqa: BLE001 - reported on the page and on stderr
+            print(f"report: figure '{title}' failed: {e!r}", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            self.items.append(f'<p class="note error">{esc(title)}: could not be drawn '
+                              f'({esc(type(e).__name__)}: {esc(e)})</p>')
+            return
+        if fig is None or not _has_data(fig):
+            if fig is not None:
+                import matplotlib.pyplot as plt
+                plt.close(fig)
+            self.items.append(f'<p class="note">{esc(title)}: no data in this run.</p>')
+            return
+        self.count += 1
+        self.items.append(f'<figure><img alt="{esc(title)}" src="{png_data_uri(fig)}">'
+                          f'<figcaption><b>{esc(title)}</b>{(". " + esc(caption)) if caption else ""}'
+                          f'</figcaption></figure>')
+
+    def html(self) -> str:
+        if not self.items:
+            return '<p class="note">No figures.</p>'
+        return f'<div class="figures">{"".join(self.items)}</div>'
+
+
+def _has_data(fig) -> bool:
+    try:
+        from .plots import figure_has_data
+    except ImportError:
+        return True
+    return bool(figure_has_data(fig))
+
+
+def page(title: str, subtitle: str, sections: Sequence[tuple]) -> str:
+    """sections: (id, heading, html) in order."""
+    nav = "".join(f'<a href="#{esc(sid)}">{esc(head)}</a>' for sid, head, _ in sections)
+    body = "".join(f'<section id="{esc(sid)}"><h2>{esc(head)}</h2>{content}</section>'
+                   for sid, head, content in sections)
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
+            f"<header><h1>{esc(title)}</h1><p>{subtitle}</p></header>"
+            f"<nav>{nav}</nav><main>{body}</main>"
+            f"<footer>teamsrl_analysis.report, generated {esc(now)}. Self-contained: figures "
+            "are embedded, nothing is loaded from elsewhere.</footer></body></html>\n")
+
+
+# ----------------------------------------------------------------------------- a run
+
+def _duration(attrs: dict) -> str:
+    def parse(s):
+        try:
+            return _dt.datetime.strptime(str(s), "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            return None
+    start, end = parse(attrs.get("started_at", "")), parse(attrs.get("finished_at", ""))
+    if start is None or end is None:
+        return "" if start is None else "(not finished)"
+    seconds = int((end - start).total_seconds())
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h {m:02d}m {s:02d}s" if h else (f"{m}m {s:02d}s" if m else f"{s} s")
+
+
+def run_provenance(run) -> str:
+    attrs = dict(run.attrs)
+    attrs["kind"] = getattr(run, "kind", "")
+    attrs["duration"] = _duration(run.attrs)
+    rows = []
+    for key, label in RUN_FIELDS:
+        value = attrs.get(key)
+        if value is None or value == "":
+            if key == "slurm_job_id" and key in attrs:
+                rows.append(("SLURM", '<span class="note">not under SLURM</span>'))
+            continue
+        text = esc(_fmt(value) if not isinstance(value, str) else value)
+        if key in ("command", "policy_file", "sweep_dir", "sweep_point"):
+            text = f"<code>{text}</code>"
+        rows.append((label, text))
+    rows.append(("run file", f"<code>{esc(os.path.abspath(run.path))}</code>"))
+    out = kv_table(rows)
+    config = run.attrs.get("config_yaml")
+    if config:
+        out += ("<details open><summary>Resolved configuration (config_yaml)</summary>"
+                f"<pre>{esc(config)}</pre></details>")
+    shown = {k for k, _ in RUN_FIELDS} | HIDDEN_ATTRS
+    rest = [(k, f"<code>{esc(_fmt(v))}</code>") for k, v in sorted(run.attrs.items())
+            if k not in shown]
+    if rest:
+        out += f"<details><summary>All other attributes ({len(rest)})</summary>{kv_table(rest)}</details>"
+    return out
+
+
+def run_status(run) -> str:
+    status = getattr(run, "status", run.attrs.get("status", "unknown"))
+    rows = [("status", badge(status))]
+    for key in ("error", "stop_reason", "stop_signal", "stop_kind"):
+        if run.attrs.get(key):
+            rows.append((key.replace("_", " "), esc(run.attrs[key])))
+    if status == "running":
+        rows.append(("note", "the run was still being written when this report was made "
+                             "(the tables hold what it had committed)"))
+    if status == "killed":
+        rows.append(("note", "the writer is gone but the file says running: the job was "
+                             "killed; everything up to its last flush is here"))
+    it = run.get("iterations")
+    if it is not None and len(it):
+        rows.append(("iterations", esc(f"{len(it):,}")))
+        rows.append(("episodes / steps", esc(f"{len(run.episodes):,} / {len(run.steps):,}")))
+    samples = run.get("samples")
+    if samples is not None and len(samples):
+        eliminated = int(samples["eliminated"].sum()) if "eliminated" in samples else 0
+        rows.append(("samples", esc(f"{len(samples):,} ({len(samples) - eliminated:,} kept, "
+                                    f"{eliminated:,} eliminated)")))
+    calls = run.get("calls")
+    if calls is not None and len(calls):
+        failed = calls[calls["status"].astype(str) != "OK"]
+        rows.append(("LLM calls", esc(f"{len(calls):,}, {len(failed):,} failed "
+                                      f"({100.0 * len(failed) / len(calls):.1f} %)")))
+    out = kv_table(rows)
+    if calls is not None and len(calls):
+        failed = calls[calls["status"].astype(str) != "OK"]
+        if len(failed):
+            by = failed.groupby(["role", "status"], observed=True).size().rename("calls")
+            out += "<h3>Failed calls by role and status</h3>" + frame_table(
+                by.reset_index(), index=False)
+            ids = failed["error_id"][failed["error_id"] >= 0].unique()[:5]
+            if len(ids):
+                msgs = "".join(f"<li><code>{esc(m)}</code></li>" for m in run.text(ids))
+                out += f"<p class=\"note\">First error messages:</p><ul>{msgs}</ul>"
+    return out
+
+
+def budget_table(budget: pd.DataFrame) -> str:
+    if budget is None or not len(budget):
+        return '<p class="note">No budget table.</p>'
+    b = budget.copy()
+    b["role"] = b["role"].astype(str)
+    b["tokens"] = b["prompt_tokens"] + b["completion_tokens"]
+    for col in ("limit_queries", "limit_tokens", "limit_cost_usd"):
+        if col in b:
+            b[col] = [("none" if v == 0 else _fmt(v)) for v in b[col]]
+    cols = [c for c in ["role", "queries", "prompt_tokens", "completion_tokens", "tokens",
+                        "cost_usd", "limit_queries", "limit_tokens", "limit_cost_usd"] if c in b]
+    return frame_table(b[cols], index=False,
+                       formats={"cost_usd": lambda v: f"${float(v):,.4f}"})
+
+
+def run_statistics(run) -> str:
+    """Train: early vs late episode returns with bootstrap CIs; dataset runs: /eval."""
+    from . import stats
+    parts = []
+    episodes = run.get("episodes")
+    if episodes is not None and len(episodes) and run.iterations is not None and len(run.iterations):
+        iters = np.sort(episodes["iteration"].unique())
+        k = max(1, len(iters) // 4)
+        first = episodes[episodes["iteration"].isin(iters[:k])]["return"].to_numpy(float)
+        last = episodes[episodes["iteration"].isin(iters[-k:])]["return"].to_numpy(float)
+        groups = {f"first {k} iteration(s)": first, f"last {k} iteration(s)": last}
+        if len(first) >= 2 and len(last) >= 2:
+            table = stats.aggregate_table(groups, reps=2000, random_state=0)
+            parts.append("<p class=\"note\">Episode returns of the first and the last quarter "
+                         "of the iterations (an episode is a run, one task); 95 % stratified "
+                         "bootstrap CIs, 2,000 resamples.</p>")
+            parts.append(ci_table(table))
+            p, lo, hi = stats.probability_of_improvement_ci(last, first, reps=2000,
+                                                            random_state=0)
+            parts.append(f"<p>P(an episode of the last quarter returns more than one of the "
+                         f"first) = <b>{p:.3f}</b> [{lo:.3f}, {hi:.3f}]</p>")
+        else:
+            parts.append('<p class="note">Too few episodes for confidence intervals.</p>')
+    evals = getattr(run, "eval", {}) or {}
+    for name, metrics in evals.items():
+        from .runfile import flatten_metrics
+        flat = flatten_metrics(metrics)
+        rows = [(k, f"{esc(_fmt(v))}") for k, v in flat.items()
+                if k not in ("dataset", "json") and not k.startswith("action_mix.")]
+        parts.append(f"<h3>Dataset metrics (<code>/eval/{esc(name)}</code>)</h3>" + kv_table(rows))
+    if not parts:
+        parts.append('<p class="note">No episodes and no /eval metrics in this run file.</p>')
+    return "".join(parts)
+
+
+def ci_table(table: pd.DataFrame, statistics=("iqm", "mean", "median")) -> str:
+    """stats.aggregate_table output as 'value [low, high]' cells. The optimality gap is
+    left out by default: it assumes scores normalised to [0, 1]."""
+    t = pd.DataFrame(index=table.index)
+    for col in ("runs", "tasks"):
+        if col in table:
+            t[col] = table[col]
+    for stat in statistics:
+        if stat in table:
+            t[stat.replace("_", " ") + " [95 % CI]"] = [
+                f"{v:.3f} [{lo:.3f}, {hi:.3f}]" for v, lo, hi in
+                zip(table[stat], table[stat + "_low"], table[stat + "_high"])]
+    return frame_table(t)
+
+
+def run_figures(run) -> str:
+    figs = Figures()
+    try:
+        from . import plots
+    except ImportError:
+        return '<p class="note">teamsrl_analysis.plots is not available.</p>'
+    if getattr(run, "kind", "") == "train" or len(run.get("iterations", [])):
+        figs.add("Learning curve", lambda: plots.learning_curves(run),
+                 "mean episode return per iteration")
+    figs.add("Action mix", lambda: plots.action_mix(run),
+             "share of each rewriting operation")
+    figs.add("LLM calls by role", lambda: plots.calls_by_role(run))
+    return figs.html()
+
+
+def run_report(path: str, title: Optional[str] = None) -> str:
+    run = _load_run(path)
+    name = run.attrs.get("run_name", os.path.basename(os.path.dirname(os.path.abspath(path))))
+    kind = getattr(run, "kind", "run")
+    title = title or f"teamsrl {kind} run: {name}"
+    subtitle = (f"{badge(getattr(run, 'status', run.attrs.get('status', '')))} "
+                f"<code>{esc(os.path.abspath(path))}</code>")
+    sections = [
+        ("status", "Status", run_status(run)),
+        ("figures", "Figures", run_figures(run)),
+        ("statistics", "Statistics", run_statistics(run)),
+        ("budget", "Budget used", budget_table(run.get("budget"))),
+        ("provenance", "What was run", run_provenance(run)),
+    ]
+    return page(title, subtitle, sections)
+
+
+# ----------------------------------------------------------------------------- a sweep
+
+def sweep_report(directory: str, title: Optional[str] = None) -> str:
+    raise ReportError("sweep reports are not implemented yet")
+
+
+# ----------------------------------------------------------------------------- output
+
+def write_report(text: str, out: str, overwrite: bool = False) -> None:
+    """Writes ``text`` to ``out`` through a temporary file beside it, renamed into place
+    (as teamsrl writes its one-piece outputs). Refuses a link, and an existing file
+    unless ``overwrite``."""
+    if os.path.islink(out):
+        raise ReportError(f"{out}: is a symbolic link; not written through it")
+    if os.path.isdir(out):
+        raise ReportError(f"{out}: is a directory")
+    if os.path.exists(out) and not overwrite:
+        raise ReportError(f"{out}: exists (pass --overwrite to replace it)")
+    parent = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(parent):
+        raise ReportError(f"{out}: directory {parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(out) + ".", dir=parent)
+    except OSError as e:
+        raise ReportError(f"{out}: cannot create it: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def build(path: str, title: Optional[str] = None) -> str:
+    """The report's HTML for a run or sweep path (see find_target)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    kind, target = find_target(path)
+    return sweep_report(target, title) if kind == "sweep" else run_report(target, title)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m teamsrl_analysis.report",
+        description="Write one self-contained HTML report (figures embedded, no network) of a "
+                    "teamsrl run or sweep.")
+    parser.add_argument("path", metavar="RUN_OR_SWEEP",
+                        help="a run file (run.h5, generate.h5, baseline.h5), a directory "
+                             "holding one, or a sweep directory (with sweep.json)")
+    parser.add_argument("--out", "-o", metavar="FILE",
+                        help="the HTML file to write (default: report.html in the run's or "
+                             "sweep's directory)")
+    parser.add_argument("--title", help="the page title (default: from the run or sweep)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    args = parser.parse_args(argv)
+    try:
+        kind, target = find_target(args.path)
+        out = args.out
+        if not out:
+            base = target if kind == "sweep" else os.path.dirname(os.path.abspath(target))
+            out = os.path.join(base, "report.html")
+        if os.path.exists(out) and not args.overwrite and not os.path.islink(out):
+            raise ReportError(f"{out}: exists (pass --overwrite to replace it)")
+        text = build(args.path, args.title)
+        write_report(text, out, args.overwrite)
+    except ReportError as e:
+        print(f"report: error: {e}", file=sys.stderr)
+        return 2
+    print(f"report: {out} ({len(text.encode('utf-8')) / 1024:.0f} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
