@@ -13,6 +13,7 @@ Everything runs on the simulator in a few seconds on 2 cores:
 Reads TEAMSRL_BIN (the binary) and TEAMSRL_SOURCE_DIR (the repository; default: two levels
 above this file's directory).
 """
+import io
 import os
 import shutil
 import signal
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 ANALYSIS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_DIR = os.environ.get("TEAMSRL_SOURCE_DIR", os.path.dirname(ANALYSIS_DIR))
@@ -193,3 +196,22 @@ def cleanup(root):
         print(f"kept {root} (TEAMSRL_KEEP_TMP)")
         return
     shutil.rmtree(root, ignore_errors=True)
+
+
+def png_stats(data_or_path):
+    """(distinct colours, share of the most common colour, shape) of a PNG (bytes or a
+    path): a blank picture has few colours, or one covering nearly all of it."""
+    import matplotlib.image as mpimg
+    src = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
+    img = mpimg.imread(src, format="png")
+    if img.ndim == 2:
+        img = img[..., None]
+    channels = img[..., :3] if img.shape[-1] >= 3 else img
+    if channels.dtype != np.uint8:
+        channels = (channels * 255).round().astype(np.uint8)
+    pixels = channels.reshape(-1, channels.shape[-1]).astype(np.uint32)
+    packed = pixels[:, 0]
+    for c in range(1, pixels.shape[1]):
+        packed = (packed << 8) | pixels[:, c]
+    colours, counts = np.unique(packed, return_counts=True)
+    return len(colours), counts.max() / counts.sum(), img.shape
