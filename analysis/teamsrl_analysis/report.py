@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 RUN_FILES = ("run.h5", "generate.h5", "baseline.h5")
+REPS = 2000  # bootstrap resamples of every confidence interval (--reps)
 SWEEP_MANIFEST = "sweep.json"
 REPRODUCIBILITY = "reproducibility.txt"
 
@@ -360,7 +361,7 @@ def budget_table(budget: pd.DataFrame) -> str:
                        formats={"cost_usd": lambda v: f"${float(v):,.4f}"})
 
 
-def run_statistics(run) -> str:
+def run_statistics(run, reps: int = REPS) -> str:
     """Train: early vs late episode returns with bootstrap CIs; dataset runs: /eval."""
     from . import stats
     parts = []
@@ -372,12 +373,12 @@ def run_statistics(run) -> str:
         last = episodes[episodes["iteration"].isin(iters[-k:])]["return"].to_numpy(float)
         groups = {f"first {k} iteration(s)": first, f"last {k} iteration(s)": last}
         if len(first) >= 2 and len(last) >= 2:
-            table = stats.aggregate_table(groups, reps=2000, random_state=0)
+            table = stats.aggregate_table(groups, reps=reps, random_state=0)
             parts.append("<p class=\"note\">Episode returns of the first and the last quarter "
                          "of the iterations (an episode is a run, one task); 95 % stratified "
-                         "bootstrap CIs, 2,000 resamples.</p>")
+                         f"bootstrap CIs, {reps:,} resamples.</p>")
             parts.append(ci_table(table))
-            p, lo, hi = stats.probability_of_improvement_ci(last, first, reps=2000,
+            p, lo, hi = stats.probability_of_improvement_ci(last, first, reps=reps,
                                                             random_state=0)
             parts.append(f"<p>P(an episode of the last quarter returns more than one of the "
                          f"first) = <b>{p:.3f}</b> [{lo:.3f}, {hi:.3f}]</p>")
@@ -417,7 +418,9 @@ def run_figures(run) -> str:
     except ImportError:
         return '<p class="note">teamsrl_analysis.plots is not available.</p>'
     if getattr(run, "kind", "") == "train" or len(run.get("iterations", [])):
-        figs.add("Learning curve", lambda: plots.learning_curves(run),
+        name = run.attrs.get("run_name", "run")
+        figs.add("Learning curve", lambda: plots.learning_curves(
+            {name: [run]}, title=f"mean episode return per iteration: {name}"),
                  "mean episode return per iteration")
     figs.add("Action mix", lambda: plots.action_mix(run),
              "share of each rewriting operation")
@@ -425,7 +428,7 @@ def run_figures(run) -> str:
     return figs.html()
 
 
-def run_report(path: str, title: Optional[str] = None) -> str:
+def run_report(path: str, title: Optional[str] = None, reps: int = REPS) -> str:
     run = _load_run(path)
     name = run.attrs.get("run_name", os.path.basename(os.path.dirname(os.path.abspath(path))))
     kind = getattr(run, "kind", "run")
@@ -435,7 +438,7 @@ def run_report(path: str, title: Optional[str] = None) -> str:
     sections = [
         ("status", "Status", run_status(run)),
         ("figures", "Figures", run_figures(run)),
-        ("statistics", "Statistics", run_statistics(run)),
+        ("statistics", "Statistics", run_statistics(run, reps)),
         ("budget", "Budget used", budget_table(run.get("budget"))),
         ("provenance", "What was run", run_provenance(run)),
     ]
@@ -444,8 +447,273 @@ def run_report(path: str, title: Optional[str] = None) -> str:
 
 # ----------------------------------------------------------------------------- a sweep
 
-def sweep_report(directory: str, title: Optional[str] = None) -> str:
-    raise ReportError("sweep reports are not implemented yet")
+LAST_ITERATIONS = 3   # a training task's score: mean return over its last iterations
+# Dataset metrics of the eval stage compared across variants (higher / lower is better).
+SWEEP_DATASET_METRICS = (("distinct_2", "higher is more diverse"),
+                         ("rouge_l_nn.mean", "lower: less alike"),
+                         ("queries_per_kept_sample", "lower is cheaper"))
+MAX_POI_CI_VARIANTS = 6  # pairwise P(X > Y) intervals beyond this would be a long list
+
+
+def _load_sweep(directory: str):
+    from .sweep import load_sweep
+    try:
+        return load_sweep(directory)
+    except ValueError as e:
+        raise ReportError(f"{directory}: {e}") from None
+    except OSError as e:
+        raise ReportError(f"{directory}: cannot read the sweep: {e}") from None
+
+
+def _status_summary(statuses: pd.Series) -> str:
+    counts = statuses.value_counts()
+    return ", ".join(f"{badge(s)} {n}" for s, n in counts.items())
+
+
+def _variant_name(label: str) -> str:
+    return "all runs" if label == "-" else label
+
+
+def _scores_or_none(sw, **kwargs):
+    from .sweep import scores
+    try:
+        result = scores(sw, **kwargs)
+    except ValueError as e:
+        print(f"report: no scores for {kwargs}: {e}", file=sys.stderr)
+        return None
+    return {_variant_name(k): v for k, v in result.items()} or None
+
+
+def sweep_status(sw) -> str:
+    tasks = sw.tasks
+    out = f"<p>{len(tasks)} tasks: {_status_summary(tasks.status)}</p>"
+    by = pd.crosstab(tasks.stage, tasks.status)
+    by = by.reindex([s for s in ("train", "generate", "baseline", "eval") if s in by.index]
+                    + [s for s in by.index if s not in ("train", "generate", "baseline", "eval")])
+    by.index.name = "stage"
+    out += frame_table(by)
+    bad = tasks[tasks.status != "completed"]
+    if len(bad):
+        cols = ["task", "stage", "status"] + sw.axes + ["seed", "error"]
+        out += "<h3>Tasks not completed</h3>" + frame_table(bad[cols].fillna(""), index=False)
+    cols = [c for c in ["task", "stage", "status"] + sw.axes + ["seed", "ranks", "repeat"]
+            if c in tasks]
+    out += (f"<details><summary>Every task ({len(tasks)})</summary>"
+            f"{frame_table(tasks[cols].fillna(''), index=False)}</details>")
+    return out
+
+
+def _first_pair(sw):
+    """(generate Run, baseline Run, train Run or None, caption) of the first seed that
+    has both, for the TeaMs-RL vs Evol-Instruct figure."""
+    tasks = sw.tasks[sw.tasks.task.isin(list(sw.runs))]
+    gens = tasks[tasks.stage == "generate"]
+    bases = tasks[tasks.stage == "baseline"]
+    for _, g in gens.iterrows():
+        same = bases[bases.seed.astype(str) == str(g["seed"])]
+        if len(same):
+            b = same.iloc[0]
+            train = None
+            for dep in g["deps"] or ():
+                if dep in sw.runs and sw.runs[dep].kind == "train":
+                    train = sw.runs[dep]
+            point = ", ".join(f"{a}={g[a]}" for a in sw.axes if not pd.isna(g[a]))
+            caption = (f"generate task {g['task']} ({point or 'no axes'}, seed {g['seed']}) "
+                       f"against baseline task {b['task']}")
+            return sw.runs[g["task"]], sw.runs[b["task"]], train, caption
+    return None
+
+
+def sweep_figures(sw, train_scores, reps: int = REPS) -> str:
+    from . import plots
+    figs = Figures()
+    has_train = len(sw.iterations) > 0
+    if has_train:
+        figs.add("Learning curves", lambda: plots.learning_curves(sw, reps=min(reps, 1000)),
+                 "mean over the runs (seeds) of each variant, 95 % bootstrap band")
+        figs.add("Return against LLM queries", lambda: plots.reward_vs_queries(sw),
+                 "thin lines: single runs")
+    if train_scores and len(train_scores) >= 1:
+        figs.add("Ablation", lambda: plots.ablation_grid(
+            train_scores, reps=reps, metric=f"mean return, last {LAST_ITERATIONS} iterations"),
+            "IQM with 95 % CI and probability of improvement")
+    pair = _first_pair(sw)
+    if pair is not None:
+        gen, base, train, caption = pair
+        figs.add("TeaMs-RL vs Evol-Instruct", lambda: plots.teams_vs_evol(gen, base, train),
+                 caption)
+    return figs.html()
+
+
+def _poi_section(groups: dict, reps: int = REPS) -> str:
+    from . import stats
+    names = list(groups)
+    if len(names) < 2:
+        return ""
+    out = ""
+    try:
+        poi = pd.DataFrame([[f"{stats.probability_of_improvement(groups[x], groups[y]):.2f}"
+                             for y in names] for x in names], index=names, columns=names)
+        poi.index.name = "P(X > Y): X \\ Y"
+        out += "<p>Probability of improvement P(X &gt; Y), a run of X against a run of Y:</p>"
+        out += frame_table(poi)
+    except ValueError as e:
+        out += f'<p class="note">No probability of improvement: {esc(e)}</p>'
+    if len(names) <= MAX_POI_CI_VARIANTS:
+        rows = []
+        for i, x in enumerate(names):
+            for y in names[i + 1:]:
+                try:
+                    p, lo, hi = stats.probability_of_improvement_ci(groups[x], groups[y],
+                                                                    reps=reps, random_state=0)
+                    rows.append({"X": x, "Y": y, "P(X > Y)": p, "95 % CI": f"[{lo:.3f}, {hi:.3f}]"})
+                except ValueError as e:
+                    rows.append({"X": x, "Y": y, "P(X > Y)": np.nan, "95 % CI": str(e)})
+        out += frame_table(pd.DataFrame(rows), index=False,
+                           formats={"P(X > Y)": lambda v: "" if pd.isna(v) else f"{v:.3f}"})
+    return out
+
+
+def _aggregate_section(groups: dict, what: str, reps: int = REPS) -> str:
+    from . import stats
+    small = [k for k, v in groups.items() if np.asarray(v).shape[0] < 2]
+    if small:
+        return (f'<p class="note">{esc(what)}: fewer than 2 runs in {esc(", ".join(small))}; '
+                "no confidence intervals (add seeds).</p>")
+    table = stats.aggregate_table(groups, reps=reps, random_state=0)
+    return ci_table(table) + _poi_section(groups, reps)
+
+
+def sweep_statistics(sw, train_scores, reps: int = REPS) -> str:
+    parts = ['<p class="note">Per variant (the grid point without its seed; seeds, repeats '
+             "and rank counts are its runs): IQM, mean and median with 95 % stratified "
+             f"bootstrap CIs ({reps:,} resamples), and the probability of improvement.</p>"]
+    if train_scores:
+        parts.append(f"<h3>Training: mean return over the last {LAST_ITERATIONS} iterations</h3>")
+        parts.append(_aggregate_section(train_scores, "training", reps))
+    if len(sw.eval):
+        for metric, note in SWEEP_DATASET_METRICS:
+            if metric not in sw.eval.columns:
+                continue
+            groups = {}
+            for stage, label in (("generate", None), ("baseline", "Evol-Instruct baseline")):
+                found = _scores_or_none(sw, metric=metric, table="eval", stage=stage)
+                if not found:
+                    continue
+                if label is not None:
+                    found = {label: np.vstack(list(found.values()))}
+                groups.update({k if label else f"TeaMs-RL {k}" if k != "all runs"
+                               else "TeaMs-RL": v for k, v in found.items()})
+            if groups:
+                parts.append(f"<h3>Dataset: {esc(metric)} ({esc(note)})</h3>")
+                parts.append(_aggregate_section(groups, metric, reps))
+    if len(parts) == 1:
+        parts.append('<p class="note">No completed training or eval task to score.</p>')
+    return "".join(parts)
+
+
+def sweep_budget(sw) -> str:
+    budget = sw.budget
+    if not len(budget):
+        return '<p class="note">No budget tables.</p>'
+    b = budget.assign(role=budget.role.astype(str),
+                      tokens=budget.prompt_tokens + budget.completion_tokens)
+    cols = ["queries", "prompt_tokens", "completion_tokens", "tokens", "cost_usd"]
+    by = b.groupby(["stage", "role"], sort=False)[cols].sum().reset_index()
+    order = {"rewriter": 0, "reviewer": 1, "responder": 2, "total": 3}
+    by = by.sort_values(["stage", "role"], key=lambda c: c.map(order) if c.name == "role"
+                        else c.map({"train": 0, "generate": 1, "baseline": 2}), kind="stable")
+    total = b[b.role == "total"][cols].sum()
+    fmt = {"cost_usd": lambda v: f"${float(v):,.4f}"}
+    return (f"<p>All tasks together: <b>{int(total.queries):,}</b> queries, "
+            f"<b>{int(total.tokens):,}</b> tokens, <b>${float(total.cost_usd):,.4f}</b>.</p>"
+            + frame_table(by, index=False, formats=fmt))
+
+
+def _read_text(path: str, limit: int = 200_000) -> Optional[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read(limit)
+    except OSError:
+        return None
+
+
+def sweep_provenance(sw) -> str:
+    m = sw.manifest
+    attrs = [r.attrs for r in sw.runs.values()]
+
+    def values(key):
+        seen = []
+        for a in attrs:
+            v = a.get(key)
+            if v not in (None, "") and v not in seen:
+                seen.append(v)
+        return seen
+
+    def joined(key):
+        return esc(", ".join(_fmt(v) for v in values(key)))
+
+    started, finished = values("started_at"), values("finished_at")
+    rows = [("sweep", esc(m.get("sweep_id", ""))),
+            ("directory", f"<code>{esc(os.path.abspath(sw.dir))}</code>"),
+            ("grid file", f"<code>{esc(m.get('grid', ''))}</code>"),
+            ("base config", f"<code>{esc(m.get('base', ''))}</code> (hash {esc(m.get('base_hash', ''))})"),
+            ("axes", esc(", ".join(sw.axes) or "none")),
+            ("teamsrl", joined("teamsrl_version") + " (" + joined("git_describe") + ")"),
+            ("ranks (world sizes)", joined("world_size")),
+            ("launchers", joined("launcher")),
+            ("hosts", joined("hostnames")),
+            ("SLURM jobs", joined("slurm_job_id") or '<span class="note">not under SLURM</span>'),
+            ("started", esc(min(started) if started else "")),
+            ("finished", esc(max(finished) if finished else "")),
+            ("run files read", esc(f"{len(sw.runs)} of "
+                                   f"{int((sw.tasks.stage != 'eval').sum())}"))]
+    jobs = _read_text(os.path.join(sw.dir, "slurm", "jobs.json"))
+    if jobs:
+        rows.append(("SLURM job ids (slurm/jobs.json)", f"<pre>{esc(jobs)}</pre>"))
+    out = kv_table(rows)
+    grid = _read_text(m.get("grid", "")) if m.get("grid") else None
+    if grid:
+        out += f"<details open><summary>Grid file</summary><pre>{esc(grid)}</pre></details>"
+    config = next((a.get("config_yaml") for a in attrs if a.get("config_yaml")), None)
+    if config:
+        first = next(t for t, r in sw.runs.items() if r.attrs.get("config_yaml") == config)
+        out += (f"<details><summary>Resolved configuration of task {esc(first)} "
+                f"(config_yaml)</summary><pre>{esc(config)}</pre></details>")
+    commands = []
+    for t in m.get("tasks", []):
+        args = t.get("args") or []
+        commands.append(f"{t.get('stage', '')} {t.get('id', '')}: teamsrl "
+                        + " ".join(str(a) for a in args))
+    if commands:
+        out += (f"<details><summary>Commands of the {len(commands)} tasks</summary>"
+                f"<pre>{esc(chr(10).join(commands))}</pre></details>")
+    return out
+
+
+def sweep_report(directory: str, title: Optional[str] = None, reps: int = REPS) -> str:
+    sw = _load_sweep(directory)
+    sweep_id = sw.manifest.get("sweep_id", os.path.basename(os.path.abspath(directory)))
+    grid = os.path.basename(str(sw.manifest.get("grid", "")))
+    title = title or f"teamsrl sweep {sweep_id}" + (f": {grid}" if grid else "")
+    subtitle = (f"{len(sw.tasks)} tasks: {_status_summary(sw.tasks.status)} "
+                f"<code>{esc(os.path.abspath(directory))}</code>")
+    train_scores = _scores_or_none(sw, metric="mean_return", last=LAST_ITERATIONS,
+                                   stage="train") if len(sw.iterations) else None
+    sections = [
+        ("status", "Tasks", sweep_status(sw)),
+        ("figures", "Figures", sweep_figures(sw, train_scores, reps)),
+        ("statistics", "Statistics", sweep_statistics(sw, train_scores, reps)),
+        ("budget", "Budget used", sweep_budget(sw)),
+    ]
+    repro = _read_text(os.path.join(sw.dir, REPRODUCIBILITY))
+    if repro is not None:
+        sections.append(("reproducibility", "Reproducibility",
+                         f"<p><code>{esc(REPRODUCIBILITY)}</code> of "
+                         f"<code>teamsrl sweep GRID --check-reproducible</code>:</p>"
+                         f"<pre>{esc(repro)}</pre>"))
+    sections.append(("provenance", "What was run", sweep_provenance(sw)))
+    return page(title, subtitle, sections)
 
 
 # ----------------------------------------------------------------------------- output
@@ -480,12 +748,15 @@ def write_report(text: str, out: str, overwrite: bool = False) -> None:
         raise
 
 
-def build(path: str, title: Optional[str] = None) -> str:
-    """The report's HTML for a run or sweep path (see find_target)."""
+def build(path: str, title: Optional[str] = None, reps: int = REPS) -> str:
+    """The report's HTML for a run or sweep path (see find_target); ``reps`` bootstrap
+    resamples per confidence interval."""
     import matplotlib
     matplotlib.use("Agg")
     kind, target = find_target(path)
-    return sweep_report(target, title) if kind == "sweep" else run_report(target, title)
+    if reps < 100:
+        raise ReportError(f"--reps {reps}: use at least 100 bootstrap resamples")
+    return sweep_report(target, title, reps) if kind == "sweep" else run_report(target, title, reps)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -501,6 +772,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                              "sweep's directory)")
     parser.add_argument("--title", help="the page title (default: from the run or sweep)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    parser.add_argument("--reps", type=int, default=REPS, metavar="N",
+                        help=f"bootstrap resamples per confidence interval (default {REPS}; "
+                             "fewer is faster on large sweeps)")
     args = parser.parse_args(argv)
     try:
         kind, target = find_target(args.path)
@@ -510,7 +784,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             out = os.path.join(base, "report.html")
         if os.path.exists(out) and not args.overwrite and not os.path.islink(out):
             raise ReportError(f"{out}: exists (pass --overwrite to replace it)")
-        text = build(args.path, args.title)
+        text = build(args.path, args.title, args.reps)
         write_report(text, out, args.overwrite)
     except ReportError as e:
         print(f"report: error: {e}", file=sys.stderr)

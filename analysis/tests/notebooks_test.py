@@ -153,4 +153,4 @@ class NotebooksTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    fixtures.main()

@@ -210,4 +210,4 @@ class ReportBrowserTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    fixtures.main()
