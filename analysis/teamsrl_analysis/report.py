@@ -67,7 +67,7 @@ header p { margin: 0; color: #c9d3e3; font-size: 13px; }
 nav { padding: 8px 32px; background: var(--panel); border-bottom: 1px solid var(--line);
       font-size: 13px; }
 nav a { margin-right: 16px; color: var(--run); text-decoration: none; }
-main { padding: 8px 32px 40px; max-width: 1280px; }
+main { padding: 8px 32px 40px; max-width: 1520px; }
 h2 { font-size: 19px; border-bottom: 2px solid var(--line); padding-bottom: 4px; margin-top: 28px; }
 h3 { font-size: 16px; margin: 18px 0 6px; }
 table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13px; }
@@ -495,12 +495,24 @@ def sweep_status(sw) -> str:
     bad = tasks[tasks.status != "completed"]
     if len(bad):
         cols = ["task", "stage", "status"] + sw.axes + ["seed", "error"]
-        out += "<h3>Tasks not completed</h3>" + frame_table(bad[cols].fillna(""), index=False)
+        bad = bad[cols].fillna("").assign(**{"task.log (last line)": [
+            _log_tail(sw, t) for t in bad.task]})
+        out += "<h3>Tasks not completed</h3>" + frame_table(bad, index=False)
     cols = [c for c in ["task", "stage", "status"] + sw.axes + ["seed", "ranks", "repeat"]
             if c in tasks]
     out += (f"<details><summary>Every task ({len(tasks)})</summary>"
             f"{frame_table(tasks[cols].fillna(''), index=False)}</details>")
     return out
+
+
+def _log_tail(sw, task: str) -> str:
+    """The last non-empty line of a task's DIR/STAGE/ID/task.log, if any."""
+    entry = next((t for t in sw.manifest.get("tasks", []) if t.get("id") == task), None)
+    if not entry or not entry.get("out_dir"):
+        return ""
+    text = _read_text(os.path.join(entry["out_dir"], "task.log"))
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
 
 
 def _first_pair(sw):
@@ -533,7 +545,11 @@ def sweep_figures(sw, train_scores, reps: int = REPS) -> str:
                  "mean over the runs (seeds) of each variant, 95 % bootstrap band")
         figs.add("Return against LLM queries", lambda: plots.reward_vs_queries(sw),
                  "thin lines: single runs")
-    if train_scores and len(train_scores) >= 1:
+    few = [k for k, v in (train_scores or {}).items() if np.asarray(v).shape[0] < 2]
+    if few:
+        figs.items.append(f'<p class="note">Ablation: fewer than 2 completed runs in '
+                          f'{esc(", ".join(few))}; no confidence intervals.</p>')
+    elif train_scores:
         figs.add("Ablation", lambda: plots.ablation_grid(
             train_scores, reps=reps, metric=f"mean return, last {LAST_ITERATIONS} iterations"),
             "IQM with 95 % CI and probability of improvement")
@@ -597,6 +613,8 @@ def sweep_statistics(sw, train_scores, reps: int = REPS) -> str:
                 continue
             groups = {}
             for stage, label in (("generate", None), ("baseline", "Evol-Instruct baseline")):
+                if stage not in set(sw.eval.stage):
+                    continue
                 found = _scores_or_none(sw, metric=metric, table="eval", stage=stage)
                 if not found:
                     continue
@@ -718,19 +736,27 @@ def sweep_report(directory: str, title: Optional[str] = None, reps: int = REPS) 
 
 # ----------------------------------------------------------------------------- output
 
-def write_report(text: str, out: str, overwrite: bool = False) -> None:
-    """Writes ``text`` to ``out`` through a temporary file beside it, renamed into place
-    (as teamsrl writes its one-piece outputs). Refuses a link, and an existing file
-    unless ``overwrite``."""
-    if os.path.islink(out):
-        raise ReportError(f"{out}: is a symbolic link; not written through it")
-    if os.path.isdir(out):
+def check_output(out: str, overwrite: bool = False) -> None:
+    """ReportError when ``out`` cannot be written: an existing file or link without
+    ``overwrite`` (with it, a link is replaced itself, never its target, as teamsrl
+    does), a directory, or a missing parent directory."""
+    if os.path.isdir(out) and not os.path.islink(out):
         raise ReportError(f"{out}: is a directory")
+    if os.path.islink(out) and not overwrite:
+        raise ReportError(f"{out}: is a symbolic link (pass --overwrite to replace the link "
+                          "itself; its target is never written)")
     if os.path.exists(out) and not overwrite:
         raise ReportError(f"{out}: exists (pass --overwrite to replace it)")
     parent = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(parent):
         raise ReportError(f"{out}: directory {parent} does not exist")
+
+
+def write_report(text: str, out: str, overwrite: bool = False) -> None:
+    """Writes ``text`` to ``out`` through a uniquely named temporary file beside it,
+    renamed into place (as teamsrl writes its one-piece outputs); see check_output."""
+    check_output(out, overwrite)
+    parent = os.path.dirname(os.path.abspath(out))
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(out) + ".", dir=parent)
     except OSError as e:
@@ -782,8 +808,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not out:
             base = target if kind == "sweep" else os.path.dirname(os.path.abspath(target))
             out = os.path.join(base, "report.html")
-        if os.path.exists(out) and not args.overwrite and not os.path.islink(out):
-            raise ReportError(f"{out}: exists (pass --overwrite to replace it)")
+        check_output(out, args.overwrite)  # before the work, not after it
         text = build(args.path, args.title, args.reps)
         write_report(text, out, args.overwrite)
     except ReportError as e:
