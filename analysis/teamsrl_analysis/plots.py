@@ -206,12 +206,13 @@ def learning_curves(data: Data, by=None, metric: str = "mean_return", x: str = "
     for i, (variant, curve) in enumerate(table.groupby("variant", sort=False)):
         color = f"C{i % 10}"
         runs = int(curve.runs.max())
-        (line,) = ax.plot(curve[x], curve["mean"], color=color, marker=".",
+        (line,) = ax.plot(curve[x].to_numpy(), curve["mean"].to_numpy(), color=color, marker=".",
                           label=f"{variant} ({runs} run{'s' if runs != 1 else ''})")
         line.set_gid(f"mean:{variant}")
         band = curve.dropna(subset=["low", "high"])
         if len(band):
-            poly = ax.fill_between(band[x], band["low"], band["high"], color=color,
+            poly = ax.fill_between(band[x].to_numpy(), band["low"].to_numpy(),
+                                   band["high"].to_numpy(), color=color,
                                    alpha=0.2, linewidth=0)
             poly.set_gid(f"band:{variant}")
     ax.set_xlabel(_label(x))
@@ -292,7 +293,7 @@ def calls_by_role(run: Run, title: Optional[str] = None) -> Figure:
     for i, role in enumerate(roles):
         part = table[table.role == role]
         for ax, column in ((ax_q, "queries"), (ax_t, "tokens")):
-            (line,) = ax.plot(part.iteration, part[column], marker=".", color=f"C{i}",
+            (line,) = ax.plot(part.iteration.to_numpy(), part[column].to_numpy(), marker=".", color=f"C{i}",
                               linestyle=STYLES[i % len(STYLES)], label=role)
             line.set_gid(f"{column}:{role}")
     x_label = X_LABELS.get(run.kind, "iteration")
@@ -350,11 +351,11 @@ def reward_vs_queries(data: Data, by=None, metric: str = "mean_return", run: str
     for i, variant in enumerate(pd.unique(table.variant)):
         color = f"C{i % 10}"
         for name, one in frame[frame.variant == variant].groupby(run, sort=False):
-            (thin,) = ax.plot(one.cumulative, one[metric], color=color, alpha=0.3,
+            (thin,) = ax.plot(one.cumulative.to_numpy(), one[metric].to_numpy(), color=color, alpha=0.3,
                               linewidth=0.8, label="_nolegend_")
             thin.set_gid(f"run:{name}")
         curve = table[table.variant == variant]
-        (line,) = ax.plot(curve.queries, curve["mean"], color=color, linewidth=2,
+        (line,) = ax.plot(curve.queries.to_numpy(), curve["mean"].to_numpy(), color=color, linewidth=2,
                           marker=".", label=variant)
         line.set_gid(f"mean:{variant}")
     ax.set_xlabel("cumulative LLM queries (all roles)")
@@ -430,7 +431,7 @@ def teams_vs_evol(generate_run: Run, baseline_run: Run, train_run: Optional[Run]
 def _queries_panel(ax, table: pd.DataFrame) -> None:
     x = np.arange(len(table.index))
     for i, (column, name) in enumerate((("teams_rl", TEAMS), ("evol_instruct", EVOL))):
-        bars = ax.bar(x + (i - 0.5) * 0.4, table[column], width=0.4, label=name,
+        bars = ax.bar(x + (i - 0.5) * 0.4, table[column].to_numpy(), width=0.4, label=name,
                       color=f"C{i}")
         _gid(bars, f"queries:{name}")
     ax.set_xticks(x, list(table.index))
@@ -504,8 +505,9 @@ def ablation_grid(scores_by_variant: Mapping[str, np.ndarray], reps: int = 2000,
     fig = _figure(5.0 + 0.6 * n + 4.0, max(3.5, 0.9 + 0.55 * n))
     ax_iqm, ax_poi = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
     y = np.arange(n)
-    err = np.vstack([aggregate.iqm - aggregate.iqm_low, aggregate.iqm_high - aggregate.iqm])
-    bars = ax_iqm.errorbar(aggregate.iqm, y, xerr=err, fmt="o", color="C0", capsize=4)
+    iqm = aggregate.iqm.to_numpy(np.float64)
+    err = np.vstack([iqm - aggregate.iqm_low.to_numpy(), aggregate.iqm_high.to_numpy() - iqm])
+    bars = ax_iqm.errorbar(iqm, y, xerr=err, fmt="o", color="C0", capsize=4)
     bars.lines[0].set_gid("iqm")
     ax_iqm.set_yticks(y, list(aggregate.index))
     ax_iqm.invert_yaxis()

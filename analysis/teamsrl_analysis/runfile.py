@@ -292,20 +292,28 @@ def _read_raw(f: h5py.File, path: str, rows: Optional[int]):
 
 
 def _to_frame(array: np.ndarray, enum_names: dict, categorical: bool) -> pd.DataFrame:
-    frame = pd.DataFrame(array)
-    if not categorical:
-        return frame
-    for column, names in enum_names.items():
-        if column not in frame.columns:
-            continue
-        codes = frame[column].to_numpy()
-        if len(names) and len(set(names)) == len(names) and \
-                ((codes >= -1) & (codes < len(names))).all():
-            frame[column] = pd.Categorical.from_codes(codes, categories=names)
-    for column in FLAG_COLUMNS:
-        if column in frame.columns:
-            frame[column] = frame[column].astype(bool)
-    return frame
+    """The structured ``array`` as a DataFrame, one contiguous array per column.
+
+    Built column by column without consolidation (``copy=False`` keeps one block per
+    column): ``pd.DataFrame(array)`` copies every field twice (out of the records, then
+    into per-dtype blocks), which for 2M calls took 3x the time and 2x the memory."""
+    columns = {}
+    for name in array.dtype.names:
+        field = array[name]
+        names = enum_names.get(name) if categorical else None
+        if names is not None and _codes_fit(field, names):
+            columns[name] = pd.Categorical.from_codes(field, categories=names)
+        elif categorical and name in FLAG_COLUMNS:
+            columns[name] = field.astype(bool)
+        else:
+            columns[name] = np.ascontiguousarray(field)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _codes_fit(codes: np.ndarray, names) -> bool:
+    # Codes outside the names (a file newer than its enum table) stay integers.
+    return bool(len(names)) and len(set(names)) == len(names) and \
+        bool(((codes >= -1) & (codes < len(names))).all())
 
 
 def read_table(f: h5py.File, path: str, categorical: bool = True,
@@ -422,8 +430,13 @@ def load_run(path: str, categorical: bool = True, timeout: float = 30.0) -> Run:
         return attrs, tables, names, rows.commit, texts, _read_eval(f)
 
     attrs, raw, names, commit, texts, evals = read_consistent(path, read, timeout)
-    tables = {name: _to_frame(array, enum_names, categorical)
-              for name, (array, enum_names) in raw.items()}
+    tables = {}
+    for name in list(raw):
+        # Popped, so each table's records are freed once its frame is built: the peak is
+        # the records of all tables plus one table's frame, not both of every table.
+        array, enum_names = raw.pop(name)
+        tables[name] = _to_frame(array, enum_names, categorical)
+        del array
     run = Run(path, tables, attrs, [n for n in names if not n.endswith("_obs_filter")],
               commit, texts, evals)
     run.obs_filters = [n for n in names if n.endswith("_obs_filter")]

@@ -95,15 +95,18 @@ def _value(text):
 
 
 def _local_path(path: str, recorded_dir: str, actual_dir: str) -> str:
-    """``path`` of the manifest, moved under ``actual_dir`` when the sweep directory was
-    copied or renamed since the sweep ran (the manifest records absolute paths)."""
-    if not path or os.path.exists(path) or not recorded_dir:
+    """``path`` of the manifest, under ``actual_dir`` when the sweep directory was copied
+    or moved since the sweep ran: the manifest records absolute paths under the directory
+    it was written in (``recorded_dir``), and the directory being read is the sweep, even
+    when the original still exists."""
+    if not path or not recorded_dir:
         return path
-    recorded = os.path.normpath(recorded_dir)
-    normal = os.path.normpath(path)
-    if normal == recorded or normal.startswith(recorded + os.sep):
-        return os.path.join(actual_dir, os.path.relpath(normal, recorded))
-    return path
+    recorded = os.path.normpath(os.path.abspath(recorded_dir))
+    actual = os.path.normpath(os.path.abspath(actual_dir))
+    normal = os.path.normpath(os.path.abspath(path))
+    if recorded == actual or not (normal == recorded or normal.startswith(recorded + os.sep)):
+        return path
+    return os.path.join(actual, os.path.relpath(normal, recorded))
 
 
 class Sweep:
