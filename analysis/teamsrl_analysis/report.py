@@ -21,7 +21,6 @@ import base64
 import datetime as _dt
 import html
 import io
-import json
 import os
 import sys
 import tempfile
@@ -549,7 +548,7 @@ def sweep_figures(sw, train_scores, reps: int = REPS) -> str:
     if few:
         figs.items.append(f'<p class="note">Ablation: fewer than 2 completed runs in '
                           f'{esc(", ".join(few))}; no confidence intervals.</p>')
-    elif train_scores:
+    elif train_scores and len(train_scores) >= 2:  # one variant has nothing to compare
         figs.add("Ablation", lambda: plots.ablation_grid(
             train_scores, reps=reps, metric=f"mean return, last {LAST_ITERATIONS} iterations"),
             "IQM with 95 % CI and probability of improvement")

@@ -39,7 +39,7 @@ CHECK_SCRIPT = """<script>
   window.addEventListener("error", function (e) {
     var t = e.target;
     errors.push(t && t !== window ? "failed to load <" + t.tagName.toLowerCase() + "> " +
-                (t.src || t.href || "") : "script error: " + e.message);
+                (t.src || t.href || "").slice(0, 100) : "script error: " + e.message);
   }, true);
   var consoleError = console.error;
   console.error = function () { errors.push("console.error: " + Array.from(arguments).join(" "));
