@@ -19,6 +19,11 @@ packages=(
   # analysis and python tests (Debian's interpreter: /usr/bin/python3)
   python3 python3-h5py python3-pandas python3-numpy python3-matplotlib
   python3-scipy  # the reference computations of analysis/tests (scipy.stats)
+  # the notebooks test (analysis_notebooks): executes analysis/notebooks/*.ipynb headless
+  # with nbclient on a python3 kernel of Debian's interpreter
+  python3-nbclient python3-nbconvert python3-nbformat python3-ipykernel
+  # the report's browser test (analysis_report_browser): headless screenshot + DOM checks
+  chromium
   # the fake OpenAI server's HTTPS + HTTP/2 mode (tests): h2 framing, a test certificate
   python3-h2 openssl
 )
