@@ -79,6 +79,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
+import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -126,6 +127,28 @@ def _label(column: str) -> str:
 
 def _figure(width: float = 7.0, height: float = 4.5) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
+
+
+def _variant_colors(variants) -> dict:
+    """One colour per variant, the same in every figure (by sorted name); distinct ones
+    from a continuous map when there are more than matplotlib's ten cycle colours."""
+    names = sorted({str(v) for v in variants})
+    if len(names) <= 10:
+        return {v: f"C{i}" for i, v in enumerate(names)}
+    cmap = matplotlib.colormaps["turbo"]
+    return {v: cmap(i / (len(names) - 1)) for i, v in enumerate(names)}
+
+
+def _variant_legend(fig: Figure, ax, n: int) -> None:
+    """A legend of ``n`` variants: inside the axes for a few, beside them for many (an
+    ablation grid's 21 long labels inside would leave the axes no room)."""
+    if n <= 1:
+        return
+    if n <= 6:
+        ax.legend(title="variant", fontsize="small")
+        return
+    fig.set_size_inches(fig.get_figwidth() + 6.0, max(fig.get_figheight(), 0.2 * n + 1.5))
+    ax.legend(title="variant", fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def _gid(bars, gid: str) -> None:
@@ -207,8 +230,9 @@ def learning_curves(data: Data, by=None, metric: str = "mean_return", x: str = "
     table = learning_curve_table(data, by, metric, x, run, confidence, reps, random_state)
     fig = _figure()
     ax = fig.add_subplot()
-    for i, (variant, curve) in enumerate(table.groupby("variant", sort=False)):
-        color = f"C{i % 10}"
+    colors = _variant_colors(table.variant)
+    for variant, curve in table.groupby("variant", sort=False):
+        color = colors[str(variant)]
         runs = int(curve.runs.max())
         (line,) = ax.plot(curve[x].to_numpy(), curve["mean"].to_numpy(), color=color, marker=".",
                           label=f"{variant} ({runs} run{'s' if runs != 1 else ''})")
@@ -223,8 +247,7 @@ def learning_curves(data: Data, by=None, metric: str = "mean_return", x: str = "
     ax.set_ylabel(_label(metric))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title or f"{metric}: mean over runs, {confidence:.0%} bootstrap CI")
-    if table.variant.nunique() > 1:
-        ax.legend(title="variant", fontsize="small")
+    _variant_legend(fig, ax, table.variant.nunique())
     ax.grid(alpha=0.3)
     return fig
 
@@ -352,8 +375,9 @@ def reward_vs_queries(data: Data, by=None, metric: str = "mean_return", run: str
     table, frame, run = _reward_vs_queries(data, by, metric, run)
     fig = _figure()
     ax = fig.add_subplot()
-    for i, variant in enumerate(pd.unique(table.variant)):
-        color = f"C{i % 10}"
+    colors = _variant_colors(table.variant)
+    for variant in pd.unique(table.variant):
+        color = colors[str(variant)]
         for name, one in frame[frame.variant == variant].groupby(run, sort=False):
             (thin,) = ax.plot(one.cumulative.to_numpy(), one[metric].to_numpy(), color=color,
                               alpha=0.3, linewidth=0.8, label="_nolegend_")
@@ -365,8 +389,7 @@ def reward_vs_queries(data: Data, by=None, metric: str = "mean_return", run: str
     ax.set_xlabel("cumulative LLM queries (all roles)")
     ax.set_ylabel(_label(metric))
     ax.set_title(title or f"{metric} against LLM queries spent")
-    if table.variant.nunique() > 1:
-        ax.legend(title="variant", fontsize="small")
+    _variant_legend(fig, ax, table.variant.nunique())
     ax.grid(alpha=0.3)
     return fig
 
@@ -502,18 +525,31 @@ def ablation_tables(scores_by_variant: Mapping[str, np.ndarray], reps: int = 200
 def ablation_grid(scores_by_variant: Mapping[str, np.ndarray], reps: int = 2000,
                   random_state=0, confidence: float = 0.95, metric: str = "score",
                   title: Optional[str] = None) -> Figure:
-    """Left: IQM and its CI per variant (error bars, gid ``iqm``). Right: P(row beats
-    column) for every pair, a heatmap with the numbers written in (gid ``poi``)."""
+    """Left (above, for long variant names): IQM and its CI per variant (error bars, gid
+    ``iqm``). Right (below): P(row beats column) for every pair, a heatmap with the
+    numbers written in (gid ``poi``); long names are coded V1, V2, ... there, keyed on the
+    IQM axis."""
     aggregate, poi = ablation_tables(scores_by_variant, reps, random_state, confidence)
     n = len(poi)
-    fig = _figure(5.0 + 0.6 * n + 4.0, max(3.5, 0.9 + 0.55 * n))
-    ax_iqm, ax_poi = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
+    names = [str(v) for v in aggregate.index]
+    # Long names (a grid point of several keys) on both heatmap axes would leave its cells
+    # no room: then the heatmap uses codes and goes below the IQM panel, which keys them.
+    short = max(map(len, names)) > 24
+    codes = [f"V{i + 1}" for i in range(n)] if short else names
+    if short:
+        fig = _figure(max(10.0, 0.07 * max(map(len, names)) + 5.0), 0.75 * n + 3.0)
+        # Subfigures: each lays out on its own, so the key's width does not squeeze the map.
+        top, bottom = fig.subfigures(2, 1, height_ratios=[0.3, 0.45])
+        ax_iqm, ax_poi = top.subplots(), bottom.subplots()
+    else:
+        fig = _figure(5.0 + 0.6 * n + 4.0, max(3.5, 0.9 + 0.55 * n))
+        ax_iqm, ax_poi = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
     y = np.arange(n)
     iqm = aggregate.iqm.to_numpy(np.float64)
     err = np.vstack([iqm - aggregate.iqm_low.to_numpy(), aggregate.iqm_high.to_numpy() - iqm])
     bars = ax_iqm.errorbar(iqm, y, xerr=err, fmt="o", color="C0", capsize=4)
     bars.lines[0].set_gid("iqm")
-    ax_iqm.set_yticks(y, list(aggregate.index))
+    ax_iqm.set_yticks(y, [f"{c}: {v}" for c, v in zip(codes, names)] if short else names)
     ax_iqm.invert_yaxis()
     ax_iqm.set_xlabel(f"IQM of {metric} ({confidence:.0%} bootstrap CI)")
     ax_iqm.set_ylabel("variant")
@@ -526,10 +562,10 @@ def ablation_grid(scores_by_variant: Mapping[str, np.ndarray], reps: int = 2000,
     for i in range(n):
         for j in range(n):
             value = poi.iat[i, j]
-            ax_poi.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize="small",
+            ax_poi.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize="small" if n <= 10 else 6,
                         color="white" if abs(value - 0.5) > 0.3 else "black")
-    ax_poi.set_xticks(y, list(poi.columns), rotation=30, ha="right")
-    ax_poi.set_yticks(y, list(poi.index))
+    ax_poi.set_xticks(y, codes, rotation=0 if short else 30, ha="center" if short else "right")
+    ax_poi.set_yticks(y, codes)
     ax_poi.set_xlabel("variant Y")
     ax_poi.set_ylabel("variant X")
     ax_poi.set_title("P(X > Y): probability of improvement")

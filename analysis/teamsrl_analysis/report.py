@@ -589,14 +589,33 @@ def _poi_section(groups: dict, reps: int = REPS) -> str:
     return out
 
 
+def _finite_runs(groups: dict):
+    """The groups without their runs that have a NaN or infinite score (a metric a dataset
+    could not have, e.g. ROUGE-L of a one-sample set), and a note of what was left out."""
+    kept, dropped = {}, []
+    for name, scores in groups.items():
+        a = np.asarray(scores, dtype=float)
+        finite = np.isfinite(a).all(axis=1) if a.ndim == 2 else np.isfinite(a)
+        if not finite.all():
+            dropped.append(f"{name}: {int((~finite).sum())} of {len(finite)}")
+        kept[name] = a[finite]
+    note = ("" if not dropped else '<p class="note">Runs without a finite value, left out: '
+            f'{esc("; ".join(dropped))}.</p>')
+    return kept, note
+
+
 def _aggregate_section(groups: dict, what: str, reps: int = REPS) -> str:
     from . import stats
+    groups, note = _finite_runs(groups)
     small = [k for k, v in groups.items() if np.asarray(v).shape[0] < 2]
     if small:
-        return (f'<p class="note">{esc(what)}: fewer than 2 runs in {esc(", ".join(small))}; '
-                "no confidence intervals (add seeds).</p>")
-    table = stats.aggregate_table(groups, reps=reps, random_state=0)
-    return ci_table(table) + _poi_section(groups, reps)
+        return note + (f'<p class="note">{esc(what)}: fewer than 2 runs in '
+                       f'{esc(", ".join(small))}; no confidence intervals (add seeds).</p>')
+    try:
+        table = stats.aggregate_table(groups, reps=reps, random_state=0)
+    except ValueError as e:  # scores a report cannot aggregate: said on the page
+        return note + f'<p class="note">{esc(what)}: no statistics: {esc(e)}</p>'
+    return note + ci_table(table) + _poi_section(groups, reps)
 
 
 def sweep_statistics(sw, train_scores, reps: int = REPS) -> str:

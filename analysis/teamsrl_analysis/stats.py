@@ -129,6 +129,21 @@ def aggregates(scores: ArrayLike, gamma: float = 1.0) -> np.ndarray:
 
 AGGREGATES = ("iqm", "mean", "median", "optimality_gap")
 
+
+def _aggregates_of_resamples(resamples: np.ndarray, gamma: float) -> np.ndarray:
+    """``aggregates`` of each of a stack of resamples (reps, runs, tasks) at once, as
+    (reps, 4): the same computations along the last axes, without a Python loop per
+    resample (which made a 20-variant table take tens of seconds)."""
+    reps = resamples.shape[0]
+    flat = np.sort(resamples.reshape(reps, -1), axis=1)
+    cut = flat.shape[1] // 4
+    task_means = np.mean(resamples, axis=1)
+    return np.stack([np.mean(flat[:, cut:flat.shape[1] - cut], axis=1),
+                     np.mean(task_means, axis=1),
+                     np.median(task_means, axis=1),
+                     np.mean(np.maximum(gamma - resamples, 0.0).reshape(reps, -1), axis=1)],
+                    axis=1)
+
 # --------------------------------------------------------------------------- bootstrap
 
 
@@ -334,10 +349,16 @@ def aggregate_table(groups: Mapping[str, ArrayLike], reps: int = 2000,
     if not isinstance(groups, Mapping) or len(groups) == 0:
         raise ValueError("groups must be a non-empty dict of name -> scores")
     rows: Dict[str, Dict[str, float]] = {}
+    _check_ci_args(reps, confidence, method)
     for name, scores in groups.items():
         x = as_scores(scores, f"groups[{name!r}]", min_runs=2)
-        point, low, high = _ci([x], lambda s: aggregates(s, gamma), reps, confidence,
-                               random_state, method)
+        point = aggregates(x, gamma)
+        # The resamples of stratified_resample, drawn in one call (the same numbers as
+        # `reps` calls: the generator's stream does not depend on how it is split).
+        runs, tasks = x.shape
+        drawn = np.random.default_rng(random_state).integers(0, runs, size=(reps, runs, tasks))
+        replicates = _aggregates_of_resamples(x[drawn, np.arange(tasks)], gamma)
+        low, high = _interval(point, replicates, confidence, method)
         row: Dict[str, float] = {"runs": x.shape[0], "tasks": x.shape[1]}
         for i, agg in enumerate(AGGREGATES):
             row[agg], row[f"{agg}_low"], row[f"{agg}_high"] = point[i], low[i], high[i]

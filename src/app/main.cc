@@ -482,6 +482,9 @@ void AddFileCommands(CLI::App& app, Args& a, Commands* c) {
       ->required();
   c->report->add_option("--out", a.report.out, "the HTML file to write")->required();
   c->report->add_option("--title", a.report.title, "the page's title");
+  c->report->add_flag("--overwrite", a.report.overwrite, "replace an existing --out file");
+  c->report->add_option("--reps", a.report.reps, "bootstrap resamples of the CIs (default 2000)")
+      ->check(CLI::PositiveNumber);
   c->keys = app.add_subcommand("keys", "print every config key (markdown table)");
   c->eval = app.add_subcommand("eval", "dataset metrics: size, lengths, diversity, eliminations");
   c->eval->add_option("dataset", a.dataset_path, "dataset (JSON Lines, Alpaca fields)")->required();

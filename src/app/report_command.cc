@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string>
 
 #include "core/install_paths.h"
 
@@ -23,6 +24,8 @@ std::vector<std::string> ReportCommand(const std::string& python, const ReportAr
   std::vector<std::string> argv = {python, "-m", "teamsrl_analysis.report", args.path};
   if (!args.out.empty()) argv.insert(argv.end(), {"--out", args.out});
   if (!args.title.empty()) argv.insert(argv.end(), {"--title", args.title});
+  if (args.overwrite) argv.emplace_back("--overwrite");
+  if (args.reps > 0) argv.insert(argv.end(), {"--reps", std::to_string(args.reps)});
   return argv;
 }
 

@@ -13,6 +13,8 @@ struct ReportArgs {
   std::string path;   // a run file, a run directory or a sweep directory
   std::string out;    // the HTML file
   std::string title;  // empty: the module's default
+  bool overwrite = false;
+  int reps = 0;  // bootstrap resamples; 0: the module's default
 };
 
 // The interpreter: $TEAMSRL_PYTHON, else Debian's /usr/bin/python3 (where apt installs
