@@ -101,12 +101,19 @@ class ReportBrowserTest(unittest.TestCase):
     def tearDownClass(cls):
         fixtures.cleanup(cls.tmp)
 
-    def render(self, target, name, *extra):
+    def render(self, target, name, *extra, binary=False):
+        """`python3 -m teamsrl_analysis.report`, or with `binary` the same through `teamsrl
+        report`, which must find the package beside itself (no PYTHONPATH given)."""
         out = os.path.join(self.tmp, name + ".html")
         env = dict(os.environ, PYTHONPATH=fixtures.ANALYSIS_DIR, MPLBACKEND="Agg")
+        cmd = [PYTHON, "-m", "teamsrl_analysis.report"]
+        if binary:
+            env.pop("PYTHONPATH")
+            env["TEAMSRL_PYTHON"] = PYTHON
+            cmd = [fixtures.BIN, "report"]
         t0 = time.monotonic()
-        p = subprocess.run([PYTHON, "-m", "teamsrl_analysis.report", target, "--out", out]
-                           + list(extra), capture_output=True, text=True, env=env, timeout=300)
+        p = subprocess.run(cmd + [target, "--out", out] + list(extra), capture_output=True,
+                           text=True, env=env, timeout=300)
         secs = time.monotonic() - t0
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(out, p.stdout)
@@ -198,7 +205,7 @@ class ReportBrowserTest(unittest.TestCase):
         self.check_in_browser(out, "generate_report")
 
     def test_sweep_report(self):
-        out = self.render(self.sweep, "sweep_report")
+        out = self.render(self.sweep, "sweep_report", binary=True)
         with open(out, encoding="utf-8") as f:
             text = f.read()
         for needed in ("What was run", "Tasks", "Statistics", "Budget used",
