@@ -73,6 +73,9 @@ struct GenerateConfig {
   int steps = 6;                                   // chained rewrites per seed
   std::vector<int> forced_breadth_steps = {1, 4};  // 0-based steps forced to breadth
   double add_constraints_bias = 0.7;               // added to add_constraints' entry
+  // Added to breadth's entry. 0: the released code adds only add_constraints' bias at
+  // generation, not the training policy's breadth bias (policy.breadth_bias).
+  double breadth_bias = 0.0;
   std::string replace_breadth_with =
       "add_constraints";               // a chosen breadth becomes this; "" keeps it
   std::vector<std::string> eliminate;  // elimination rules applied (default none)

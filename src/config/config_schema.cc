@@ -240,6 +240,9 @@ const std::vector<KeySpec>& Schema() {
                   "generate: 0-based steps forced to `breadth` (paper: [1, 4])."),
       TEAMSRL_KEY("generate.add_constraints_bias", generate.add_constraints_bias, Any(),
                   "generate: added to `add_constraints`' entry before the policy's choice."),
+      TEAMSRL_KEY("generate.breadth_bias", generate.breadth_bias, Any(),
+                  "generate: added to `breadth`'s entry; 0 as in the released code (training's "
+                  "`policy.breadth_bias` is not used by generate)."),
       TEAMSRL_KEY("generate.replace_breadth_with", generate.replace_breadth_with, OptionalAction(),
                   "generate: action replacing a policy-chosen `breadth`; empty = keep it."),
       TEAMSRL_KEY("generate.eliminate", generate.eliminate, EliminationRuleList(),

@@ -77,7 +77,8 @@ Result<GenerationPolicy> LoadGenerationPolicy(const std::string& run_path, int s
   if (!read.ok()) return NameThePolicies(read.status(), run_path, g.name);
   std::vector<double> params = std::move(read).value();
   const int n = g.actions.size();
-  g.policy = rl::MakePolicy(run_config.policy, n, n, run_config.run.seed);
+  g.policy = rl::MakePolicy(run_config.policy, n, n, run_config.run.seed,
+                            g.actions.IndexOf(evol::Action::kBreadth).value_or(-1));
   if (static_cast<int>(params.size()) != g.policy->NumParameters()) {
     return InvalidArgument(
         fmt::format("{}: /policy/{} has {} parameters, the run's {} policy {}", run_path, g.name,
@@ -112,9 +113,14 @@ Result<GenerateSchedule> GenerateSchedule::Make(const GenerateConfig& config,
     return InvalidArgument(
         "generate.forced_breadth_steps: the policy's action set has no breadth (set it to [])");
   }
+  // The generate config's biases alone (the training policy's breadth bias is not added:
+  // Policy::ActWithBias replaces it), as the released code's generation does.
   s.bias = Eigen::VectorXd::Zero(actions.size());
   if (std::optional<int> ac = actions.IndexOf(evol::Action::kAddConstraints)) {
     s.bias[*ac] = config.add_constraints_bias;
+  }
+  if (std::optional<int> b = actions.IndexOf(evol::Action::kBreadth)) {
+    s.bias[*b] += config.breadth_bias;
   }
   if (!config.replace_breadth_with.empty()) {
     TEAMSRL_ASSIGN_OR_RETURN(evol::Action a, evol::ActionFromName(config.replace_breadth_with));

@@ -6,8 +6,9 @@
 // Schedule (configuration, the paper's values by default): steps in
 // `generate.forced_breadth_steps` use breadth; at the other steps the policy chooses from
 // the one-hot of the last action (through the training run's observation filter) with
-// `generate.add_constraints_bias` added to add_constraints, and a chosen breadth becomes
-// `generate.replace_breadth_with`. Each seed draws from its own stream
+// `generate.add_constraints_bias` added to add_constraints (and `generate.breadth_bias`, 0 by
+// default, to breadth: the training policy's own breadth bias is not added, as in the
+// released code), and a chosen breadth becomes `generate.replace_breadth_with`. Each seed draws from its own stream
 // Rng::ForStream(run.seed, kGenerate, seed index), so the dataset is the same whatever
 // the number of ranks.
 //

@@ -294,7 +294,8 @@ Status Trainer::State::SetUpLocal() {
       env_options, *actions, *prompts, *router, ids,
       std::vector<std::string>(ids.size(), config.env.initial_instruction));
   const int obs_dim = env->obs_dim();
-  policy = rl::MakePolicy(config.policy, obs_dim, actions->size(), config.run.seed);
+  policy = rl::MakePolicy(config.policy, obs_dim, actions->size(), config.run.seed,
+                          actions->IndexOf(evol::Action::kBreadth).value_or(-1));
   if (comm.is_root()) {
     learner = rl::MakeLearner(config.algo, config.policy, obs_dim, config.run.seed);
   }

@@ -27,10 +27,19 @@ double OneHotLogDensity(const Eigen::Ref<const Eigen::RowVectorXd>& mean_row,
 
 GaussianArgmaxPolicy::GaussianArgmaxPolicy(int obs_dim, int num_actions,
                                            const std::vector<int>& hidden, double breadth_bias,
-                                           double init_log_std)
+                                           double init_log_std, int breadth_index)
     : mlp_(MlpSizes(obs_dim, hidden, num_actions), Activation::kRelu),
       log_std_(Eigen::VectorXd::Constant(num_actions, init_log_std)),
-      breadth_bias_(breadth_bias) {}
+      breadth_bias_(breadth_bias),
+      breadth_index_(breadth_index) {
+  TEAMSRL_CHECK(breadth_index >= -1 && breadth_index < num_actions) << "breadth index out of range";
+}
+
+Eigen::VectorXd GaussianArgmaxPolicy::ActBias() const {
+  Eigen::VectorXd bias = Eigen::VectorXd::Zero(NumActions());
+  if (breadth_index_ >= 0) bias[breadth_index_] = breadth_bias_;
+  return bias;
+}
 
 void GaussianArgmaxPolicy::Initialize(Rng& rng) {
   mlp_.Initialize(rng, /*output_weight_scale=*/0.1, /*output_bias_scale=*/0.0);
@@ -57,7 +66,8 @@ std::string GaussianArgmaxPolicy::Describe() const {
   std::ostringstream out;
   out << "gaussian_argmax: mean = mlp " << mlp_.Describe()
       << " (init: PyTorch Linear default, output weights x0.1, output bias 0); log_std["
-      << NumActions() << "] state-independent; act = argmax(z + breadth_bias e_0), z ~ "
+      << NumActions() << "] state-independent; act = argmax(z + breadth_bias e_" << breadth_index_
+      << "), z ~ "
       << "N(mean, exp(log_std)^2), breadth_bias = " << breadth_bias_
       << "; log_prob = Gaussian log-density of the one-hot; params = per layer W (out x in, "
       << "row-major) then b, then log_std; float64";
@@ -65,30 +75,24 @@ std::string GaussianArgmaxPolicy::Describe() const {
 }
 
 ActionSample GaussianArgmaxPolicy::Act(const Eigen::VectorXd& obs, Rng& rng) const {
-  const Eigen::MatrixXd mean = mlp_.Forward(obs.transpose());
-  int best = 0;
-  double best_value = 0.0;
-  for (int j = 0; j < NumActions(); ++j) {
-    double z = mean(0, j) + std::exp(log_std_[j]) * rng.Normal();
-    if (j == 0) z += breadth_bias_;
-    if (j == 0 || z > best_value) {  // first index wins ties
-      best = j;
-      best_value = z;
-    }
-  }
-  return {best, OneHotLogDensity(mean.row(0), log_std_, best)};
+  const Eigen::RowVectorXd mean = mlp_.Forward(obs.transpose()).row(0);
+  const int best = Choose(mean, rng, ActBias());
+  return {best, OneHotLogDensity(mean, log_std_, best)};
 }
 
 int GaussianArgmaxPolicy::ActWithBias(const Eigen::VectorXd& obs, Rng& rng,
                                       const Eigen::VectorXd& bias) const {
   TEAMSRL_CHECK(bias.size() == NumActions()) << "bias has the wrong size";
-  const Eigen::MatrixXd mean = mlp_.Forward(obs.transpose());
+  return Choose(mlp_.Forward(obs.transpose()).row(0), rng, bias);
+}
+
+int GaussianArgmaxPolicy::Choose(const Eigen::RowVectorXd& mean, Rng& rng,
+                                 const Eigen::VectorXd& bias) const {
   int best = 0;
   double best_value = 0.0;
-  for (int j = 0; j < NumActions(); ++j) {  // same draws and order as Act
-    double z = mean(0, j) + std::exp(log_std_[j]) * rng.Normal() + bias[j];
-    if (j == 0) z += breadth_bias_;
-    if (j == 0 || z > best_value) {
+  for (int j = 0; j < NumActions(); ++j) {  // one draw per action, in action order
+    const double z = mean[j] + std::exp(log_std_[j]) * rng.Normal() + bias[j];
+    if (j == 0 || z > best_value) {  // first index wins ties
       best = j;
       best_value = z;
     }
@@ -97,8 +101,7 @@ int GaussianArgmaxPolicy::ActWithBias(const Eigen::VectorXd& obs, Rng& rng,
 }
 
 int GaussianArgmaxPolicy::GreedyAction(const Eigen::VectorXd& obs) const {
-  Eigen::RowVectorXd mean = mlp_.Forward(obs.transpose()).row(0);
-  mean[0] += breadth_bias_;
+  const Eigen::RowVectorXd mean = mlp_.Forward(obs.transpose()).row(0) + ActBias().transpose();
   Eigen::Index best = 0;
   mean.maxCoeff(&best);
   return static_cast<int>(best);

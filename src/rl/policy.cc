@@ -30,13 +30,14 @@ void CheckBatch(const Policy& policy, const Eigen::MatrixXd& obs, const std::vec
 }  // namespace internal
 
 std::unique_ptr<Policy> MakePolicy(const PolicyConfig& config, int obs_dim, int num_actions,
-                                   uint64_t seed) {
+                                   uint64_t seed, int breadth_index) {
   TEAMSRL_CHECK(obs_dim > 0 && num_actions > 0) << "policy needs positive dimensions";
   Rng rng = Rng::ForStream(seed, StreamKind::kPolicyInit, 0);
   switch (config.type) {
     case PolicyType::kGaussianArgmax: {
-      auto policy = std::make_unique<GaussianArgmaxPolicy>(
-          obs_dim, num_actions, config.hidden, config.breadth_bias, config.init_log_std);
+      auto policy = std::make_unique<GaussianArgmaxPolicy>(obs_dim, num_actions, config.hidden,
+                                                           config.breadth_bias, config.init_log_std,
+                                                           breadth_index);
       policy->Initialize(rng);
       return policy;
     }

@@ -51,9 +51,13 @@ class Policy {
   // The action the policy prefers without noise (greedy evaluation).
   virtual int GreedyAction(const Eigen::VectorXd& obs) const = 0;
   // Samples an action with `bias` (one entry per action) added to the action scores
-  // before the choice (generation's schedule, docs/method.md s.5): gaussian_argmax adds it to
-  // the Gaussian sample before the argmax, categorical to the logits; uniform ignores it.
-  // With a zero bias it draws the same action as Act from the same `rng` state.
+  // before the choice, in place of the policy's own ActBias (generation's schedule,
+  // docs/method.md s.5): gaussian_argmax adds it to the Gaussian sample before the argmax,
+  // categorical to the logits; uniform ignores it. With bias = ActBias() it draws the same
+  // action as Act from the same `rng` state.
+  // What Act adds to the action scores itself: gaussian_argmax's breadth bias during
+  // training; zero for the others.
+  virtual Eigen::VectorXd ActBias() const { return Eigen::VectorXd::Zero(NumActions()); }
   virtual int ActWithBias(const Eigen::VectorXd& obs, Rng& rng,
                           const Eigen::VectorXd& bias) const = 0;
 
@@ -85,8 +89,10 @@ class Policy {
 // Builds the policy named by config.type with parameters drawn from
 // Rng::ForStream(seed, StreamKind::kPolicyInit, 0). An unknown type is a checked error
 // (the config loader validates it first).
+// `breadth_index`: breadth's index among the actions (-1: none), where gaussian_argmax adds
+// config.breadth_bias; 0 is the paper's action order.
 std::unique_ptr<Policy> MakePolicy(const PolicyConfig& config, int obs_dim, int num_actions,
-                                   uint64_t seed);
+                                   uint64_t seed, int breadth_index = 0);
 
 // The uniform random policy: no parameters; every action has probability 1/n.
 class UniformPolicy final : public Policy {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -28,7 +29,7 @@ std::vector<io::Seed> Seeds(int64_t begin, int64_t end) {
   return seeds;
 }
 
-TEST(GeneratePolicyTest, ActWithBiasMatchesActWithoutBiasAndFollowsALargeBias) {
+TEST(GeneratePolicyTest, ActWithBiasReplacesThePolicysOwnBiasAndFollowsALargeBias) {
   rl::PolicyConfig pc;
   for (const std::string type : {"gaussian_argmax", "categorical", "uniform"}) {
     pc.type = *EnumFromName<rl::PolicyType>(type);
@@ -36,14 +37,65 @@ TEST(GeneratePolicyTest, ActWithBiasMatchesActWithoutBiasAndFollowsALargeBias) {
     Eigen::VectorXd obs = Eigen::VectorXd::Zero(6);
     obs[2] = 1.0;
     const Eigen::VectorXd zero = Eigen::VectorXd::Zero(6);
+    Eigen::VectorXd own = zero;
+    if (type == "gaussian_argmax") own[0] = pc.breadth_bias;  // breadth, training only
+    EXPECT_EQ(policy->ActBias(), own) << type;
     Rng a(11), b(11);
     for (int k = 0; k < 50; ++k) {
-      EXPECT_EQ(policy->ActWithBias(obs, a, zero), policy->Act(obs, b).action) << type;
+      EXPECT_EQ(policy->ActWithBias(obs, a, own), policy->Act(obs, b).action) << type;
     }
     if (type == "uniform") continue;
     Eigen::VectorXd bias = zero;
     bias[3] = 100.0;
     for (int k = 0; k < 20; ++k) EXPECT_EQ(policy->ActWithBias(obs, a, bias), 3) << type;
+  }
+}
+
+// P(argmax_j (z_j + b_j) = k) for iid z_j ~ N(0, 1): the integral over z_k of
+// phi(z - b_k) prod_{j != k} Phi(z - b_j), by the trapezoid rule (an independent check of
+// the sampled choice).
+double ArgmaxProbability(const Eigen::VectorXd& b, int k) {
+  constexpr int kPoints = 8001;
+  constexpr double kLo = -12.0, kHi = 12.0, kH = (kHi - kLo) / (kPoints - 1);
+  double sum = 0.0;
+  for (int i = 0; i < kPoints; ++i) {
+    const double z = kLo + i * kH;
+    double f = std::exp(-0.5 * (z - b[k]) * (z - b[k])) / std::sqrt(2.0 * M_PI);
+    for (int j = 0; j < b.size(); ++j) {
+      if (j != k) f *= 0.5 * std::erfc(-(z - b[j]) / std::sqrt(2.0));
+    }
+    sum += (i == 0 || i == kPoints - 1 ? 0.5 : 1.0) * f;
+  }
+  return sum * kH;
+}
+
+TEST(GeneratePolicyTest, GenerationAddsOnlyTheGenerateConfigsBiases) {
+  // A fixed policy: zero means, unit std. The paper's schedule adds +0.7 to add_constraints
+  // only; the training run's +0.3 on breadth (policy.breadth_bias) no longer comes along
+  // unless generate.breadth_bias asks for it.
+  rl::GaussianArgmaxPolicy policy(6, 6, {4}, /*breadth_bias=*/0.3, /*init_log_std=*/0.0);
+  const Eigen::VectorXd obs = Eigen::VectorXd::Zero(6);
+  for (double breadth : {0.0, 0.3}) {
+    GenerateConfig gc;
+    gc.breadth_bias = breadth;
+    Result<GenerateSchedule> s = GenerateSchedule::Make(gc, evol::ActionSet());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_DOUBLE_EQ(s->bias[0], breadth);
+    EXPECT_DOUBLE_EQ(s->bias[1], 0.7);
+    constexpr int kDraws = 60000;
+    std::vector<int> counts(6, 0);
+    Rng rng(99);
+    for (int i = 0; i < kDraws; ++i) ++counts[policy.ActWithBias(obs, rng, s->bias)];
+    for (int k = 0; k < 6; ++k) {
+      const double p = ArgmaxProbability(s->bias, k);
+      const double sd = std::sqrt(p * (1 - p) / kDraws);
+      EXPECT_NEAR(counts[k] / static_cast<double>(kDraws), p, 4.5 * sd)
+          << "action " << k << " with generate.breadth_bias " << breadth;
+    }
+    // The integral itself against scipy.integrate.quad: breadth 0.1295 without the bias,
+    // 0.1902 with it (add_constraints 0.3526 and 0.3311).
+    EXPECT_NEAR(ArgmaxProbability(s->bias, 0), breadth == 0.0 ? 0.1295 : 0.1902, 1e-4);
+    EXPECT_NEAR(ArgmaxProbability(s->bias, 1), breadth == 0.0 ? 0.3526 : 0.3311, 1e-4);
   }
 }
 

@@ -97,5 +97,21 @@ TEST(GaussianArgmaxPolicy, GreedyActionAddsTheBias) {
   EXPECT_EQ(policy.GreedyAction(Eigen::Vector2d(1, 2)), 1);
 }
 
+TEST(GaussianArgmaxPolicy, TheBiasGoesToBreadthWhereverItIs) {
+  // An action set with breadth third (index 2), and one without breadth: the bias follows
+  // the action, not index 0 (an ablation dropping breadth must not favour its successor).
+  GaussianArgmaxPolicy third(2, 3, {4}, 0.3, 0.0, /*breadth_index=*/2);
+  EXPECT_EQ(third.ActBias(), Eigen::Vector3d(0, 0, 0.3));
+  GaussianArgmaxPolicy none(2, 3, {4}, 0.3, 0.0, /*breadth_index=*/-1);
+  EXPECT_EQ(none.ActBias(), Eigen::Vector3d::Zero());
+  // Equal means: with the bias on index 2 it is chosen greedily, without bias index 0
+  // (first index wins ties).
+  EXPECT_EQ(third.GreedyAction(Eigen::Vector2d(1, 2)), 2);
+  EXPECT_EQ(none.GreedyAction(Eigen::Vector2d(1, 2)), 0);
+  PolicyConfig config;
+  auto made = MakePolicy(config, 2, 3, 5, /*breadth_index=*/1);
+  EXPECT_EQ(made->ActBias(), Eigen::Vector3d(0, 0.3, 0));
+}
+
 }  // namespace
 }  // namespace teamsrl::rl
