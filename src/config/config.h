@@ -99,6 +99,9 @@ struct RunConfig {
   uint64_t seed = 543;
   std::string out_dir = "runs/run";
   double progress_interval_s = 10.0;  // progress log interval when not on a terminal
+  // train: warn once when more than this share of the reviewer's replies is neither exactly
+  // "Equal" nor "Not Equal" (1 = never).
+  double malformed_reply_warn_share = 0.15;
 
   bool operator==(const RunConfig&) const = default;
 };

@@ -88,6 +88,10 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_KEY("run.progress_interval_s", run.progress_interval_s, Positive(),
                   "Seconds between progress log lines when not on a terminal (train, generate, "
                   "baseline)."),
+      TEAMSRL_KEY("run.malformed_reply_warn_share", run.malformed_reply_warn_share, Unit(),
+                  "train: warn once when more than this share of the reviewer's replies is "
+                  "neither exactly `Equal` nor `Not Equal` (under `env.reward.match: exact` such "
+                  "a reply earns 0); 1 = never."),
       TEAMSRL_ENDPOINT_KEY(backend, Any(),
                            "`sim`: built-in offline simulator; `openai`: OpenAI-compatible "
                            "server. Without `llm.endpoints` one endpoint `sim` is defined."),

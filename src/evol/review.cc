@@ -16,4 +16,9 @@ bool IsNotEqual(std::string_view reply, MatchMode mode) {
   return false;
 }
 
+bool IsExactVerdict(std::string_view reply) {
+  const std::string_view t = Trim(reply);
+  return t == "Equal" || t == "Not Equal";
+}
+
 }  // namespace teamsrl::evol

@@ -22,6 +22,11 @@ enum class RewardType : int {
 // True when the reviewer says the second instruction adds information.
 bool IsNotEqual(std::string_view reply, MatchMode mode);
 
+// True when the whitespace-trimmed reply is exactly "Equal" or "Not Equal", the two forms
+// the exact match knows; any other reply (a real LLM's "not equal.", an explanation) counts
+// as Equal under `exact`, so runs count these (issue 14 item 9).
+bool IsExactVerdict(std::string_view reply);
+
 }  // namespace teamsrl::evol
 
 template <>

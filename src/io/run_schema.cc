@@ -24,18 +24,26 @@ TableSchema Schema(const char* path, std::vector<Column> columns) {
 
 TableSchema IterationSchema() {
   using R = IterationRow;
-  return Schema<R>(
-      kIterationsPath,
-      {TEAMSRL_COLUMN(R, iteration, T::kInt64), TEAMSRL_COLUMN(R, wall_s, T::kFloat64),
-       TEAMSRL_COLUMN(R, episodes, T::kInt64), TEAMSRL_COLUMN(R, steps, T::kInt64),
-       TEAMSRL_COLUMN(R, mean_return, T::kFloat64), TEAMSRL_COLUMN(R, std_return, T::kFloat64),
-       TEAMSRL_COLUMN(R, min_return, T::kFloat64), TEAMSRL_COLUMN(R, max_return, T::kFloat64),
-       TEAMSRL_COLUMN(R, policy_loss, T::kFloat64), TEAMSRL_COLUMN(R, value_loss, T::kFloat64),
-       TEAMSRL_COLUMN(R, kl, T::kFloat64), TEAMSRL_COLUMN(R, entropy, T::kFloat64),
-       TEAMSRL_COLUMN(R, step_size, T::kFloat64), TEAMSRL_COLUMN(R, queries, T::kInt64),
-       TEAMSRL_COLUMN(R, prompt_tokens, T::kInt64), TEAMSRL_COLUMN(R, completion_tokens, T::kInt64),
-       TEAMSRL_COLUMN(R, cache_hits, T::kInt64), TEAMSRL_COLUMN(R, failed_calls, T::kInt64),
-       TEAMSRL_COLUMN(R, limit_wait_s, T::kFloat64)});
+  return Schema<R>(kIterationsPath, {TEAMSRL_COLUMN(R, iteration, T::kInt64),
+                                     TEAMSRL_COLUMN(R, wall_s, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, episodes, T::kInt64),
+                                     TEAMSRL_COLUMN(R, steps, T::kInt64),
+                                     TEAMSRL_COLUMN(R, mean_return, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, std_return, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, min_return, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, max_return, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, policy_loss, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, value_loss, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, kl, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, entropy, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, step_size, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, queries, T::kInt64),
+                                     TEAMSRL_COLUMN(R, prompt_tokens, T::kInt64),
+                                     TEAMSRL_COLUMN(R, completion_tokens, T::kInt64),
+                                     TEAMSRL_COLUMN(R, cache_hits, T::kInt64),
+                                     TEAMSRL_COLUMN(R, failed_calls, T::kInt64),
+                                     TEAMSRL_COLUMN(R, limit_wait_s, T::kFloat64),
+                                     TEAMSRL_COLUMN(R, malformed_replies, T::kInt64)});
 }
 
 TableSchema EpisodeSchema() {

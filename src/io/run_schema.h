@@ -47,6 +47,9 @@ struct IterationRow {
   // Seconds the iteration's calls were held back by rpm/tpm limits, summed over calls
   // (so over ranks too: two ranks waiting 1 s each count 2 s).
   double limit_wait_s = 0.0;
+  // Reviewer replies of the iteration that were neither exactly "Equal" nor "Not Equal"
+  // (evol::IsExactVerdict), whatever env.reward.match made of them.
+  int64_t malformed_replies = 0;
 };
 
 struct EpisodeRow {

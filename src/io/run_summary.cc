@@ -143,6 +143,24 @@ Status AppendSamples(const RunSnapshot& s, const RunInfo& info, std::string& out
   return OkStatus();
 }
 
+// Training runs: the reviewer replies neither exactly "Equal" nor "Not Equal" (column
+// malformed_replies) against the replies recorded in /train/steps (reply_id >= 0). Files
+// written before the column existed, and runs without reviews, get no line.
+Status AppendMalformedReplies(const RunSnapshot& s, std::string& out) {
+  Result<std::vector<int64_t>> malformed =
+      ReadInt64Column(s.file, kIterationsPath, "malformed_replies", s.Rows(kIterationsPath));
+  if (!malformed.ok()) return OkStatus();
+  TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> reply_ids,
+                           ReadInt64Column(s.file, kStepsPath, "reply_id", s.Rows(kStepsPath)));
+  int64_t replies = 0, odd = 0;
+  for (int64_t id : reply_ids) replies += id >= 0 ? 1 : 0;
+  for (int64_t m : *malformed) odd = SaturatingAdd(odd, m);
+  if (replies == 0 && odd == 0) return OkStatus();  // nothing reviewed (a dataset run)
+  out += Line("reviewer replies", fmt::format("{} of {} ({}) neither exactly Equal nor Not Equal",
+                                              odd, replies, Percent(odd, replies)));
+  return OkStatus();
+}
+
 Status AppendCalls(const RunSnapshot& s, const RunInfo& info, std::string& out) {
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<int64_t> role,
                            ReadInt64Column(s.file, kCallsPath, "role", s.Rows(kCallsPath)));
@@ -211,7 +229,7 @@ Status AppendCalls(const RunSnapshot& s, const RunInfo& info, std::string& out) 
                   fmt::format("{:.1f} s held back by rpm/tpm (summed over calls)", ms / 1000.0));
     }
   }
-  return OkStatus();
+  return AppendMalformedReplies(s, out);
 }
 
 Status AppendBudget(const RunSnapshot& s, const RunInfo& info, std::string& out) {

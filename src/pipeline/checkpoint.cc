@@ -66,8 +66,9 @@ void Flatten(const YAML::Node& node, const std::string& prefix,
 }
 
 bool ResumeMayChange(const std::string& key) {
-  static const char* const kKeys[] = {"run.out_dir", "run.progress_interval_s", "train.iterations",
-                                      "train.checkpoint_every", "train.snapshot_every"};
+  static const char* const kKeys[] = {
+      "run.out_dir",      "run.progress_interval_s", "run.malformed_reply_warn_share",
+      "train.iterations", "train.checkpoint_every",  "train.snapshot_every"};
   return key.starts_with("budget.") ||
          std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }

@@ -107,6 +107,7 @@ io::IterationRow RecordIteration(Recorder& rec, int iteration,
       sr.logp = st.logp;
       sr.text_id = file.AddText(st.instruction);
       sr.reply_id = st.reply.empty() ? -1 : file.AddText(st.reply);
+      if (!st.reply.empty() && !evol::IsExactVerdict(st.reply)) ++row.malformed_replies;
       sr.failed = st.failed;
       step_rows.push_back(sr);
       ret += st.reward;
@@ -249,6 +250,9 @@ struct Trainer::State {
 
   int iteration = 0;
   bool done = false;
+  // Root: reviewer replies so far (this segment) and those not exactly Equal / Not Equal.
+  int64_t replies = 0, malformed_replies = 0;
+  bool warned_malformed = false;
   std::string budget_note;  // the cap that stopped the run, "" if none
   TrainOutcome outcome;
   Clock::time_point start;
@@ -258,6 +262,7 @@ struct Trainer::State {
   std::array<int64_t, 3> stops{};  // signal stops by kind (kStopKinds), over all segments
 
   Status SetUpLocal();
+  void WarnOfMalformedReplies(const std::vector<ActorRecord>& all, int64_t malformed);
   Status OpenRunFile(const std::vector<std::string>& hosts);
   Status CreateRunFile(const std::vector<std::string>& hosts, bool overwrite);
   Status ReopenRunFile(const std::vector<std::string>& hosts);
@@ -523,6 +528,27 @@ Status Trainer::State::Rollout(std::vector<ActorRecord>* out) {
   return OkStatus();
 }
 
+// Root: once the share of reviewer replies the exact match does not know passes
+// run.malformed_reply_warn_share (after 100 replies, so a few odd replies early do not), says
+// so: under `exact` each of them is an Equal, so training is under-rewarded.
+void Trainer::State::WarnOfMalformedReplies(const std::vector<ActorRecord>& all,
+                                            int64_t malformed) {
+  for (const ActorRecord& a : all) {
+    for (const StepRecord& st : a.steps) replies += st.reply.empty() ? 0 : 1;
+  }
+  malformed_replies += malformed;
+  const double share = replies > 0 ? static_cast<double>(malformed_replies) / replies : 0.0;
+  if (warned_malformed || replies < 100 || share <= config.run.malformed_reply_warn_share) return;
+  warned_malformed = true;
+  spdlog::warn(
+      "{} of {} reviewer replies ({:.1f} %) were neither exactly `Equal` nor `Not Equal`{}; "
+      "column malformed_replies of /train/iterations counts them per iteration",
+      malformed_replies, replies, 100.0 * share,
+      config.env.reward.match == evol::MatchMode::kExact
+          ? " and earned 0 under env.reward.match: exact (normalized reads \"not equal.\" too)"
+          : "");
+}
+
 // Root: the rows of the iteration, the failed-call share, and the snapshots.
 Status Trainer::State::RecordAndSnapshot(const std::vector<ActorRecord>& all,
                                          const rl::UpdateStats& stats,
@@ -535,6 +561,7 @@ Status Trainer::State::RecordAndSnapshot(const std::vector<ActorRecord>& all,
   row.entropy = stats.entropy;
   row.step_size = stats.step_size;
   row.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  WarnOfMalformedReplies(all, row.malformed_replies);
   io::RunFile& file = recorder->file();
   file.AppendIterations({row});
   TEAMSRL_RETURN_IF_ERROR(recorder->Flush());

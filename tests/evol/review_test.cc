@@ -30,6 +30,16 @@ TEST(ReviewTest, NormalizedRecoversCaseAndPunctuationNoise) {
   }
 }
 
+TEST(ReviewTest, ExactVerdictsAreTheTwoTrimmedForms) {
+  for (const char* reply : {"Equal", "Not Equal", "  Not Equal\n", "\tEqual "}) {
+    EXPECT_TRUE(IsExactVerdict(reply)) << reply;
+  }
+  for (const char* reply : {"", "equal", "Not Equal.", "not equal", "Equal - the same", "NOT EQUAL",
+                            "Not  Equal", "Unequal"}) {
+    EXPECT_FALSE(IsExactVerdict(reply)) << reply;
+  }
+}
+
 TEST(ReviewTest, ModeNames) {
   EXPECT_EQ(EnumName(MatchMode::kExact), "exact");
   EXPECT_EQ(EnumFromName<MatchMode>("normalized"), MatchMode::kNormalized);

@@ -181,7 +181,7 @@ TEST_F(RunFileTest, FieldNamesFollowTheSchema) {
               ElementsAre("iteration", "wall_s", "episodes", "steps", "mean_return", "std_return",
                           "min_return", "max_return", "policy_loss", "value_loss", "kl", "entropy",
                           "step_size", "queries", "prompt_tokens", "completion_tokens",
-                          "cache_hits", "failed_calls", "limit_wait_s"));
+                          "cache_hits", "failed_calls", "limit_wait_s", "malformed_replies"));
   EXPECT_THAT(names("/train/episodes"), ElementsAre("iteration", "actor", "episode", "seed_index",
                                                     "length", "return", "queries"));
   EXPECT_THAT(names("/train/steps"),

@@ -53,7 +53,8 @@ def check_sample(path):
     assert list(it.columns) == [
         "iteration", "wall_s", "episodes", "steps", "mean_return", "std_return", "min_return",
         "max_return", "policy_loss", "value_loss", "kl", "entropy", "step_size", "queries",
-        "prompt_tokens", "completion_tokens", "cache_hits", "failed_calls", "limit_wait_s"], list(it.columns)
+        "prompt_tokens", "completion_tokens", "cache_hits", "failed_calls", "limit_wait_s",
+        "malformed_replies"], list(it.columns)
     eq(it.iteration, [0, 1, 2], "iteration")
     eq(it.wall_s, list(1.5 * (k + 1)), "wall_s")
     eq(it.episodes, [3] * 3, "episodes")
