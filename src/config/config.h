@@ -49,6 +49,10 @@ struct RewardConfig {
 struct EnvConfig {
   std::vector<std::string> actions = ActionNames();  // the catalogue, in index order
   std::string prompts_dir = "experiments/prompts";   // relative to the config file's repo root
+  // The reviewer's template, a file in prompts_dir: reviewer.txt asks whether the two
+  // instructions are equal (the released code's question), reviewer_adds_information.txt
+  // whether the second adds information (this project's earlier reviewer).
+  std::string reviewer_template = "reviewer.txt";
   int episode_length = 6;
   std::string initial_instruction = "How to cook food?";
   io::SeedsConfig seeds;

@@ -170,6 +170,11 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_KEY("env.prompts_dir", env.prompts_dir, NonEmpty(),
                   "Directory of prompt templates, one file per action. Relative: see below "
                   "(also for the shipped templates used when the default is missing)."),
+      TEAMSRL_KEY("env.reviewer_template", env.reviewer_template, NonEmpty(),
+                  "The reviewer's template, a file in `env.prompts_dir`: `reviewer.txt` asks "
+                  "whether the two instructions are equal (the released code), "
+                  "`reviewer_adds_information.txt` whether the second adds information; a "
+                  "template may set a system message (prompts README)."),
       TEAMSRL_KEY("env.episode_length", env.episode_length, AtLeast(1),
                   "Rewrite steps per episode."),
       TEAMSRL_KEY("env.initial_instruction", env.initial_instruction, NonEmpty(),

@@ -1,5 +1,6 @@
 #include "evol/prompts.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -70,9 +71,29 @@ std::string RenderReview(std::string_view tmpl, std::string_view before, std::st
   return Substitute(tmpl, {{kBeforeSlot, before}, {kAfterSlot, after}});
 }
 
+Result<ChatPrompt> SplitSystemSection(const std::string& text, const std::string& where) {
+  constexpr std::string_view kSystem = "[system]\n", kUser = "\n[user]\n";
+  if (!text.starts_with(kSystem)) return ChatPrompt{"", text};
+  const size_t user = text.find(kUser, kSystem.size() - 1);
+  if (user == std::string::npos) {
+    return InvalidArgument("prompt template " + where +
+                           " starts with [system] but has no [user] line after it");
+  }
+  // user == kSystem.size() - 1: "[system]\n[user]\n...", an empty system message (none).
+  ChatPrompt parts{user < kSystem.size() ? "" : text.substr(kSystem.size(), user - kSystem.size()),
+                   text.substr(user + kUser.size())};
+  while (!parts.system.empty() && std::isspace(static_cast<unsigned char>(parts.system.back()))) {
+    parts.system.pop_back();
+  }
+  if (parts.user.empty())
+    return InvalidArgument("prompt template " + where + " has an empty [user] part");
+  return parts;
+}
+
 Result<PromptSet> PromptSet::Load(const std::string& dir) { return Load(dir, ActionSet()); }
 
-Result<PromptSet> PromptSet::Load(const std::string& dir, const ActionSet& actions) {
+Result<PromptSet> PromptSet::Load(const std::string& dir, const ActionSet& actions,
+                                  const std::string& reviewer_file) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -86,8 +107,12 @@ Result<PromptSet> PromptSet::Load(const std::string& dir, const ActionSet& actio
     TEAMSRL_RETURN_IF_ERROR(RequireSlot(text, kInstructionSlot, path));
     set.templates_[Index(a)] = std::move(text);
   }
-  const fs::path reviewer = fs::path(dir) / "reviewer.txt";
-  TEAMSRL_ASSIGN_OR_RETURN(set.reviewer_, ReadTemplate(reviewer));
+  const fs::path reviewer = fs::path(dir) / reviewer_file;
+  TEAMSRL_ASSIGN_OR_RETURN(std::string reviewer_text, ReadTemplate(reviewer));
+  TEAMSRL_ASSIGN_OR_RETURN(ChatPrompt reviewer_parts,
+                           SplitSystemSection(reviewer_text, reviewer.string()));
+  set.reviewer_system_ = std::move(reviewer_parts.system);
+  set.reviewer_ = std::move(reviewer_parts.user);
   TEAMSRL_RETURN_IF_ERROR(RequireSlot(set.reviewer_, kBeforeSlot, reviewer));
   TEAMSRL_RETURN_IF_ERROR(RequireSlot(set.reviewer_, kAfterSlot, reviewer));
   TEAMSRL_ASSIGN_OR_RETURN(set.responder_system_, ReadTemplate(fs::path(dir) / "responder.txt"));
@@ -104,7 +129,7 @@ ChatPrompt PromptSet::Rewriter(Action action, std::string_view instruction) cons
 }
 
 ChatPrompt PromptSet::Reviewer(std::string_view before, std::string_view after) const {
-  return {std::string(kReviewerSystem), RenderReview(reviewer_, before, after)};
+  return {reviewer_system_, RenderReview(reviewer_, before, after)};
 }
 
 ChatPrompt PromptSet::Responder(std::string_view instruction) const {

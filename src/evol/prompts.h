@@ -23,11 +23,11 @@ inline constexpr std::string_view kInstructionSlot = "{instruction}";
 inline constexpr std::string_view kBeforeSlot = "{before}";
 inline constexpr std::string_view kAfterSlot = "{after}";
 
-// System messages of the rewriter and the reviewer; the task itself is in the template.
+// System message of the rewriter; the task itself is in the template. The reviewer's comes
+// from its template (SplitSystemSection), none by default as in the released code.
 inline constexpr std::string_view kRewriterSystem =
     "You are a helpful assistant that rewrites instructions exactly as asked.";
-inline constexpr std::string_view kReviewerSystem =
-    "You are a strict judge of instructions. Reply with one verdict and nothing else.";
+inline constexpr std::string_view kDefaultReviewerTemplate = "reviewer.txt";
 
 struct ChatPrompt {
   std::string system;
@@ -39,17 +39,26 @@ std::string Render(std::string_view tmpl, std::string_view instruction);
 // Replaces {before} and {after} in one pass.
 std::string RenderReview(std::string_view tmpl, std::string_view before, std::string_view after);
 
+// A template file may carry the system message of its request: a first line `[system]`,
+// the system text, a line `[user]`, then the user template. Without that first line the
+// whole text is the user template and the request has no system message. `where` names
+// the file in errors.
+Result<ChatPrompt> SplitSystemSection(const std::string& text, const std::string& where);
+
 class PromptSet {
  public:
   // Loads the templates of every catalogue action plus reviewer.txt and responder.txt.
   static Result<PromptSet> Load(const std::string& dir);
-  // Loads only the templates the run's actions need (plus reviewer and responder).
-  static Result<PromptSet> Load(const std::string& dir, const ActionSet& actions);
+  // Loads only the templates the run's actions need (plus reviewer and responder);
+  // `reviewer_file`: the reviewer's template in `dir` (env.reviewer_template).
+  static Result<PromptSet> Load(const std::string& dir, const ActionSet& actions,
+                                const std::string& reviewer_file = "reviewer.txt");
 
   bool Has(Action action) const { return templates_[Index(action)].has_value(); }
   // Checks that the action's template was loaded.
   const std::string& ActionTemplate(Action action) const;
   const std::string& reviewer_template() const { return reviewer_; }
+  const std::string& reviewer_system() const { return reviewer_system_; }
   const std::string& responder_system() const { return responder_system_; }
   const std::string& dir() const { return dir_; }
 
@@ -63,6 +72,7 @@ class PromptSet {
   std::string dir_;
   std::array<std::optional<std::string>, kNumActions> templates_;
   std::string reviewer_;
+  std::string reviewer_system_;  // "" = no system message
   std::string responder_system_;
 };
 

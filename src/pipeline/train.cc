@@ -279,7 +279,8 @@ struct Trainer::State {
 
 Status Trainer::State::SetUpLocal() {
   TEAMSRL_ASSIGN_OR_RETURN(actions, evol::ActionSet::FromNames(config.env.actions));
-  TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions));
+  TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions,
+                                                          config.env.reviewer_template));
   const evol::MatchMode match = config.env.reward.match;
   TEAMSRL_ASSIGN_OR_RETURN(
       router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));

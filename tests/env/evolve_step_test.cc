@@ -68,8 +68,8 @@ llm::Request Expected(Role role, const EvolveTask& task, const EvolveStepOptions
     r.sampling = o.rewriter;
     r.intent = {std::string(evol::ActionName(task.action)), {task.instruction}};
   } else if (role == Role::kReviewer) {
+    // The shipped reviewer template sets no system message: the user message alone.
     r.messages = {
-        {"system", std::string(evol::kReviewerSystem)},
         {"user", evol::RenderReview(o.prompts->reviewer_template(), task.instruction, rewritten)}};
     r.sampling = o.reviewer;
     r.intent = {"", {task.instruction, rewritten}};

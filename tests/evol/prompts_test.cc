@@ -77,13 +77,49 @@ TEST(PromptSetTest, BuildsChatMessagesPerRole) {
   EXPECT_NE(rw.user.find("How to cook food?"), std::string::npos);
   EXPECT_EQ(rw.user.find("{instruction}"), std::string::npos);
 
+  // The shipped reviewer asks whether the two are equal, with no system message (the
+  // released code's question); the alternative asks whether the second adds information
+  // and sets its system message in the template.
   ChatPrompt rv = set->Reviewer("old text", "new text");
-  EXPECT_EQ(rv.system, kReviewerSystem);
+  EXPECT_EQ(rv.system, "");
   EXPECT_LT(rv.user.find("old text"), rv.user.find("new text"));
+  EXPECT_NE(rv.user.find("Are they equal"), std::string::npos);
+  EXPECT_NE(rv.user.find("same constraints and requirements"), std::string::npos);
+  EXPECT_TRUE(rv.user.ends_with("Answer:"));
+  Result<PromptSet> adds =
+      PromptSet::Load(kShippedDir, ActionSet(), "reviewer_adds_information.txt");
+  ASSERT_TRUE(adds.ok()) << adds.status().ToString();
+  ChatPrompt ra = adds->Reviewer("old text", "new text");
+  EXPECT_EQ(ra.system,
+            "You are a strict judge of instructions. Reply with one verdict and nothing else.");
+  EXPECT_TRUE(
+      ra.user.starts_with("Below are two instructions. Decide whether the second one "
+                          "adds information"));
+  EXPECT_EQ(ra.user.find("[user]"), std::string::npos);
 
   ChatPrompt rs = set->Responder("How to cook food?");
   EXPECT_EQ(rs.system, set->responder_system());
   EXPECT_EQ(rs.user, "How to cook food?");
+}
+
+TEST(PromptSetTest, SystemSectionOfATemplate) {
+  Result<ChatPrompt> plain = SplitSystemSection("Compare {before} with {after}", "t.txt");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->system, "");
+  EXPECT_EQ(plain->user, "Compare {before} with {after}");
+  Result<ChatPrompt> both =
+      SplitSystemSection("[system]\nBe brief.\nReally.\n\n[user]\nQ {before}", "t.txt");
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->system, "Be brief.\nReally.");
+  EXPECT_EQ(both->user, "Q {before}");
+  Result<ChatPrompt> empty_system = SplitSystemSection("[system]\n[user]\nQ", "t.txt");
+  ASSERT_TRUE(empty_system.ok());
+  EXPECT_EQ(empty_system->system, "");
+  EXPECT_EQ(empty_system->user, "Q");
+  Result<ChatPrompt> no_user = SplitSystemSection("[system]\nBe brief.\nQ {before}", "t.txt");
+  ASSERT_FALSE(no_user.ok());
+  EXPECT_EQ(no_user.status().message(),
+            "prompt template t.txt starts with [system] but has no [user] line after it");
 }
 
 TEST(PromptSetTest, MissingFileErrorNamesIt) {
