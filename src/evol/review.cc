@@ -17,7 +17,7 @@ bool IsNotEqual(std::string_view reply, MatchMode mode) {
 }
 
 bool IsExactVerdict(std::string_view reply) {
-  const std::string_view t = Trim(reply);
+  const std::string t = Trim(reply);
   return t == "Equal" || t == "Not Equal";
 }
 

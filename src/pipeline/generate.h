@@ -8,9 +8,9 @@
 // the one-hot of the last action (through the training run's observation filter) with
 // `generate.add_constraints_bias` added to add_constraints (and `generate.breadth_bias`, 0 by
 // default, to breadth: the training policy's own breadth bias is not added, as in the
-// released code), and a chosen breadth becomes `generate.replace_breadth_with`. Each seed draws from its own stream
-// Rng::ForStream(run.seed, kGenerate, seed index), so the dataset is the same whatever
-// the number of ranks.
+// released code), and a chosen breadth becomes `generate.replace_breadth_with`. Each seed draws
+// from its own stream Rng::ForStream(run.seed, kGenerate, seed index), so the dataset is the same
+// whatever the number of ranks.
 //
 // Chaining: step t evolves the instruction of the last sample that was not eliminated
 // (the seed's instruction at first); `parent` names that sample (-1 = the seed). With no
