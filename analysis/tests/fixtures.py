@@ -29,14 +29,9 @@ ANALYSIS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_DIR = os.environ.get("TEAMSRL_SOURCE_DIR", os.path.dirname(ANALYSIS_DIR))
 BIN = os.environ.get("TEAMSRL_BIN", "")
 
-# mpirun as root on a closed machine: loopback only, oversubscription allowed.
-MPI_ENV = {
-    "OMPI_ALLOW_RUN_AS_ROOT": "1",
-    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-    "OMPI_MCA_btl": "self,vader",
-    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
-    "OMPI_MCA_rmaps_base_oversubscribe": "1",
-}
+# mpirun as root on a closed machine: the integration tests' environment, one definition.
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
+from common import MPI_ENV  # noqa: E402
 
 SEEDS = 8  # seeds of the shipped file for generate and baseline
 

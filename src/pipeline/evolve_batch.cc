@@ -52,14 +52,10 @@ Status FirstUnrecoverable(const std::vector<EvolveOutcome>& outcomes) {
 
 Status EvolveSetup::Make(const Config& config, const std::vector<std::string>& eliminate,
                          const evol::ActionSet* actions, llm::Placement placement) {
-  if (actions != nullptr) {
-    TEAMSRL_ASSIGN_OR_RETURN(prompts, evol::PromptSet::Load(config.env.prompts_dir, *actions,
-                                                            config.env.reviewer_template));
-  } else {
-    TEAMSRL_ASSIGN_OR_RETURN(prompts,
-                             evol::PromptSet::Load(config.env.prompts_dir, evol::ActionSet(),
-                                                   config.env.reviewer_template));
-  }
+  TEAMSRL_ASSIGN_OR_RETURN(prompts,
+                           evol::PromptSet::Load(config.env.prompts_dir,
+                                                 actions != nullptr ? *actions : evol::ActionSet(),
+                                                 config.env.reviewer_template));
   TEAMSRL_ASSIGN_OR_RETURN(context, EvolveContext::Make(config, *prompts, eliminate));
   TEAMSRL_ASSIGN_OR_RETURN(router, llm::MakeRouter(config.llm, config.run.seed, placement));
   return OkStatus();

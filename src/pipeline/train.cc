@@ -83,10 +83,12 @@ void SetReturnStats(const std::vector<double>& returns, io::IterationRow* row) {
   row->max_return = *std::max_element(returns.begin(), returns.end());
 }
 
-// Root: appends one iteration's steps, episodes and calls; returns the iteration row.
+// Root: appends one iteration's steps, episodes and calls; returns the iteration row and
+// the number of reviewer replies in `replies`.
 io::IterationRow RecordIteration(Recorder& rec, int iteration,
                                  const std::vector<ActorRecord>& actors,
-                                 const evol::ActionSet& actions, int episode_length) {
+                                 const evol::ActionSet& actions, int episode_length,
+                                 int64_t* replies) {
   io::RunFile& file = rec.file();
   io::IterationRow row;
   row.iteration = iteration;
@@ -107,7 +109,10 @@ io::IterationRow RecordIteration(Recorder& rec, int iteration,
       sr.logp = st.logp;
       sr.text_id = file.AddText(st.instruction);
       sr.reply_id = st.reply.empty() ? -1 : file.AddText(st.reply);
-      if (!st.reply.empty() && !evol::IsExactVerdict(st.reply)) ++row.malformed_replies;
+      if (!st.reply.empty()) {
+        ++*replies;
+        if (!evol::IsExactVerdict(st.reply)) ++row.malformed_replies;
+      }
       sr.failed = st.failed;
       step_rows.push_back(sr);
       ret += st.reward;
@@ -262,7 +267,7 @@ struct Trainer::State {
   std::array<int64_t, 3> stops{};  // signal stops by kind (kStopKinds), over all segments
 
   Status SetUpLocal();
-  void WarnOfMalformedReplies(const std::vector<ActorRecord>& all, int64_t malformed);
+  void WarnOfMalformedReplies(int64_t new_replies, int64_t new_malformed);
   Status OpenRunFile(const std::vector<std::string>& hosts);
   Status CreateRunFile(const std::vector<std::string>& hosts, bool overwrite);
   Status ReopenRunFile(const std::vector<std::string>& hosts);
@@ -532,12 +537,9 @@ Status Trainer::State::Rollout(std::vector<ActorRecord>* out) {
 // Root: once the share of reviewer replies the exact match does not know passes
 // run.malformed_reply_warn_share (after 100 replies, so a few odd replies early do not), says
 // so: under `exact` each of them is an Equal, so training is under-rewarded.
-void Trainer::State::WarnOfMalformedReplies(const std::vector<ActorRecord>& all,
-                                            int64_t malformed) {
-  for (const ActorRecord& a : all) {
-    for (const StepRecord& st : a.steps) replies += st.reply.empty() ? 0 : 1;
-  }
-  malformed_replies += malformed;
+void Trainer::State::WarnOfMalformedReplies(int64_t new_replies, int64_t new_malformed) {
+  replies += new_replies;
+  malformed_replies += new_malformed;
   const double share = replies > 0 ? static_cast<double>(malformed_replies) / replies : 0.0;
   if (warned_malformed || replies < 100 || share <= config.run.malformed_reply_warn_share) return;
   warned_malformed = true;
@@ -554,15 +556,16 @@ void Trainer::State::WarnOfMalformedReplies(const std::vector<ActorRecord>& all,
 Status Trainer::State::RecordAndSnapshot(const std::vector<ActorRecord>& all,
                                          const rl::UpdateStats& stats,
                                          Clock::time_point iteration_start) {
-  io::IterationRow row =
-      RecordIteration(*recorder, iteration, all, *actions, config.env.episode_length);
+  int64_t iteration_replies = 0;
+  io::IterationRow row = RecordIteration(*recorder, iteration, all, *actions,
+                                         config.env.episode_length, &iteration_replies);
   row.policy_loss = stats.policy_loss;
   row.value_loss = stats.value_loss;
   row.kl = stats.kl;
   row.entropy = stats.entropy;
   row.step_size = stats.step_size;
   row.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
-  WarnOfMalformedReplies(all, row.malformed_replies);
+  WarnOfMalformedReplies(iteration_replies, row.malformed_replies);
   io::RunFile& file = recorder->file();
   file.AppendIterations({row});
   TEAMSRL_RETURN_IF_ERROR(recorder->Flush());
