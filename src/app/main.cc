@@ -163,13 +163,14 @@ int Train(const std::string& config_path, const std::vector<std::string>& overri
     return CollectiveError(comm, outcome->error, kExitRunFailed);
   }
   if (comm.is_root()) {
+    const std::string lead = progress.ResultLead();
     if (outcome->already_complete) {
       std::printf(
-          "already complete: %d iterations; nothing run or changed (raise "
+          "%salready complete: %d iterations; nothing run or changed (raise "
           "train.iterations to continue, --overwrite starts over)\n",
-          outcome->iterations);
+          lead.c_str(), outcome->iterations);
     }
-    std::printf("run file: %s\n", outcome->run_file.c_str());
+    std::printf("%srun file: %s\n", lead.c_str(), outcome->run_file.c_str());
   }
   if (outcome->status == teamsrl::io::RunStatus::kPreempted) return teamsrl::kExitPreempted;
   return kExitOk;
@@ -214,21 +215,23 @@ int Dataset(bool generate, const std::string& config_path,
   }
   if (comm.is_root()) {
     const auto& o = *outcome;
+    const std::string lead = progress.ResultLead();
     if (o.already_complete) {
       std::printf(
-          "already complete: %lld seeds, %lld samples; nothing sent or changed (--overwrite "
+          "%salready complete: %lld seeds, %lld samples; nothing sent or changed (--overwrite "
           "starts over)\n%s\n%s\n",
-          static_cast<long long>(o.seeds), static_cast<long long>(o.samples),
+          lead.c_str(), static_cast<long long>(o.seeds), static_cast<long long>(o.samples),
           o.dataset_path.c_str(), o.h5_path.c_str());
       return kExitOk;
     }
     std::printf(
-        "%s: %lld seeds, %lld samples (%lld eliminated) in %.1f s; queries rewriter %lld, "
+        "%s%s: %lld seeds, %lld samples (%lld eliminated) in %.1f s; queries rewriter %lld, "
         "reviewer %lld, responder %lld\n%s\n%s\n",
-        std::string(teamsrl::io::RunStatusName(o.status)).c_str(), static_cast<long long>(o.seeds),
-        static_cast<long long>(o.samples), static_cast<long long>(o.eliminated), o.wall_s,
-        static_cast<long long>(o.queries[0]), static_cast<long long>(o.queries[1]),
-        static_cast<long long>(o.queries[2]), o.dataset_path.c_str(), o.h5_path.c_str());
+        lead.c_str(), std::string(teamsrl::io::RunStatusName(o.status)).c_str(),
+        static_cast<long long>(o.seeds), static_cast<long long>(o.samples),
+        static_cast<long long>(o.eliminated), o.wall_s, static_cast<long long>(o.queries[0]),
+        static_cast<long long>(o.queries[1]), static_cast<long long>(o.queries[2]),
+        o.dataset_path.c_str(), o.h5_path.c_str());
   }
   if (outcome->status == teamsrl::io::RunStatus::kPreempted) return teamsrl::kExitPreempted;
   return kExitOk;

@@ -173,6 +173,7 @@ void ProgressLine::DrawLocked(Clock::time_point now) {
   if (mode_ == ProgressMode::kLive) {
     fmt::print(out_, "\r\033[K{}", Fit(Fields(now), Width()));
     shown_ = true;
+    drawn_ = true;
   } else {
     std::string line;
     for (const Field& f : Fields(now)) line += (line.empty() ? "" : " | ") + f.text;
@@ -259,6 +260,14 @@ void ProgressLine::Finish(const std::string& detail) {
              detail);
   std::fflush(out_);
   started_ = false;
+}
+
+std::string ProgressLine::ResultLead() const {
+  const bool drawn = [this] {
+    std::lock_guard<std::mutex> lock(mu_);
+    return drawn_;
+  }();
+  return drawn && isatty(fileno(stdout)) != 0 ? "\r\033[K" : "";
 }
 
 void ProgressLine::WrapLogger(spdlog::logger& logger) {

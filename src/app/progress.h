@@ -59,6 +59,13 @@ class ProgressLine : public pipeline::ProgressSink {
   // after; the line must outlive the logger's use.
   void WrapLogger(spdlog::logger& logger);
 
+  // What a result line printed on another stream (stdout) after Finish starts with: "\r"
+  // and erase when a live line was drawn and stdout is a terminal, else nothing. mpirun
+  // forwards a rank's stdout and stderr through separate channels, so the result line can
+  // reach the terminal before the live line's closing newline; led this way it replaces
+  // the live line instead of being glued onto its end.
+  std::string ResultLead() const;
+
   // "1h02m", "3m05s", "12s".
   static std::string FormatDuration(double seconds);
 
@@ -85,12 +92,13 @@ class ProgressLine : public pipeline::ProgressSink {
   int fixed_width_;
   int tty_fd_ = -1;  // the controlling terminal, for its width when `out` is not one
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable wake_;
   std::thread ticker_;
   bool stop_ = false;
   bool started_ = false;
   bool shown_ = false;  // a live line is on screen
+  bool drawn_ = false;  // a live line was drawn at some point
   std::string label_;
   int64_t total_ = 0;
   int64_t done_ = 0;
