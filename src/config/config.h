@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/action.h"
+#include "core/enum_names.h"
 #include "core/status.h"
 #include "evol/review.h"
 #include "io/seeds_options.h"
@@ -72,6 +74,13 @@ struct TrainConfig {
   bool operator==(const TrainConfig&) const = default;
 };
 
+// The observation filter generation normalises with (README "Observation filter"):
+// kSnapshot: the one saved with the policy's parameters, frozen;
+// kFresh: a new filter that takes every observation of every seed in seed order, as the
+//   released code's generation does (pipeline/action_plan.h: how that stays the same for
+//   any ranks and chunks).
+enum class GenerateObsFilter : int { kSnapshot = 0, kFresh = 1 };
+
 // `teamsrl generate` (docs/method.md s.5): the trained policy evolves every seed.
 struct GenerateConfig {
   int steps = 6;                                   // chained rewrites per seed
@@ -85,6 +94,7 @@ struct GenerateConfig {
   std::vector<std::string> eliminate;  // elimination rules applied (default none)
   int chunk_size = 1000;               // seeds per committed (resumable) chunk
   int64_t max_samples = 0;             // stop after this many samples; 0 = every seed
+  GenerateObsFilter obs_filter = GenerateObsFilter::kSnapshot;
 
   bool operator==(const GenerateConfig&) const = default;
 };
@@ -157,3 +167,8 @@ Result<Config> ParseConfigWithBaseDir(const std::string& yaml_text, const std::s
 std::string ConfigKeyReference();
 
 }  // namespace teamsrl
+
+template <>
+struct teamsrl::EnumNameTable<teamsrl::GenerateObsFilter> {
+  static constexpr std::string_view kNames[] = {"snapshot", "fresh"};
+};

@@ -209,6 +209,10 @@ const std::vector<KeySpec>& Schema() {
                   "Initial log standard deviation of the Gaussian."),
       TEAMSRL_KEY("policy.obs_clip", policy.obs_clip, Positive(),
                   "Clip of the running mean/std observation filter."),
+      TEAMSRL_KEY("policy.obs_filter_schedule", policy.obs_filter_schedule, Any(),
+                  "train: `iteration`: one filter, frozen during an iteration, updated on root; "
+                  "`step`: the released code's, each actor's own filter takes every observation "
+                  "(reset state included) before normalising it."),
       TEAMSRL_KEY("algo.type", algo.type, Any(), "Learner."),
       TEAMSRL_KEY("algo.gamma", algo.gamma, Unit(), "Discount."),
       TEAMSRL_KEY("algo.lambda", algo.lambda, Unit(), "GAE lambda."),
@@ -257,6 +261,9 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_KEY("generate.eliminate", generate.eliminate, EliminationRuleList(),
                   "generate: elimination rules (equal|sorry|stopwords|prompt_leak); `equal` adds a "
                   "reviewer call."),
+      TEAMSRL_KEY("generate.obs_filter", generate.obs_filter, Any(),
+                  "generate: `snapshot`: the policy's saved filter, frozen; `fresh`: the released "
+                  "code's, a new filter taking every seed's observations in seed order."),
       TEAMSRL_KEY("generate.chunk_size", generate.chunk_size, AtLeast(1),
                   "generate: seeds per committed chunk (the unit of resumption)."),
       TEAMSRL_KEY("generate.max_samples", generate.max_samples, AtLeast(0),

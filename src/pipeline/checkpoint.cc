@@ -13,7 +13,9 @@
 namespace teamsrl::pipeline {
 namespace {
 
-constexpr std::string_view kMagic = "TRSLCKP1";
+// Format 2 added each actor's observation filter (policy.obs_filter_schedule: step).
+constexpr std::string_view kMagic = "TRSLCKP2";
+constexpr std::string_view kOlderMagic = "TRSLCKP1";
 constexpr size_t kHeader = 8 + 8 + 8;
 
 void PutRows(ByteWriter& w, const io::RowCounts& r) {
@@ -80,6 +82,7 @@ void PutActorState(ByteWriter& w, const ActorState& a) {
   w.Put<int8_t>(a.rng.has_cached_normal ? 1 : 0);
   w.Put(a.rng.cached_normal);
   w.PutString(a.instruction);
+  w.PutVector(a.obs_filter);
 }
 
 ActorState GetActorState(ByteReader& r) {
@@ -88,6 +91,7 @@ ActorState GetActorState(ByteReader& r) {
   a.rng.has_cached_normal = r.Get<int8_t>() != 0;
   a.rng.cached_normal = r.Get<double>();
   a.instruction = r.GetString();
+  a.obs_filter = r.GetVector<double>();
   return a;
 }
 
@@ -117,6 +121,11 @@ std::string EncodeCheckpoint(const TrainCheckpoint& c) {
 }
 
 Result<TrainCheckpoint> DecodeCheckpoint(std::string_view bytes, const std::string& what) {
+  if (bytes.substr(0, kOlderMagic.size()) == kOlderMagic) {
+    return DataLoss(what +
+                    " was written by an older teamsrl (checkpoint format 1); finish the run "
+                    "with that version, or start over with --overwrite");
+  }
   if (bytes.size() < kHeader || bytes.substr(0, kMagic.size()) != kMagic) {
     return DataLoss(what +
                     " is not a teamsrl checkpoint (or is truncated); start over with "

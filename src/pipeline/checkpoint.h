@@ -33,6 +33,9 @@ inline constexpr char kCheckpointFile[] = "checkpoint.bin";
 struct ActorState {
   Rng::Snapshot rng;
   std::string instruction;  // carried over into the next episode
+  // policy.obs_filter_schedule step: the actor's own filter (rl::RunningMeanStd::State);
+  // empty under the iteration schedule.
+  std::vector<double> obs_filter;
   bool operator==(const ActorState&) const = default;
 };
 

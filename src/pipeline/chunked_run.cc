@@ -353,6 +353,9 @@ class ChunkedRun {
       return OkStatus();
     }
     Status st = outcome_.status == io::RunStatus::kCompleted ? writer_->MarkComplete() : OkStatus();
+    if (st.ok() && spec_.finish && outcome_.status == io::RunStatus::kCompleted) {
+      st = spec_.finish(rec_->file(), done_seeds_);
+    }
     if (st.ok()) st = rec_->Flush();
     if (!outcome_.error.ok()) (void)rec_->file().SetAttribute("error", outcome_.error.message());
     if (outcome_.status == io::RunStatus::kPreempted) {

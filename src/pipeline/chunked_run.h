@@ -24,6 +24,7 @@
 #include "core/status.h"
 #include "dist/comm.h"
 #include "io/dataset_writer.h"
+#include "io/run_file.h"
 #include "io/run_status.h"
 #include "io/seeds.h"
 #include "llm/types.h"
@@ -51,6 +52,9 @@ struct ChunkedRunSpec {
   std::map<std::string, std::string> attributes;  // extra root attributes (e.g. policy)
   std::vector<InputFile> inputs;                  // files the ranks must have alike
   std::string options;                            // the command's own settings, to compare
+  // Root, once every seed is done, before the h5 file is finished: the command's own
+  // records (generate: the fresh observation filter), given the seeds done in all.
+  std::function<Status(io::RunFile& file, int64_t seeds_done)> finish;
 };
 
 struct ChunkedOutcome {

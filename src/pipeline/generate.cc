@@ -10,23 +10,17 @@
 #include "dist/protocol.h"
 #include "io/run_reader.h"
 #include "llm/router.h"
+#include "pipeline/action_plan.h"
 
 namespace teamsrl::pipeline {
 namespace {
 
-Eigen::VectorXd OneHot(int size, int index) {
-  Eigen::VectorXd v = Eigen::VectorXd::Zero(size);
-  if (index >= 0) v[index] = 1.0;
-  return v;
-}
-
 // State of one seed's chain.
 struct Chain {
   io::Seed seed;
-  Rng rng;
-  std::string instruction;  // what the next step evolves
-  int64_t parent = -1;      // sample_id of that instruction's sample
-  int last_action = -1;     // policy index, -1 = none yet
+  std::vector<int> actions;  // the planned action (policy index) of each step it takes
+  std::string instruction;   // what the next step evolves
+  int64_t parent = -1;       // sample_id of that instruction's sample
 };
 
 }  // namespace
@@ -133,49 +127,27 @@ Result<GenerateSchedule> GenerateSchedule::Make(const GenerateConfig& config,
   return s;
 }
 
-Generator::Generator(const Config& config, const GenerationPolicy& policy,
-                     const GenerateSchedule& schedule, const EvolveContext& context,
-                     llm::Client& client)
-    : config_(config), policy_(policy), schedule_(schedule), context_(context), client_(client) {}
+Generator::Generator(const Config& config, const GenerationPolicy& policy, ActionPlanner& planner,
+                     const EvolveContext& context, llm::Client& client)
+    : config_(config), policy_(policy), planner_(planner), context_(context), client_(client) {}
 
-Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds,
-                                 const StepHook& before_step) const {
+Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds, const StepHook& before_step) {
   const int steps = config_.generate.steps;
   const evol::ActionSet& actions = policy_.actions;
-  const std::optional<int> breadth = actions.IndexOf(evol::Action::kBreadth);
   std::vector<Chain> chains;
   chains.reserve(seeds.size());
-  for (const io::Seed& s : seeds) {
-    chains.push_back(
-        {s, Rng::ForStream(config_.run.seed, StreamKind::kGenerate, static_cast<uint64_t>(s.index)),
-         s.instruction, -1, -1});
-  }
+  for (const io::Seed& s : seeds) chains.push_back({s, planner_.Plan(s.index), s.instruction, -1});
   PerSeedPart part(chains.size());
-  // generate.max_samples: seed k gets min(steps, max_samples - k * steps) steps, a pure
-  // function of its index, so the cut is the same whatever the ranks and chunks.
-  auto steps_of = [&](int64_t index) -> int64_t {
-    const int64_t cap = config_.generate.max_samples;
-    return cap > 0 ? std::clamp<int64_t>(cap - index * steps, 0, steps) : steps;
-  };
   for (int t = 0; t < steps; ++t) {
     if (before_step) TEAMSRL_RETURN_IF_ERROR(before_step(t));
     std::vector<EvolveItem> items;
-    std::vector<int> chosen;
     std::vector<size_t> live;  // chains that take step t
     for (size_t k = 0; k < chains.size(); ++k) {
       Chain& c = chains[k];
-      if (t >= steps_of(c.seed.index)) continue;
+      if (t >= static_cast<int>(c.actions.size())) continue;
       live.push_back(k);
-      int a = 0;
-      if (schedule_.forced_breadth[t]) {
-        a = *breadth;
-      } else {
-        const Eigen::VectorXd obs = policy_.filter.Normalize(OneHot(actions.size(), c.last_action));
-        a = policy_.policy->ActWithBias(obs, c.rng, schedule_.bias);
-        if (breadth && a == *breadth && schedule_.replace_breadth) a = *schedule_.replace_breadth;
-      }
-      chosen.push_back(a);
-      items.push_back({c.seed.index, t, actions.at(a), c.instruction});
+      items.push_back(
+          {c.seed.index, t, actions.at(c.actions[static_cast<size_t>(t)]), c.instruction});
     }
     if (items.empty()) break;
     std::vector<EvolveOutcome> outcomes = EvolveBatch(client_, context_, items);
@@ -198,7 +170,6 @@ Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds,
       s.not_equal = o.not_equal;
       s.queries = static_cast<int64_t>(o.calls.size());
       for (CallRecord& r : o.calls) part.calls[i].push_back({c.seed.index, t, std::move(r)});
-      c.last_action = chosen[j];
       if (!s.eliminated) {
         c.instruction = s.instruction;
         c.parent = s.sample_id;
@@ -237,8 +208,8 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
   DriverHooks& hooks = options.hooks != nullptr ? *options.hooks : no_hooks;
   GenerateSetup setup;
   TEAMSRL_RETURN_IF_ERROR(dist::AgreeOnStatus(comm, setup.Make(config, options, comm, hooks)));
-  Generator generator(config, setup.policy, setup.schedule, *setup.evolve.context,
-                      *setup.evolve.router);
+  ActionPlanner planner(config, setup.policy, setup.schedule);
+  Generator generator(config, setup.policy, planner, *setup.evolve.context, *setup.evolve.router);
 
   ChunkedRunSpec spec;
   spec.kind = "generate";
@@ -259,6 +230,13 @@ Result<ChunkedOutcome> RunGenerate(const Config& config, const GenerateOptions& 
   spec.attributes["policy_file"] =
       std::filesystem::absolute(options.policy_path).lexically_normal().string();
   spec.attributes["policy_name"] = setup.policy.name;
+  spec.attributes["obs_filter"] = std::string(EnumName(config.generate.obs_filter));
+  if (planner.fresh()) {
+    spec.finish = [&planner](io::RunFile& file, int64_t seeds_done) {
+      planner.AdvanceTo(seeds_done);
+      return file.WritePolicy("generate_obs_filter", planner.fresh_filter().State(), {});
+    };
+  }
   spec.inputs = {{"policy file", options.policy_path}};
   spec.options = fmt::format("generate --policy {} --snapshot {} --overwrite {}",
                              options.policy_path, options.snapshot, options.overwrite);

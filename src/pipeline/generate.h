@@ -80,18 +80,22 @@ struct GenerateSchedule {
                                        const evol::ActionSet& actions);
 };
 
+class ActionPlanner;  // pipeline/action_plan.h
+
 // The per-rank worker: evolves a block of seeds, all of them in flight together.
 class Generator {
  public:
-  Generator(const Config& config, const GenerationPolicy& policy, const GenerateSchedule& schedule,
+  // `planner` (built from the same config, policy and schedule) chooses the actions.
+  Generator(const Config& config, const GenerationPolicy& policy, ActionPlanner& planner,
             const EvolveContext& context, llm::Client& client);
-  // Evolves the seeds through every step; stops at the first call no retry can fix.
-  Result<ChunkPart> Run(const std::vector<io::Seed>& seeds, const StepHook& before_step = {}) const;
+  // Evolves the seeds (in increasing index order) through every step; stops at the first
+  // call no retry can fix.
+  Result<ChunkPart> Run(const std::vector<io::Seed>& seeds, const StepHook& before_step = {});
 
  private:
   const Config& config_;
   const GenerationPolicy& policy_;
-  const GenerateSchedule& schedule_;
+  ActionPlanner& planner_;
   const EvolveContext& context_;
   llm::Client& client_;
 };

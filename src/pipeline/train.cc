@@ -246,12 +246,15 @@ struct Trainer::State {
   std::unique_ptr<env::InstructionEnv> env;
   std::unique_ptr<rl::Policy> policy;
   std::unique_ptr<rl::Learner> learner;  // root only
-  // Frozen during an iteration and updated on root with the iteration's observations in
-  // actor order, so it is the same whatever the layout.
+  // Schedule iteration: frozen during an iteration and updated on root with the
+  // iteration's observations in actor order, so it is the same whatever the layout.
+  // Schedule step: the actors' filters merged in actor order (what snapshots and the
+  // final policy save for generation); the actors act with their own.
   std::optional<rl::RunningMeanStd> filter;
-  std::optional<io::DirectoryLock> dir_lock;  // root only: one train per run directory
-  std::optional<Recorder> recorder;           // root only
-  ProgressSink* progress = nullptr;           // root only
+  std::vector<rl::RunningMeanStd> actor_filters;  // schedule step: this rank's actors'
+  std::optional<io::DirectoryLock> dir_lock;      // root only: one train per run directory
+  std::optional<Recorder> recorder;               // root only
+  ProgressSink* progress = nullptr;               // root only
 
   int iteration = 0;
   bool done = false;
@@ -275,6 +278,7 @@ struct Trainer::State {
   void Restore(const TrainCheckpoint& c);
   std::vector<ActorState> LocalActorStates() const;
   Status Rollout(std::vector<ActorRecord>* records);
+  void UpdateFilter(const std::vector<ActorRecord>& all, const std::vector<ActorState>& states);
   dist::Decision Update(const dist::Gathered& gathered);
   Status RecordAndSnapshot(const std::vector<ActorRecord>& all, const rl::UpdateStats& stats,
                            Clock::time_point iteration_start);
@@ -311,6 +315,9 @@ Status Trainer::State::SetUpLocal() {
     learner = rl::MakeLearner(config.algo, config.policy, obs_dim, config.run.seed);
   }
   filter.emplace(obs_dim, config.policy.obs_clip);
+  if (config.policy.obs_filter_schedule == rl::ObsFilterSchedule::kStep) {
+    actor_filters.assign(ids.size(), rl::RunningMeanStd(obs_dim, config.policy.obs_clip));
+  }
   return hooks->AfterSetup(comm.rank());
 }
 
@@ -435,6 +442,10 @@ void Trainer::State::Restore(const TrainCheckpoint& c) {
     const ActorState& a = c.actors[static_cast<size_t>(ids[i])];
     actor_rngs[i].restore(a.rng);
     env->set_instruction(static_cast<int>(i), a.instruction);
+    if (!actor_filters.empty()) {
+      TEAMSRL_CHECK(actor_filters[i].SetState(a.obs_filter).ok())
+          << "bad actor filter state in the checkpoint";
+    }
   }
   outcome.iterations = static_cast<int>(c.iterations_done);
   outcome.last_mean_return = c.last_mean_return;
@@ -451,7 +462,8 @@ std::vector<ActorState> Trainer::State::LocalActorStates() const {
   std::vector<ActorState> out;
   out.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
-    out.push_back({actor_rngs[i].snapshot(), env->instruction(static_cast<int>(i))});
+    out.push_back({actor_rngs[i].snapshot(), env->instruction(static_cast<int>(i)),
+                   actor_filters.empty() ? std::vector<double>{} : actor_filters[i].State()});
   }
   return out;
 }
@@ -503,7 +515,9 @@ Status Trainer::State::Rollout(std::vector<ActorRecord>* out) {
       for (int i = 0; i < n; ++i) {
         StepRecord& s = steps[i];
         s.raw_obs = env->Observation(i);
-        const Eigen::VectorXd obs = filter->Normalize(ToEigen(s.raw_obs));
+        const Eigen::VectorXd obs = actor_filters.empty()
+                                        ? filter->Normalize(ToEigen(s.raw_obs))
+                                        : actor_filters[i].Filter(ToEigen(s.raw_obs));
         s.obs = ToStd(obs);
         const rl::ActionSample a = policy->Act(obs, actor_rngs[i]);
         chosen[i] = a.action;
@@ -529,6 +543,10 @@ Status Trainer::State::Rollout(std::vector<ActorRecord>* out) {
         records[i].steps.push_back(std::move(s));
       }
       TEAMSRL_RETURN_IF_ERROR(FirstUnrecoverable(step_calls));
+    }
+    // The released code filters the state after the last step too (it is never acted on).
+    for (int i = 0; i < static_cast<int>(actor_filters.size()); ++i) {
+      actor_filters[i].Push(ToEigen(env->Observation(i)));
     }
   }
   return OkStatus();
@@ -589,6 +607,24 @@ Status Trainer::State::RecordAndSnapshot(const std::vector<ActorRecord>& all,
   return CheckFailedShare(tally, config.llm.max_failed_share);
 }
 
+// Root, after the learner step: the filter generation and the next iteration use.
+void Trainer::State::UpdateFilter(const std::vector<ActorRecord>& all,
+                                  const std::vector<ActorState>& states) {
+  if (config.policy.obs_filter_schedule == rl::ObsFilterSchedule::kIteration) {
+    for (const ActorRecord& a : all) {
+      for (const StepRecord& s : a.steps) filter->Push(ToEigen(s.raw_obs));
+    }
+    return;
+  }
+  rl::RunningMeanStd merged(filter->dim(), filter->clip());
+  for (const ActorState& a : states) {
+    rl::RunningMeanStd actor(filter->dim(), filter->clip());
+    TEAMSRL_CHECK(actor.SetState(a.obs_filter).ok()) << "bad actor filter state";
+    merged.Merge(actor);
+  }
+  filter = merged;
+}
+
 // Root: decides what every rank does after the iteration.
 dist::Decision Trainer::State::Update(const dist::Gathered& gathered) {
   const auto iteration_start = Clock::now();
@@ -606,9 +642,7 @@ dist::Decision Trainer::State::Update(const dist::Gathered& gathered) {
   if (d.status.ok()) {
     rl::Batch batch = BuildBatch(all, env->obs_dim(), config.env.episode_length);
     const rl::UpdateStats stats = learner->Update(*policy, batch);
-    for (const ActorRecord& a : all) {
-      for (const StepRecord& s : a.steps) filter->Push(ToEigen(s.raw_obs));
-    }
+    UpdateFilter(all, rollout.states);
     d.status = dist::NameRank(RecordAndSnapshot(all, stats, iteration_start), 0);
   }
   // Root's own signal counts too: it may arrive after root sent its rollout.

@@ -11,6 +11,13 @@ namespace teamsrl::rl {
 
 enum class PolicyType : int { kGaussianArgmax = 0, kCategorical = 1, kUniform = 2 };
 enum class AlgoType : int { kTrpo = 0, kPpo = 1, kReinforce = 2 };
+// When training's observation filter learns (README "Observation filter"):
+// kIteration: one filter, frozen during an iteration and updated on root from every
+//   actor's observations in actor order (teamsrl's default);
+// kStep: each actor has its own filter, which takes every observation it sees, the reset
+//   state and the state after the episode's last step included, before normalising it
+//   (ZFilter(update=True)): with one actor exactly the released code's schedule.
+enum class ObsFilterSchedule : int { kIteration = 0, kStep = 1 };
 
 struct PolicyConfig {
   PolicyType type = PolicyType::kGaussianArgmax;
@@ -18,6 +25,7 @@ struct PolicyConfig {
   double breadth_bias = 0.3;  // gaussian_argmax: added to breadth's entry before argmax
   double init_log_std = 0.0;
   double obs_clip = 5.0;  // running mean/std filter clip
+  ObsFilterSchedule obs_filter_schedule = ObsFilterSchedule::kIteration;
 
   bool operator==(const PolicyConfig&) const = default;
 };
@@ -51,6 +59,10 @@ struct AlgoConfig {
 template <>
 struct teamsrl::EnumNameTable<teamsrl::rl::PolicyType> {
   static constexpr std::string_view kNames[] = {"gaussian_argmax", "categorical", "uniform"};
+};
+template <>
+struct teamsrl::EnumNameTable<teamsrl::rl::ObsFilterSchedule> {
+  static constexpr std::string_view kNames[] = {"iteration", "step"};
 };
 template <>
 struct teamsrl::EnumNameTable<teamsrl::rl::AlgoType> {

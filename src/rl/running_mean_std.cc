@@ -48,6 +48,24 @@ Eigen::VectorXd RunningMeanStd::Filter(const Eigen::VectorXd& x) {
   return Normalize(x);
 }
 
+void RunningMeanStd::Merge(const RunningMeanStd& other) {
+  TEAMSRL_CHECK(other.dim() == dim()) << "RunningMeanStd: merging filters of different sizes";
+  if (other.count_ == 0) return;
+  if (count_ == 0) {
+    count_ = other.count_;
+    mean_ = other.mean_;
+    m2_ = other.m2_;
+    return;
+  }
+  const double na = static_cast<double>(count_);
+  const double nb = static_cast<double>(other.count_);
+  const double n = na + nb;
+  const Eigen::VectorXd delta = other.mean_ - mean_;
+  mean_ += delta * (nb / n);
+  m2_ += other.m2_ + (delta.array().square() * (na * nb / n)).matrix();
+  count_ += other.count_;
+}
+
 std::vector<double> RunningMeanStd::State() const {
   std::vector<double> state;
   state.reserve(1 + 2 * mean_.size());

@@ -32,6 +32,9 @@ class RunningMeanStd {
   Eigen::VectorXd Normalize(const Eigen::VectorXd& x) const;
   // ZFilter's __call__(x, update=True): push, then normalise with the updated statistics.
   Eigen::VectorXd Filter(const Eigen::VectorXd& x);
+  // Adds `other`'s observations as if they had been pushed after this filter's (Chan,
+  // Golub & LeVeque 1979, pairwise update); into an empty filter it is an exact copy.
+  void Merge(const RunningMeanStd& other);
 
   // [count, mean..., m2...] (1 + 2*dim doubles; count is exact up to 2^53).
   std::vector<double> State() const;

@@ -23,7 +23,8 @@ TrainCheckpoint Sample() {
   c.filter = {1, 2, 3};
   Rng rng(42);
   rng.Normal();  // leaves a cached spare
-  c.actors = {{rng.snapshot(), "How to cook food?"}, {Rng(7).snapshot(), "\xc3\xa9t\xc3\xa9"}};
+  c.actors = {{rng.snapshot(), "How to cook food?", {}},
+              {Rng(7).snapshot(), "\xc3\xa9t\xc3\xa9", {3, 0.5, 0.25, 1e-9}}};
   c.totals.queries[1] = 12;
   c.totals.cached_completion_tokens[2] = 99;
   c.failed_calls = 3;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "llm/sim/sim_backend.h"
+#include "pipeline/action_plan.h"
 #include "rl/categorical_policy.h"
 #include "rl/gaussian_argmax_policy.h"
 
@@ -129,7 +130,8 @@ class GeneratorTest : public ::testing::Test {
   ChunkPart Run(const std::vector<io::Seed>& seeds) {
     Result<GenerateSchedule> schedule = GenerateSchedule::Make(config_.generate, policy_.actions);
     EXPECT_TRUE(schedule.ok());
-    Generator g(config_, policy_, *schedule, context_, sim_);
+    ActionPlanner planner(config_, policy_, *schedule);
+    Generator g(config_, policy_, planner, context_, sim_);
     return g.Run(seeds).value();
   }
   Config config_;
@@ -175,6 +177,19 @@ TEST_F(GeneratorTest, OutputDoesNotDependOnHowSeedsAreSplit) {
   const ChunkPart whole = Run(Seeds(0, 6));
   ChunkPart split = Run(Seeds(0, 2));
   ChunkPart rest = Run(Seeds(2, 6));
+  split.samples.insert(split.samples.end(), rest.samples.begin(), rest.samples.end());
+  ASSERT_EQ(whole.samples.size(), split.samples.size());
+  for (size_t k = 0; k < whole.samples.size(); ++k) {
+    EXPECT_EQ(io::SampleLineJson(whole.samples[k], "step"),
+              io::SampleLineJson(split.samples[k], "step"));
+  }
+}
+
+TEST_F(GeneratorTest, FreshFilterOutputDoesNotDependOnHowSeedsAreSplit) {
+  config_.generate.obs_filter = GenerateObsFilter::kFresh;
+  const ChunkPart whole = Run(Seeds(0, 6));
+  ChunkPart split = Run(Seeds(0, 2));
+  ChunkPart rest = Run(Seeds(2, 6));  // a new planner walks seeds 0 and 1 first
   split.samples.insert(split.samples.end(), rest.samples.begin(), rest.samples.end());
   ASSERT_EQ(whole.samples.size(), split.samples.size());
   for (size_t k = 0; k < whole.samples.size(); ++k) {

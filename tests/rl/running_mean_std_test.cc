@@ -72,5 +72,27 @@ TEST(RunningMeanStd, StateRoundTrip) {
   EXPECT_FALSE(b.SetState({1.5, 0, 0, 0, 0, 0, 0}).ok());
 }
 
+TEST(RunningMeanStd, MergeEqualsPushingBothInOrder) {
+  Rng rng(11);
+  const Eigen::MatrixXd first = testing::RandomMatrix(rng, 9, 3, 2.0).array() + 0.5;
+  const Eigen::MatrixXd second = testing::RandomMatrix(rng, 14, 3, 1.0).array() - 1.0;
+  RunningMeanStd a(3, 5.0), b(3, 5.0), both(3, 5.0);
+  a.PushRows(first);
+  b.PushRows(second);
+  both.PushRows(first);
+  both.PushRows(second);
+  a.Merge(b);
+  EXPECT_EQ(a.count(), 23);
+  EXPECT_LT((a.mean() - both.mean()).cwiseAbs().maxCoeff(), 1e-13);
+  EXPECT_LT((a.Variance() - both.Variance()).cwiseAbs().maxCoeff(), 1e-12);
+  // Into an empty filter, and of an empty one: exact.
+  RunningMeanStd empty(3, 5.0);
+  empty.Merge(b);
+  EXPECT_EQ(empty.State(), b.State());
+  const std::vector<double> before = b.State();
+  b.Merge(RunningMeanStd(3, 5.0));
+  EXPECT_EQ(b.State(), before);
+}
+
 }  // namespace
 }  // namespace teamsrl::rl
