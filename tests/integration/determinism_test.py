@@ -20,17 +20,18 @@ def non_timing(f, path):
 
 
 class DeterminismTest(unittest.TestCase):
-    def run_with(self, ranks, policy_type, tag):
+    def run_with(self, ranks, policy_type, tag, extra=()):
         out = os.path.join(common.tmpdir("det"), tag)
         rc, so, se, _ = common.mpirun(
             ranks, ["train", common.config("quickstart.yaml"), "--out", out,
-                    "--set", f"policy.type={policy_type}"] + ARGS)
+                    "--set", f"policy.type={policy_type}"] + ARGS + list(extra))
         self.assertEqual(rc, 0, se)
         return os.path.join(out, "run.h5")
 
-    def check_policy(self, policy_type, algo="trpo"):
-        files = {n: self.run_with(n, policy_type, f"{policy_type}_{n}") for n in (1, 2, 4)}
-        files["1b"] = self.run_with(1, policy_type, f"{policy_type}_1b")
+    def check_policy(self, policy_type, extra=()):
+        tag = policy_type + "".join(e.replace("=", "_") for e in extra[1::2])
+        files = {n: self.run_with(n, policy_type, f"{tag}_{n}", extra) for n in (1, 2, 4)}
+        files["1b"] = self.run_with(1, policy_type, f"{tag}_1b", extra)
         with h5py.File(files[1], "r") as ref:
             ref_policy = ref["/policy/final"][:]
             self.assertEqual(ref.attrs["status"], "completed")
@@ -55,6 +56,10 @@ class DeterminismTest(unittest.TestCase):
 
     def test_gaussian_argmax_trpo(self):
         self.check_policy("gaussian_argmax")
+
+    def test_gaussian_argmax_per_step_filter(self):
+        # The released code's filter schedule: each actor's own filter (issue 14 item 3).
+        self.check_policy("gaussian_argmax", ["--set", "policy.obs_filter_schedule=step"])
 
     def test_categorical(self):
         self.check_policy("categorical")
