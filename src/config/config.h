@@ -104,6 +104,12 @@ struct BaselineConfig {
   int rounds = 4;
   std::vector<std::string> eliminate = {"equal", "sorry", "stopwords", "prompt_leak"};
   int chunk_size = 1000;
+  // WizardLM's main.py evolves the instruction and its input joined by a line break; false
+  // evolves the instruction alone and keeps the input beside it, as generate does.
+  bool join_input = false;
+  // WizardLM's dataset is the seeds plus the kept evolutions: true also answers every seed
+  // (1 responder query each) and writes it as a line with round -1 and no action.
+  bool include_seeds = false;
 
   bool operator==(const BaselineConfig&) const = default;
 };
@@ -113,8 +119,8 @@ struct RunConfig {
   uint64_t seed = 543;
   std::string out_dir = "runs/run";
   double progress_interval_s = 10.0;  // progress log interval when not on a terminal
-  // train: warn once when more than this share of the reviewer's replies is neither exactly
-  // "Equal" nor "Not Equal" (1 = never).
+  // Warn once when more than this share of the reviewer's replies is neither exactly "Equal"
+  // nor "Not Equal" (train, generate, baseline; 1 = never).
   double malformed_reply_warn_share = 0.15;
 
   bool operator==(const RunConfig&) const = default;

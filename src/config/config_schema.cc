@@ -89,9 +89,10 @@ const std::vector<KeySpec>& Schema() {
                   "Seconds between progress log lines when not on a terminal (train, generate, "
                   "baseline)."),
       TEAMSRL_KEY("run.malformed_reply_warn_share", run.malformed_reply_warn_share, Unit(),
-                  "train: warn once when more than this share of the reviewer's replies is "
-                  "neither exactly `Equal` nor `Not Equal` (under `env.reward.match: exact` such "
-                  "a reply earns 0); 1 = never."),
+                  "Warn once when more than this share of the reviewer's replies is neither "
+                  "exactly `Equal` nor `Not Equal` (under `env.reward.match: exact` such a reply "
+                  "earns 0 in training and eliminates the sample under the `equal` rule); 1 = "
+                  "never."),
       TEAMSRL_ENDPOINT_KEY(backend, Any(),
                            "`sim`: built-in offline simulator; `openai`: OpenAI-compatible "
                            "server. Without `llm.endpoints` one endpoint `sim` is defined."),
@@ -275,6 +276,13 @@ const std::vector<KeySpec>& Schema() {
                   "baseline: elimination rules (equal|sorry|stopwords|prompt_leak)."),
       TEAMSRL_KEY("baseline.chunk_size", baseline.chunk_size, AtLeast(1),
                   "baseline: seeds per committed chunk (the unit of resumption)."),
+      TEAMSRL_KEY("baseline.join_input", baseline.join_input, Any(),
+                  "baseline: evolve the instruction and its input joined by a line break, as "
+                  "WizardLM's main.py does (the samples' `input` is then empty)."),
+      TEAMSRL_KEY("baseline.include_seeds", baseline.include_seeds, Any(),
+                  "baseline: the dataset also holds every seed, answered by the responder (1 "
+                  "query each), as a line with round -1 and no action (WizardLM's dataset is "
+                  "seeds + evolutions)."),
   };
   return kSchema;
 }

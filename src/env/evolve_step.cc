@@ -44,6 +44,11 @@ std::vector<EvolveResult> EvolveStep(llm::Client& client, const EvolveStepOption
   std::vector<int> waiting(tasks.size(), 1);  // calls still out per task
   for (size_t i = 0; i < tasks.size(); ++i) {
     const EvolveTask& task = tasks[i];
+    if (!task.rewrite) {
+      client.Submit(MakeRequest(llm::Role::kResponder, i, task, prompts.Responder(task.instruction),
+                                options.responder, {"", {task.instruction}}));
+      continue;
+    }
     client.Submit(MakeRequest(llm::Role::kRewriter, i, task,
                               prompts.Rewriter(task.action, task.instruction), options.rewriter,
                               {std::string(evol::ActionName(task.action)), {task.instruction}}));

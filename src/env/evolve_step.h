@@ -41,6 +41,9 @@ struct EvolveTask {
   evol::Action action = evol::Action::kBreadth;
   std::string instruction;  // the instruction to rewrite
   FollowUps after;
+  // false: no rewrite; the responder answers `instruction` itself (a seed the baseline keeps
+  // in its dataset) and `after` is ignored.
+  bool rewrite = true;
 };
 
 struct EvolveStepOptions {

@@ -104,8 +104,9 @@ Result<PromptSet> PromptSet::Load(const std::string& dir, const ActionSet& actio
   for (Action a : actions.actions()) {
     const fs::path path = fs::path(dir) / (std::string(ActionName(a)) + ".txt");
     TEAMSRL_ASSIGN_OR_RETURN(std::string text, ReadTemplate(path));
-    TEAMSRL_RETURN_IF_ERROR(RequireSlot(text, kInstructionSlot, path));
-    set.templates_[Index(a)] = std::move(text);
+    TEAMSRL_ASSIGN_OR_RETURN(ChatPrompt parts, SplitSystemSection(text, path.string()));
+    TEAMSRL_RETURN_IF_ERROR(RequireSlot(parts.user, kInstructionSlot, path));
+    set.templates_[Index(a)] = std::move(parts);
   }
   const fs::path reviewer = fs::path(dir) / reviewer_file;
   TEAMSRL_ASSIGN_OR_RETURN(std::string reviewer_text, ReadTemplate(reviewer));
@@ -121,11 +122,16 @@ Result<PromptSet> PromptSet::Load(const std::string& dir, const ActionSet& actio
 
 const std::string& PromptSet::ActionTemplate(Action action) const {
   TEAMSRL_CHECK(Has(action)) << "no template loaded for action " << ActionName(action);
-  return *templates_[Index(action)];
+  return templates_[Index(action)]->user;
+}
+
+const std::string& PromptSet::ActionSystem(Action action) const {
+  TEAMSRL_CHECK(Has(action)) << "no template loaded for action " << ActionName(action);
+  return templates_[Index(action)]->system;
 }
 
 ChatPrompt PromptSet::Rewriter(Action action, std::string_view instruction) const {
-  return {std::string(kRewriterSystem), Render(ActionTemplate(action), instruction)};
+  return {ActionSystem(action), Render(ActionTemplate(action), instruction)};
 }
 
 ChatPrompt PromptSet::Reviewer(std::string_view before, std::string_view after) const {

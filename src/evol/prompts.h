@@ -23,10 +23,9 @@ inline constexpr std::string_view kInstructionSlot = "{instruction}";
 inline constexpr std::string_view kBeforeSlot = "{before}";
 inline constexpr std::string_view kAfterSlot = "{after}";
 
-// System message of the rewriter; the task itself is in the template. The reviewer's comes
-// from its template (SplitSystemSection), none by default as in the released code.
-inline constexpr std::string_view kRewriterSystem =
-    "You are a helpful assistant that rewrites instructions exactly as asked.";
+// The rewriter's and the reviewer's system messages come from their templates
+// (SplitSystemSection): none in the shipped set, as in the released TeaMs-RL code (one user
+// message per call); the Evol-Instruct set sets WizardLM's.
 inline constexpr std::string_view kDefaultReviewerTemplate = "reviewer.txt";
 
 struct ChatPrompt {
@@ -55,8 +54,10 @@ class PromptSet {
                                 const std::string& reviewer_file = "reviewer.txt");
 
   bool Has(Action action) const { return templates_[Index(action)].has_value(); }
-  // Checks that the action's template was loaded.
+  // Checks that the action's template was loaded; its user part.
   const std::string& ActionTemplate(Action action) const;
+  // The action's system message ("" = none).
+  const std::string& ActionSystem(Action action) const;
   const std::string& reviewer_template() const { return reviewer_; }
   const std::string& reviewer_system() const { return reviewer_system_; }
   const std::string& responder_system() const { return responder_system_; }
@@ -70,7 +71,7 @@ class PromptSet {
   static size_t Index(Action a) { return static_cast<size_t>(a); }
 
   std::string dir_;
-  std::array<std::optional<std::string>, kNumActions> templates_;
+  std::array<std::optional<ChatPrompt>, kNumActions> templates_;  // system + user template
   std::string reviewer_;
   std::string reviewer_system_;  // "" = no system message
   std::string responder_system_;

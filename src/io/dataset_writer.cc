@@ -71,7 +71,11 @@ std::string SampleLineJson(const SampleLine& line, std::string_view step_key) {
   j["output"] = ReplaceNul(line.output);
   j["seed_index"] = line.seed_index;
   j[std::string(step_key)] = line.step;
-  j["action"] = line.action;
+  if (line.action.empty()) {
+    j["action"] = nullptr;
+  } else {
+    j["action"] = line.action;
+  }
   j["parent"] = line.parent;
   j["sample_id"] = line.sample_id;
   j["eliminated"] = line.eliminated;
@@ -82,6 +86,7 @@ std::string SampleLineJson(const SampleLine& line, std::string_view step_key) {
     j["not_equal"] = nullptr;
   }
   j["queries"] = line.queries;
+  if (line.malformed_reply) j["malformed_reply"] = true;
   // Invalid UTF-8 from a server is replaced rather than aborting a long run.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -95,13 +100,14 @@ Result<SampleLine> ParseSampleLine(std::string_view json, std::string_view step_
     s.output = j.at("output").get<std::string>();
     s.seed_index = j.at("seed_index").get<int64_t>();
     s.step = j.at(std::string(step_key)).get<int64_t>();
-    s.action = j.at("action").get<std::string>();
+    if (!j.at("action").is_null()) s.action = j.at("action").get<std::string>();
     s.parent = j.at("parent").get<int64_t>();
     s.sample_id = j.at("sample_id").get<int64_t>();
     s.eliminated = j.at("eliminated").get<bool>();
     s.reason = j.at("reason").get<std::string>();
     if (!j.at("not_equal").is_null()) s.not_equal = j.at("not_equal").get<bool>();
     s.queries = j.at("queries").get<int64_t>();
+    s.malformed_reply = j.value("malformed_reply", false);
     return s;
   } catch (const std::exception& e) {
     return InvalidArgument(std::string("malformed dataset line: ") + e.what());

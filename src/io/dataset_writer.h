@@ -27,14 +27,16 @@ struct SampleLine {
   std::string input;  // the seed's input, kept (never sent)
   std::string output;
   int64_t seed_index = 0;
-  int64_t step = 0;  // generate: step; baseline: round
-  std::string action;
+  int64_t step = 0;     // generate: step; baseline: round
+  std::string action;   // "" (JSON null): a seed the baseline keeps, not an evolution
   int64_t parent = -1;  // sample_id of the sample this one evolved from, -1 = the seed
   int64_t sample_id = 0;
   bool eliminated = false;
   std::string reason = "none";
   std::optional<bool> not_equal;  // the reviewer's verdict, when one was asked for
   int64_t queries = 0;            // LLM calls this sample cost
+  // The reviewer's reply was neither exactly `Equal` nor `Not Equal` (written only when true).
+  bool malformed_reply = false;
 };
 
 // The JSON line (with its '\n'); `step_key` names the step field ("step" or "round").

@@ -71,7 +71,8 @@ Status AppendProgress(const RunSnapshot& s, std::string& out) {
 
 // "TITLE" and one line per code: its name, count and share.
 void AppendMix(const std::string& title, const std::vector<int64_t>& codes,
-               const std::vector<std::string>& names, const char* prefix, std::string& out) {
+               const std::vector<std::string>& names, const char* prefix, std::string& out,
+               std::string_view negative = "(negative)") {
   out += "\n" + title + "\n";
   if (codes.empty()) return;
   int64_t max_code = *std::max_element(codes.begin(), codes.end());
@@ -93,7 +94,7 @@ void AppendMix(const std::string& title, const std::vector<int64_t>& codes,
     out += fmt::format("  {:<{}}  {:>8}  {:>6}\n", NameOf(names, static_cast<int64_t>(i), prefix),
                        width, counts[i], Percent(counts[i], total));
   }
-  if (invalid > 0) out += fmt::format("  {:<{}}  {:>8}\n", "(negative)", width, invalid);
+  if (invalid > 0) out += fmt::format("  {:<{}}  {:>8}\n", negative, width, invalid);
 }
 
 Status AppendActionMix(const RunSnapshot& s, const RunInfo& info, std::string& out) {
@@ -112,6 +113,16 @@ Status AppendSamples(const RunSnapshot& s, const RunInfo& info, std::string& out
     if (Result<std::string> v = ReadStringAttribute(s.file, attribute); v.ok()) {
       out += Line(label, *v);
     }
+  }
+  if (Result<std::string> f = ReadStringAttribute(s.file, "obs_filter"); f.ok()) {
+    out += Line("observation filter", *f);
+  }
+  Result<int64_t> reviewed = ReadInt64Attribute(s.file, "reviewer_replies");
+  Result<int64_t> malformed = ReadInt64Attribute(s.file, "malformed_replies");
+  if (reviewed.ok() && malformed.ok() && *reviewed > 0) {
+    out += Line("reviewer replies",
+                fmt::format("{} of {} ({}) neither exactly Equal nor Not Equal", *malformed,
+                            *reviewed, Percent(*malformed, *reviewed)));
   }
   Result<int64_t> usable = ReadInt64Attribute(s.file, "seeds_usable");
   Result<int64_t> skipped = ReadInt64Attribute(s.file, "seeds_skipped");
@@ -138,8 +149,9 @@ Status AppendSamples(const RunSnapshot& s, const RunInfo& info, std::string& out
       ReadStringArrayAttribute(samples.get(), "reason_names");
   AppendMix(fmt::format("eliminated by reason ({} samples)", dropped), why,
             reasons.ok() ? *reasons : std::vector<std::string>{}, "reason_", out);
+  // baseline.include_seeds: the seeds' own lines have no action (-1).
   AppendMix(fmt::format("action mix over {} samples", n), action, info.root.action_names, "action_",
-            out);
+            out, "(none: seeds)");
   return OkStatus();
 }
 

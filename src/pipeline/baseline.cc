@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/rng.h"
+#include "core/text.h"
 #include "dist/protocol.h"
 #include "llm/router.h"
 #include "pipeline/generate.h"
@@ -19,14 +20,54 @@ BaselineEvolver::BaselineEvolver(const Config& config, const evol::ActionSet& ac
                                  const EvolveContext& context, llm::Client& client)
     : config_(config), actions_(actions), context_(context), client_(client) {}
 
+std::string JoinInput(const io::Seed& seed) {
+  const std::string input = Trim(seed.input);
+  const std::string instruction = Trim(seed.instruction);
+  return input.empty() ? instruction : instruction + "\r\n" + input;
+}
+
+int64_t BaselineSampleId(const BaselineConfig& config, int64_t seed_index, int round) {
+  if (!config.include_seeds) return seed_index * config.rounds + round;
+  return seed_index * (config.rounds + 1) + round + 1;
+}
+
+// baseline.include_seeds: every seed's answer, one batch before the first round.
+Status BaselineEvolver::AnswerSeeds(const std::vector<io::Seed>& seeds,
+                                    const std::vector<std::string>& pool, PerSeedPart* part) const {
+  std::vector<EvolveItem> items;
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    items.push_back({seeds[i].index, -1, evol::Action::kBreadth, pool[i], /*answer_only=*/true});
+  }
+  std::vector<EvolveOutcome> outcomes = EvolveBatch(client_, context_, items);
+  TEAMSRL_RETURN_IF_ERROR(FirstUnrecoverable(outcomes));
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    EvolveOutcome& o = outcomes[i];
+    io::SampleLine s;
+    s.instruction = pool[i];
+    s.input = config_.baseline.join_input ? "" : seeds[i].input;
+    s.output = o.response;
+    s.seed_index = seeds[i].index;
+    s.step = -1;
+    s.sample_id = BaselineSampleId(config_.baseline, seeds[i].index, -1);
+    s.eliminated = o.eliminated();
+    s.reason = std::string(evol::EliminationReasonName(o.reason));
+    s.queries = static_cast<int64_t>(o.calls.size());
+    for (CallRecord& c : o.calls) part->calls[i].push_back({seeds[i].index, -1, std::move(c)});
+    part->samples[i].push_back(std::move(s));
+  }
+  return OkStatus();
+}
+
 Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
                                        const StepHook& before_step) const {
   const int rounds = config_.baseline.rounds;
+  const bool join = config_.baseline.join_input;
   std::vector<int64_t> parents(seeds.size(), -1);
   std::vector<std::string> pool;  // each seed's current instruction
   pool.reserve(seeds.size());
-  for (const io::Seed& s : seeds) pool.push_back(s.instruction);
+  for (const io::Seed& s : seeds) pool.push_back(join ? JoinInput(s) : s.instruction);
   PerSeedPart part(seeds.size());
+  if (config_.baseline.include_seeds) TEAMSRL_RETURN_IF_ERROR(AnswerSeeds(seeds, pool, &part));
   for (int r = 0; r < rounds; ++r) {
     if (before_step) TEAMSRL_RETURN_IF_ERROR(before_step(r));
     std::vector<EvolveItem> items;
@@ -40,13 +81,14 @@ Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
       EvolveOutcome& o = outcomes[i];
       io::SampleLine s;
       s.instruction = o.evolved.empty() ? pool[i] : o.evolved;
-      s.input = seeds[i].input;
+      s.input = join ? "" : seeds[i].input;
       s.output = o.response;
       s.seed_index = seeds[i].index;
       s.step = r;
       s.action = std::string(evol::ActionName(items[i].action));
       s.parent = parents[i];
-      s.sample_id = seeds[i].index * rounds + r;
+      s.sample_id = BaselineSampleId(config_.baseline, seeds[i].index, r);
+      s.malformed_reply = o.malformed_reply;
       s.eliminated = o.eliminated();
       s.reason = std::string(evol::EliminationReasonName(o.reason));
       s.not_equal = o.not_equal;

@@ -38,6 +38,13 @@ struct BaselineOptions {
 // of (run seed, seed index, round).
 int BaselineAction(uint64_t run_seed, int64_t seed_index, int round, int num_actions);
 
+// baseline.join_input: the trimmed instruction, a line break ("\r\n", as WizardLM's
+// main.py joins them) and the trimmed input; the instruction alone when there is no input.
+std::string JoinInput(const io::Seed& seed);
+
+// Seed `seed_index`'s sample in `round` (-1: the seed itself, under baseline.include_seeds).
+int64_t BaselineSampleId(const BaselineConfig& config, int64_t seed_index, int round);
+
 // The per-rank worker: evolves a block of seeds through every round, all in flight together.
 class BaselineEvolver {
  public:
@@ -47,6 +54,9 @@ class BaselineEvolver {
   Result<ChunkPart> Run(const std::vector<io::Seed>& seeds, const StepHook& before_step = {}) const;
 
  private:
+  Status AnswerSeeds(const std::vector<io::Seed>& seeds, const std::vector<std::string>& pool,
+                     PerSeedPart* part) const;
+
   const Config& config_;
   const evol::ActionSet& actions_;
   const EvolveContext& context_;

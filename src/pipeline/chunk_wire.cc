@@ -29,6 +29,7 @@ void PutSample(ByteWriter& w, const io::SampleLine& s) {
   w.PutString(s.reason);
   w.Put<int8_t>(s.not_equal.has_value() ? (*s.not_equal ? 1 : 0) : -1);
   w.Put<int64_t>(s.queries);
+  w.Put<int8_t>(s.malformed_reply ? 1 : 0);
 }
 
 io::SampleLine GetSample(ByteReader& r) {
@@ -46,6 +47,7 @@ io::SampleLine GetSample(ByteReader& r) {
   const auto ne = r.Get<int8_t>();
   if (ne >= 0) s.not_equal = ne == 1;
   s.queries = r.Get<int64_t>();
+  s.malformed_reply = r.Get<int8_t>() != 0;
   return s;
 }
 

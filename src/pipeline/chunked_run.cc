@@ -346,6 +346,26 @@ class ChunkedRun {
   }
 
  private:
+  // Under `exact` a malformed reviewer reply is an Equal, so the `equal` rule eliminates the
+  // sample: the share is recorded and, past run.malformed_reply_warn_share, said.
+  Status RecordMalformedReplies() {
+    const int64_t reviewed = rec_->reviewed(), malformed = rec_->malformed_replies();
+    TEAMSRL_RETURN_IF_ERROR(rec_->file().SetAttribute("reviewer_replies", reviewed));
+    TEAMSRL_RETURN_IF_ERROR(rec_->file().SetAttribute("malformed_replies", malformed));
+    const double share = reviewed > 0 ? static_cast<double>(malformed) / reviewed : 0.0;
+    if (reviewed >= 100 && share > config_.run.malformed_reply_warn_share) {
+      spdlog::warn(
+          "{} of {} reviewer replies ({:.1f} %) were neither exactly `Equal` nor `Not Equal`{}; "
+          "the samples' malformed_reply field marks them",
+          malformed, reviewed, 100.0 * share,
+          config_.env.reward.match == evol::MatchMode::kExact
+              ? " and counted as Equal under env.reward.match: exact, so the `equal` rule "
+                "eliminated them"
+              : "");
+    }
+    return OkStatus();
+  }
+
   Status FinishOutputs() {
     if (outcome_.already_complete) {
       outcome_.seeds = writer_->committed().next_seed;
@@ -356,6 +376,7 @@ class ChunkedRun {
     if (st.ok() && spec_.finish && outcome_.status == io::RunStatus::kCompleted) {
       st = spec_.finish(rec_->file(), done_seeds_);
     }
+    if (st.ok()) st = RecordMalformedReplies();
     if (st.ok()) st = rec_->Flush();
     if (!outcome_.error.ok()) (void)rec_->file().SetAttribute("error", outcome_.error.message());
     if (outcome_.status == io::RunStatus::kPreempted) {

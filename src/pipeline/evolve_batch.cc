@@ -26,7 +26,8 @@ std::vector<EvolveOutcome> EvolveBatch(llm::Client& client, const EvolveContext&
     tasks.push_back({{0, item.seed_index, item.step, 0},
                      item.action,
                      item.instruction,
-                     {.review = context.review, .respond = true}});
+                     {.review = context.review, .respond = true},
+                     !item.answer_only});
   }
   std::vector<env::EvolveResult> results = env::EvolveStep(client, context, tasks);
   std::vector<EvolveOutcome> out(items.size());
@@ -37,6 +38,13 @@ std::vector<EvolveOutcome> EvolveBatch(llm::Client& client, const EvolveContext&
     o.response = std::move(r.response);
     o.not_equal = r.not_equal;
     for (const llm::Completion& c : r.calls) o.calls.push_back(ToCallRecord(c));
+    o.malformed_reply = r.not_equal.has_value() && !evol::IsExactVerdict(r.reply);
+    if (items[i].answer_only) {
+      o.reason = r.failed                   ? evol::EliminationReason::kFailedCall
+                 : Trim(o.response).empty() ? evol::EliminationReason::kEmpty
+                                            : evol::EliminationReason::kNone;
+      continue;
+    }
     o.reason = r.failed ? evol::EliminationReason::kFailedCall
                : Trim(o.evolved).empty() || Trim(o.response).empty()
                    ? evol::EliminationReason::kEmpty

@@ -52,13 +52,16 @@ struct EvolveItem {
   int64_t seed_index = 0;  // request key: episode
   int64_t step = 0;        // request key: step (generate's step, baseline's round)
   evol::Action action = evol::Action::kBreadth;
-  std::string instruction;  // the instruction to evolve
+  std::string instruction;   // the instruction to evolve
+  bool answer_only = false;  // no evolution: the responder answers `instruction` (no rules)
 };
 
 struct EvolveOutcome {
   std::string evolved;   // the rewriter's (trimmed) output; "" when the rewrite failed
   std::string response;  // the responder's answer
   std::optional<bool> not_equal;
+  // The reviewer's reply came back but was neither exactly `Equal` nor `Not Equal`.
+  bool malformed_reply = false;
   evol::EliminationReason reason = evol::EliminationReason::kNone;
   std::vector<CallRecord> calls;  // in role order: rewriter, reviewer, responder
   bool eliminated() const { return reason != evol::EliminationReason::kNone; }

@@ -169,6 +169,7 @@ Result<ChunkPart> Generator::Run(const std::vector<io::Seed>& seeds, const StepH
       s.reason = std::string(evol::EliminationReasonName(o.reason));
       s.not_equal = o.not_equal;
       s.queries = static_cast<int64_t>(o.calls.size());
+      s.malformed_reply = o.malformed_reply;
       for (CallRecord& r : o.calls) part.calls[i].push_back({c.seed.index, t, std::move(r)});
       if (!s.eliminated) {
         c.instruction = s.instruction;

@@ -103,6 +103,8 @@ void Recorder::AddSamples(const std::vector<io::SampleLine>& samples) {
     row.reason = IndexIn(evol::EliminationReasonNames(), s.reason);
     rows.push_back(row);
     eliminated_ += s.eliminated ? 1 : 0;
+    reviewed_ += s.not_equal.has_value() ? 1 : 0;
+    malformed_replies_ += s.malformed_reply ? 1 : 0;
   }
   samples_ += static_cast<int64_t>(samples.size());
   file_.AppendSamples(rows);

@@ -57,6 +57,9 @@ class Recorder {
   const Totals& totals() const { return totals_; }
   int64_t samples() const { return samples_; }
   int64_t eliminated() const { return eliminated_; }
+  // Samples with a reviewer verdict, and those whose reply was neither exact verdict.
+  int64_t reviewed() const { return reviewed_; }
+  int64_t malformed_replies() const { return malformed_replies_; }
   // Run-wide, for progress output: calls failed after their retries, seconds held back
   // by rate limits (summed over calls).
   int64_t failed_calls() const { return failed_calls_; }
@@ -77,6 +80,8 @@ class Recorder {
   CallSums sums_;
   int64_t samples_ = 0;
   int64_t eliminated_ = 0;
+  int64_t reviewed_ = 0;
+  int64_t malformed_replies_ = 0;
   int64_t failed_calls_ = 0;
   double limit_wait_s_ = 0.0;
 };

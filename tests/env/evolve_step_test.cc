@@ -63,8 +63,9 @@ llm::Request Expected(Role role, const EvolveTask& task, const EvolveStepOptions
   r.role = role;
   r.key = task.key;
   if (role == Role::kRewriter) {
-    r.messages = {{"system", std::string(evol::kRewriterSystem)},
-                  {"user", evol::Render(o.prompts->ActionTemplate(task.action), task.instruction)}};
+    // The shipped rewriter templates set no system message (one user message, as in the
+    // released code).
+    r.messages = {{"user", evol::Render(o.prompts->ActionTemplate(task.action), task.instruction)}};
     r.sampling = o.rewriter;
     r.intent = {std::string(evol::ActionName(task.action)), {task.instruction}};
   } else if (role == Role::kReviewer) {

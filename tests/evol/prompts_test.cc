@@ -59,22 +59,58 @@ TEST(PromptSetTest, LoadsShippedTemplates) {
     ASSERT_TRUE(set->Has(a));
     const std::string& t = set->ActionTemplate(a);
     EXPECT_NE(t.find("{instruction}"), std::string::npos) << ActionName(a);
-    // Every template forbids the marker words the elimination rule looks for.
-    EXPECT_NE(t.find("#Given Prompt#"), std::string::npos) << ActionName(a);
+    // The released code's semantics: the instruction ends the prompt, no system message,
+    // a 2048-word cap; every template but complicate_input's short zero-shot one forbids
+    // the marker words the elimination rule looks for.
+    EXPECT_TRUE(t.ends_with("{instruction}")) << ActionName(a);
+    EXPECT_EQ(set->ActionSystem(a), "") << ActionName(a);
+    EXPECT_NE(t.find("2048 words"), std::string::npos) << ActionName(a);
+    EXPECT_EQ(t.find("#Given Prompt#") != std::string::npos, a != Action::kComplicateInput)
+        << ActionName(a);
   }
-  EXPECT_NE(set->ActionTemplate(Action::kAddConstraints).find("2048 words"), std::string::npos);
-  EXPECT_NE(set->ActionTemplate(Action::kAddConstraints).find("10 to 20 words"), std::string::npos);
+  EXPECT_NE(set->ActionTemplate(Action::kAddConstraints).find("add or replace only 10 to 20 words"),
+            std::string::npos);
+  EXPECT_NE(set->ActionTemplate(Action::kDeepening).find("if the instruction asks about"),
+            std::string::npos);
+  EXPECT_EQ(set->ActionTemplate(Action::kComplicateInput).find("words of prose"),
+            std::string::npos);
   EXPECT_NE(set->ActionTemplate(Action::kBreadth).find("creator"), std::string::npos);
   EXPECT_NE(set->reviewer_template().find("\"Not Equal\""), std::string::npos);
   EXPECT_FALSE(set->responder_system().empty());
+}
+
+// The baseline's set (experiments/prompts/evol_instruct): WizardLM's semantics, so every
+// call has its system message and the prompts end with the given/rewritten framing's cue.
+TEST(PromptSetTest, EvolInstructSetHasWizardLMsShape) {
+  Result<PromptSet> set = PromptSet::Load(kShippedDir + "/evol_instruct");
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  const std::string system = "You are an assistant who helps with whatever the user asks.";
+  for (int i = 0; i < kNumActions; ++i) {
+    const Action a = static_cast<Action>(i);
+    ChatPrompt p = set->Rewriter(a, "Sort the list.\r\n3, 1, 2");
+    EXPECT_EQ(p.system, system) << ActionName(a);
+    const bool breadth = a == Action::kBreadth;
+    const std::string given = breadth ? "#Given Prompt#:\n" : "#The Given Prompt#:\n";
+    const std::string cue = breadth ? "\n#Created Prompt#:" : "\n#Rewritten Prompt#:";
+    EXPECT_TRUE(p.user.ends_with(given + "Sort the list.\r\n3, 1, 2" + cue)) << p.user;
+    EXPECT_EQ(p.user.find("2048"), std::string::npos) << ActionName(a);  // not WizardLM's
+    if (!breadth) {
+      EXPECT_NE(p.user.find("10 to 20 words"), std::string::npos) << ActionName(a);
+    }
+  }
+  EXPECT_EQ(set->Reviewer("a", "b").system, system);
+  EXPECT_NE(set->Reviewer("a", "b").user.find("same depth and breadth"), std::string::npos);
+  EXPECT_EQ(set->Responder("q").system, system);
 }
 
 TEST(PromptSetTest, BuildsChatMessagesPerRole) {
   Result<PromptSet> set = PromptSet::Load(kShippedDir);
   ASSERT_TRUE(set.ok());
   ChatPrompt rw = set->Rewriter(Action::kDeepening, "How to cook food?");
-  EXPECT_EQ(rw.system, kRewriterSystem);
+  EXPECT_EQ(rw.system, "");  // one user message, as in the released code
   EXPECT_NE(rw.user.find("How to cook food?"), std::string::npos);
+  // The instruction is the prompt's end: no cue after it (docs/method.md s.3).
+  EXPECT_TRUE(rw.user.ends_with("How to cook food?")) << rw.user;
   EXPECT_EQ(rw.user.find("{instruction}"), std::string::npos);
 
   // The shipped reviewer asks whether the two are equal, with no system message (the

@@ -51,6 +51,18 @@ TEST(GenerateDatasetWriterTest, SampleLineRoundTrips) {
   }
   EXPECT_NE(SampleLineJson(Sample(0), "round").find("\"round\":0"), std::string::npos);
   EXPECT_FALSE(ParseSampleLine("{\"instruction\": 1}", "step").ok());
+  // A seed the baseline keeps has no action (null); malformed_reply is written when true.
+  SampleLine seed = Sample(0);
+  seed.action = "";
+  seed.malformed_reply = true;
+  const std::string json = SampleLineJson(seed, "round");
+  EXPECT_NE(json.find("\"action\":null"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"malformed_reply\":true"), std::string::npos) << json;
+  EXPECT_EQ(SampleLineJson(Sample(0), "round").find("malformed_reply"), std::string::npos);
+  Result<SampleLine> back = ParseSampleLine(json, "round");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->action, "");
+  EXPECT_TRUE(back->malformed_reply);
 }
 
 TEST(GenerateDatasetWriterTest, CommitsAndResumesAtTheCommitPoint) {

@@ -20,8 +20,10 @@ ChunkPart SamplePart() {
   s.reason = "sorry";
   s.not_equal = false;
   s.queries = 3;
+  s.malformed_reply = true;
   part.samples = {s, s};
   part.samples[1].not_equal.reset();
+  part.samples[1].malformed_reply = false;
   CallRecord c;
   c.role = 2;
   c.status = 3;
@@ -56,6 +58,8 @@ TEST(ChunkWireTest, PartRoundTripsAndAppends) {
   EXPECT_EQ(s.not_equal, std::optional<bool>(false));
   EXPECT_FALSE(out.samples[3].not_equal.has_value());
   EXPECT_EQ(s.queries, 3);
+  EXPECT_TRUE(s.malformed_reply);
+  EXPECT_FALSE(out.samples[3].malformed_reply);
   const ChunkCall& c = out.calls[1];
   EXPECT_EQ(c.seed_index, 4);
   EXPECT_EQ(c.step, 2);
