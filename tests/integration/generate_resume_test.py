@@ -1,6 +1,9 @@
 """`teamsrl generate` and `baseline`: the same dataset.jsonl for 1 and 2 ranks, and a
 generation killed with SIGKILL part-way then rerun gives a dataset.jsonl byte-identical
-to an uninterrupted run's (no gap, no duplicate); the rerun's generate.h5 covers it all."""
+to an uninterrupted run's (no gap, no duplicate); the rerun's generate.h5 covers it all.
+Generation is checked with both observation filters: `fresh` (issue 14 item 2) carries
+state from seed to seed, which a resumed run must rebuild by replanning the committed
+seeds, and its saved filter must then be the uninterrupted run's."""
 import json
 import os
 import signal
@@ -10,6 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+import h5py  # noqa: E402  (Debian's python3-h5py)
 
 SEEDS = 240
 CHUNK = 20
@@ -60,16 +64,11 @@ def run_ok(np_, args, timeout=300):
     return secs
 
 
-def main():
-    tmp = common.tmpdir("teamsrl_gen_resume_")
-    seeds = os.path.join(tmp, "seeds.jsonl")
-    write_seeds(seeds)
-    train_dir = os.path.join(tmp, "train")
-    run_ok(1, ["train", common.config("quickstart.yaml"), "--out", train_dir, "--quiet",
-               "--set", "train.iterations=2"])
-    policy = os.path.join(train_dir, "run.h5")
+def check_generate(tmp, seeds, policy, obs_filter):
+    tmp = os.path.join(tmp, obs_filter)
     base = ["generate", common.config("quickstart.yaml"), "--policy", policy, "--quiet",
-            "--set", "env.seeds.path=" + seeds, "--set", "generate.chunk_size=%d" % CHUNK]
+            "--set", "env.seeds.path=" + seeds, "--set", "generate.chunk_size=%d" % CHUNK,
+            "--set", "generate.obs_filter=" + obs_filter]
 
     ref = os.path.join(tmp, "ref2")
     secs = run_ok(2, base + ["--out", ref])
@@ -143,7 +142,6 @@ def main():
             if os.path.exists(os.path.join(d, name)):
                 common.fail("%s left after the run completed in %s" % (name, d))
 
-    import h5py  # Debian's python3-h5py
     with h5py.File(os.path.join(killed, "generate.h5"), "r") as f, \
             h5py.File(os.path.join(ref, "generate.h5"), "r") as g:
         for path in ["/dataset/samples", "/llm/calls", "/budget"]:
@@ -155,6 +153,24 @@ def main():
             common.fail("/dataset/samples differs after resume")
         if f.attrs["status"] != "completed":
             common.fail("status %s" % f.attrs["status"])
+        if f.attrs["obs_filter"] != obs_filter:
+            common.fail("obs_filter attribute %s" % f.attrs["obs_filter"])
+        if obs_filter == "fresh" and (f["/policy/generate_obs_filter"][:].tobytes() !=
+                                      g["/policy/generate_obs_filter"][:].tobytes()):
+            common.fail("the fresh filter after a resume differs from the uninterrupted run's")
+    print("generate.obs_filter=%s: 1 = 2 ranks, kill + resume byte-identical" % obs_filter)
+
+
+def main():
+    tmp = common.tmpdir("teamsrl_gen_resume_")
+    seeds = os.path.join(tmp, "seeds.jsonl")
+    write_seeds(seeds)
+    train_dir = os.path.join(tmp, "train")
+    run_ok(1, ["train", common.config("quickstart.yaml"), "--out", train_dir, "--quiet",
+               "--set", "train.iterations=2"])
+    policy = os.path.join(train_dir, "run.h5")
+    for obs_filter in ("snapshot", "fresh"):
+        check_generate(tmp, seeds, policy, obs_filter)
 
     # The baseline: the same dataset for 1 and 2 ranks, 3 queries per instruction per round.
     bargs = ["baseline", common.config("quickstart.yaml"), "--quiet",
