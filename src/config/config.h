@@ -95,6 +95,10 @@ struct GenerateConfig {
   int chunk_size = 1000;               // seeds per committed (resumable) chunk
   int64_t max_samples = 0;             // stop after this many samples; 0 = every seed
   GenerateObsFilter obs_filter = GenerateObsFilter::kSnapshot;
+  // The filter's clip at generation; 0 = the training run's policy.obs_clip. (The policy's
+  // other settings are structural and come with its parameters; its breadth bias is
+  // replaced by breadth_bias above.)
+  double obs_clip = 0.0;
 
   bool operator==(const GenerateConfig&) const = default;
 };

@@ -265,6 +265,9 @@ const std::vector<KeySpec>& Schema() {
       TEAMSRL_KEY("generate.obs_filter", generate.obs_filter, Any(),
                   "generate: `snapshot`: the policy's saved filter, frozen; `fresh`: the released "
                   "code's, a new filter taking every seed's observations in seed order."),
+      TEAMSRL_KEY("generate.obs_clip", generate.obs_clip, AtLeast(0),
+                  "generate: clip of the observation filter; 0 = the training run's "
+                  "`policy.obs_clip`."),
       TEAMSRL_KEY("generate.chunk_size", generate.chunk_size, AtLeast(1),
                   "generate: seeds per committed chunk (the unit of resumption)."),
       TEAMSRL_KEY("generate.max_samples", generate.max_samples, AtLeast(0),

@@ -192,6 +192,11 @@ struct GenerateSetup {
   Status Make(const Config& config, const GenerateOptions& options, const dist::Comm& comm,
               DriverHooks& hooks) {
     TEAMSRL_ASSIGN_OR_RETURN(policy, LoadGenerationPolicy(options.policy_path, options.snapshot));
+    if (config.generate.obs_clip > 0) {  // the statistics stay, the clip is generation's
+      rl::RunningMeanStd clipped(policy.filter.dim(), config.generate.obs_clip);
+      TEAMSRL_RETURN_IF_ERROR(clipped.SetState(policy.filter.State()));
+      policy.filter = clipped;
+    }
     TEAMSRL_RETURN_IF_ERROR(CheckPolicyActions(config, policy, options.policy_path));
     TEAMSRL_ASSIGN_OR_RETURN(schedule, GenerateSchedule::Make(config.generate, policy.actions));
     // Every catalogue template: the policy's actions come from its training run.

@@ -143,13 +143,13 @@ class GenerateFreshFilterTest(unittest.TestCase):
         cls.out = common.tmpdir("filter_fresh")
         cls.policy = common.train_policy(os.path.join(cls.out, "train"), iterations=2)
 
-    def generate(self, name, ranks, chunk, mode="fresh", seeds=17):
+    def generate(self, name, ranks, chunk, mode="fresh", seeds=17, extra=()):
         gen = os.path.join(self.out, name)
         rc, _, se, _ = common.mpirun(ranks, [
             "generate", common.config("generate.yaml"), "--policy", self.policy, "--out", gen,
             "--quiet", "--set", f"generate.obs_filter={mode}",
             "--set", f"generate.chunk_size={chunk}",
-            "--set", f"generate.max_samples={seeds * STEPS}"])
+            "--set", f"generate.max_samples={seeds * STEPS}"] + list(extra))
         self.assertEqual(rc, 0, se)
         return gen
 
@@ -177,6 +177,17 @@ class GenerateFreshFilterTest(unittest.TestCase):
         with h5py.File(os.path.join(snap, "generate.h5"), "r") as f:
             self.assertEqual(f.attrs["obs_filter"], "snapshot")
             self.assertNotIn("/policy/generate_obs_filter", f)
+
+    def test_obs_clip_is_generations_setting(self):
+        # generate.obs_clip: 0 takes the training run's policy.obs_clip (5), any other value
+        # replaces it (issue 14 item 1: every policy setting generation uses is overridable).
+        data = {}
+        for name, clip in (("clip_default", 0), ("clip_5", 5), ("clip_small", 0.01)):
+            g = self.generate(name, 1, 50, mode="snapshot", seeds=60,
+                              extra=["--set", f"generate.obs_clip={clip}"])
+            data[name] = md5(os.path.join(g, "dataset.jsonl"))
+        self.assertEqual(data["clip_default"], data["clip_5"])
+        self.assertNotEqual(data["clip_default"], data["clip_small"])
 
 
 if __name__ == "__main__":
