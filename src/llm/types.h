@@ -25,8 +25,8 @@ struct Message {
 };
 
 struct SamplingParams {
-  double temperature = 0.0;
-  double top_p = 1.0;
+  std::optional<double> temperature;  // unset: not sent, the server's default applies
+  std::optional<double> top_p;
   int max_tokens = 2048;
   std::optional<int64_t> seed;
 };
