@@ -233,14 +233,12 @@ Result<ChatReply> ParseReply(std::string_view body, Api api) {
   if (!choice.is_object()) return DataLoss("reply choices[0] is not an object");
   // Chat: choices[0].message.content; completions: choices[0].text.
   const json* holder = &choice;
-  std::string where = "choices[0]";
   if (api == Api::kChat) {
     auto message = choice.find("message");
     if (message == choice.end() || !message->is_object()) {
       return DataLoss("reply has no choices[0].message");
     }
     holder = &*message;
-    where += ".message";
   }
   const char* field = api == Api::kChat ? "content" : "text";
   auto content = holder->find(field);
@@ -251,7 +249,8 @@ Result<ChatReply> ParseReply(std::string_view body, Api api) {
   if (content != holder->end() && content->is_string()) {
     r.content = content->get<std::string>();
   } else if (content != holder->end() && !content->is_null()) {
-    return DataLoss("reply " + where + "." + field + " is not a string");
+    return DataLoss(api == Api::kChat ? "reply choices[0].message.content is not a string"
+                                      : "reply choices[0].text is not a string");
   }
   auto finish = choice.find("finish_reason");
   if (finish != choice.end() && finish->is_string()) r.finish_reason = finish->get<std::string>();
