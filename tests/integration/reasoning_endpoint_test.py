@@ -36,7 +36,7 @@ class ReasoningEndpointTest(unittest.TestCase):
         finally:
             common.stop_server(server)
         self.assertEqual(rc_bad, 1, se_bad)
-        errors = [l for l in se_bad.splitlines() if l.startswith("teamsrl: error:")]
+        errors = [line for line in se_bad.splitlines() if line.startswith("teamsrl: error:")]
         self.assertEqual(len(errors), 1, se_bad)
         self.assertIn("HTTP 400: Unsupported parameter: 'max_tokens' is not supported with this "
                       "model. Use 'max_completion_tokens' instead.", errors[0])
