@@ -42,7 +42,9 @@ int EndpointIndex(const LlmConfig& config, Role role);
 // (400, 401, 403, 404, ...: a wrong request, key or model); 0 (no HTTP answer) is not.
 bool NoRetryCanFix(int http_status);
 
-// The sampling parameters of the endpoint `llm.roles` binds `role` to.
+// The sampling parameters of the endpoint `llm.roles` binds `role` to. An unset temperature
+// or top_p stays unset (not sent), but for the simulator, which reads neither: there they
+// are 0 and 1, as before they could be unset, so its cache keys do not change.
 SamplingParams SamplingFor(const LlmConfig& config, Role role);
 
 // The deterministic identity of a request (docs/architecture.md s.3): the sim backend derives
