@@ -60,6 +60,17 @@ TEST(CacheKeyTest, SetSamplingKeepsTheKeyItHadBefore) {
             "0c616027f2b8dbfc79e006d3ddbc07dccd5bd6d59083324ab21da83368332d42");
 }
 
+// A simulator endpoint that leaves temperature and top_p out (the quickstart's leaves
+// top_p out) keys its requests as before they could be unset.
+TEST(CacheKeyTest, SimulatorEndpointWithoutSamplingKeepsItsKey) {
+  LlmConfig config;
+  config.endpoints["sim"] = EndpointConfig{};
+  Request r = MakeRequest(3, 2);
+  r.sampling = SamplingFor(config, Role::kRewriter);
+  EXPECT_EQ(KeyHex(MakeCacheKey(CacheIdentity(config.endpoints["sim"], 543), r)),
+            "2c56eb681c67046a5e3d63e91ab17c7d0d2ec1ca967545e81c140dc50bcbe6a6");
+}
+
 TEST(CacheKeyTest, UnsetSamplingDiffersFromEverySetValue) {
   Request set = MakeRequest(3, 2);
   set.sampling.temperature = 0.0;
