@@ -213,10 +213,13 @@ LoopResult BlockingLoop(const std::string& base_url, double seconds) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Sink);
   if (!g_ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, g_ca_file.c_str());
+  teamsrl::llm::BodyShape shape;
+  shape.model = "fake-1";
+  shape.default_max_tokens = 256;
   const double cpu0 = CpuSeconds();
   const Clock::time_point t0 = Clock::now();
   for (int64_t i = 0; Since(t0) < seconds; ++i) {
-    const std::string body = teamsrl::llm::BuildChatBody("fake-1", MakeRequest(i), 256);
+    const std::string body = teamsrl::llm::BuildChatBody(shape, MakeRequest(i));
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
     ++r.calls;
     long code = 0;

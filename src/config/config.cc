@@ -22,6 +22,7 @@
 #include "config/config_yaml.h"
 #include "core/install_paths.h"
 #include "core/text.h"
+#include "llm/openai/prompt_template.h"
 
 namespace teamsrl {
 namespace {
@@ -112,6 +113,7 @@ class Loader {
   Status Collect(const YAML::Node& node, const std::string& path, const std::string& pattern,
                  int line);
   Status Validate(Config& c) const;
+  Status LoadPromptTemplate(const std::string& path, llm::EndpointConfig& ep, Config& c) const;
   int LineOf(const std::string& path) const {
     auto it = lines_.find(path);
     return it == lines_.end() ? -1 : it->second;
@@ -269,6 +271,9 @@ Status Loader::Validate(Config& c) const {
                         path + ".backend");
     }
   }
+  for (auto& [name, ep] : c.llm.endpoints) {
+    TEAMSRL_RETURN_IF_ERROR(LoadPromptTemplate(std::string(kEndpoints) + "." + name, ep, c));
+  }
 
   const std::string prompts_as_written = c.env.prompts_dir;
   c.env.prompts_dir = Resolve("env.prompts_dir", c.env.prompts_dir);
@@ -312,6 +317,30 @@ Status Loader::Validate(Config& c) const {
                         "cache mode replay: file not found: " + c.llm.cache_path);
     }
   }
+  return OkStatus();
+}
+
+// The template is read here, so a missing file is reported with its key and line before
+// the run starts, and the cache key can hold its text (response_cache.h).
+Status Loader::LoadPromptTemplate(const std::string& path, llm::EndpointConfig& ep,
+                                  Config& c) const {
+  const std::string key = path + ".prompt_template";
+  ep.prompt_template = Resolve(key, ep.prompt_template);
+  if (ep.api != llm::Api::kCompletions) {
+    if (!ep.prompt_template.empty()) {
+      c.notes.push_back(key + ": ignored (read only with api: completions)");
+    }
+    return OkStatus();
+  }
+  if (ep.prompt_template.empty()) {
+    return rep_.Error(key, LineOf(path + ".api"),
+                      "api completions needs a prompt_template, a file with {system} and "
+                      "{user} (e.g. experiments/prompts/vicuna.txt)",
+                      path + ".api");
+  }
+  Result<std::string> text = llm::ReadPromptTemplate(ep.prompt_template);
+  if (!text.ok()) return rep_.Error(key, LineOf(key), text.status().message());
+  ep.prompt_template_text = std::move(text).value();
   return OkStatus();
 }
 
@@ -432,7 +461,8 @@ std::string ConfigKeyReference() {
                        ReplaceAll(std::string(spec.doc), "|", "\\|"));
   }
   out +=
-      "\nRelative `env.prompts_dir`, `env.seeds.path` and `llm.cache.path` written in a "
+      "\nRelative `env.prompts_dir`, `env.seeds.path`, `llm.cache.path` and "
+      "`llm.endpoints.NAME.prompt_template` written in a "
       "config file are resolved against the file's directory, or, when the file lives under "
       "a directory named `experiments`, against that directory's parent (the repository "
       "root); given with `--set`, against the working directory, like every path on the "

@@ -102,9 +102,32 @@ const std::vector<KeySpec>& Schema() {
                            "Name of the environment variable holding the API key (never the "
                            "key itself)."),
       TEAMSRL_ENDPOINT_KEY(ca_path, Any(), "openai: CA bundle for TLS; empty = the system's."),
-      TEAMSRL_ENDPOINT_KEY(temperature, AtLeast(0), "Sampling temperature; 0 = greedy."),
-      TEAMSRL_ENDPOINT_KEY(top_p, Unit(), "Nucleus sampling probability mass."),
+      TEAMSRL_ENDPOINT_KEY(temperature, AtLeast(0),
+                           "Sampling temperature; 0 = greedy. Unset: not sent (the server's "
+                           "default; OpenAI's reasoning models accept no other)."),
+      TEAMSRL_ENDPOINT_KEY(top_p, Unit(),
+                           "Nucleus sampling probability mass. Unset: not sent (the server's "
+                           "default)."),
       TEAMSRL_ENDPOINT_KEY(max_tokens, AtLeast(1), "Maximum completion tokens per call."),
+      TEAMSRL_ENDPOINT_KEY(max_tokens_field, Any(),
+                           "openai: the name `max_tokens` is sent under; OpenAI's reasoning "
+                           "models (o-series) refuse `max_tokens` and need "
+                           "`max_completion_tokens`."),
+      TEAMSRL_ENDPOINT_KEY(extra_body, Any(),
+                           "openai: fields merged into every request body as written, nested "
+                           "mappings and lists included (vLLM's `top_k`, `repetition_penalty`, "
+                           "`guided_choice`; Ollama's `options`); a field here replaces the "
+                           "generated field of the same name (e.g. `max_tokens`)."),
+      TEAMSRL_ENDPOINT_KEY(api, Any(),
+                           "openai: `chat` posts the messages to `/chat/completions`; "
+                           "`completions` renders them with `prompt_template` into one prompt "
+                           "for the legacy `/completions` API (base models on vLLM or "
+                           "llama.cpp)."),
+      TEAMSRL_ENDPOINT_KEY(prompt_template, Any(),
+                           "openai, required with `api: completions`: template file with "
+                           "`{system}` and `{user}` (e.g. `experiments/prompts/vicuna.txt`); a "
+                           "line holding only `{system}` is dropped when a request has no "
+                           "system message. Relative: see below."),
       TEAMSRL_ENDPOINT_KEY(max_reply_bytes, AtLeast(0),
                            "openai: largest reply body accepted, bytes; a longer reply fails the "
                            "call. 0 = max(1 MiB, 64 x `max_tokens`); above 256 MiB = 256 MiB."),

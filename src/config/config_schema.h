@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,8 +32,11 @@ struct EnumRef {
   void (*set)(void* field, int value);
 };
 
-using FieldRef = std::variant<std::string*, bool*, int*, int64_t*, uint64_t*, double*,
-                              std::vector<std::string>*, std::vector<int>*, EnumRef>;
+// std::optional<double>: a number that may be left unset (null); JsonObjectText: a YAML
+// mapping of any depth, kept as JSON (extra_body).
+using FieldRef =
+    std::variant<std::string*, bool*, int*, int64_t*, uint64_t*, double*, std::optional<double>*,
+                 llm::JsonObjectText*, std::vector<std::string>*, std::vector<int>*, EnumRef>;
 
 template <typename T>
 FieldRef Ref(T* field) {

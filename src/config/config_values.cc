@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <sstream>
 #include <string_view>
@@ -68,6 +69,10 @@ std::string Expected(const KeySpec& spec) {
           return "an integer" + RangeText(r);
         } else if constexpr (std::is_same_v<T, double>) {
           return "a number" + RangeText(r);
+        } else if constexpr (std::is_same_v<T, std::optional<double>>) {
+          return "a number" + RangeText(r) + ", or unset";
+        } else if constexpr (std::is_same_v<T, llm::JsonObjectText>) {
+          return "a mapping";
         } else if constexpr (std::is_same_v<T, std::vector<int>>) {
           return "a list of integers" + RangeText(r);
         } else {
@@ -111,6 +116,10 @@ std::string FormatValue(const FieldRef& field) {
           return *p ? "true" : "false";
         } else if constexpr (std::is_same_v<T, double>) {
           return FormatDouble(*p);
+        } else if constexpr (std::is_same_v<T, std::optional<double>>) {
+          return *p ? FormatDouble(**p) : "unset";
+        } else if constexpr (std::is_same_v<T, llm::JsonObjectText>) {
+          return p->empty() ? "{}" : p->text;
         } else if constexpr (std::is_integral_v<T>) {
           return std::to_string(*p);
         } else {
@@ -185,6 +194,82 @@ Status ParseDouble(const Reporter& rep, const Entry& e, const YAML::Node& node, 
   }
   TEAMSRL_RETURN_IF_ERROR(CheckRange(rep, e, value, node.Scalar(), Line(node)));
   *out = value;
+  return OkStatus();
+}
+
+// Unset by `key:` with nothing after it or `null`, so a resolved config reads back.
+Status ParseOptionalDouble(const Reporter& rep, const Entry& e, const YAML::Node& node,
+                           std::optional<double>* out) {
+  if (node.IsNull() || (PlainScalar(node) && (node.Scalar() == "null" || node.Scalar() == "~"))) {
+    out->reset();
+    return OkStatus();
+  }
+  double value = 0;
+  TEAMSRL_RETURN_IF_ERROR(ParseDouble(rep, e, node, &value));
+  *out = value;
+  return OkStatus();
+}
+
+// A plain YAML scalar as the JSON value a YAML 1.2 reader takes it for: true/false, null,
+// an integer, a finite number, else a string. A quoted scalar is always a string.
+nlohmann::json ScalarToJson(const YAML::Node& node) {
+  const std::string& s = node.Scalar();
+  if (IsQuoted(node)) return s;
+  const std::string lower = ToLower(s);
+  if (lower == "true" || lower == "false") return lower == "true";
+  if (lower == "null" || s == "~" || s.empty()) return nullptr;
+  std::string_view text = s;
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  int64_t i = 0;
+  if (auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+      ec == std::errc() && p == text.data() + text.size()) {
+    return i;
+  }
+  double d = 0;
+  if (auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+      ec == std::errc() && p == text.data() + text.size() && std::isfinite(d)) {
+    return d;
+  }
+  return s;
+}
+
+Result<nlohmann::json> ToJson(const Reporter& rep, const Entry& e, const YAML::Node& node) {
+  if (node.IsMap()) {
+    nlohmann::json obj = nlohmann::json::object();
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        return rep.Error(e.path, Line(it->first),
+                         "keys must be plain names, got " + Describe(it->first));
+      }
+      if (obj.contains(it->first.Scalar())) {
+        return rep.Error(e.path, Line(it->first), "duplicate key " + it->first.Scalar());
+      }
+      TEAMSRL_ASSIGN_OR_RETURN(obj[it->first.Scalar()], ToJson(rep, e, it->second));
+    }
+    return obj;
+  }
+  if (node.IsSequence()) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const YAML::Node& item : node) {
+      TEAMSRL_ASSIGN_OR_RETURN(nlohmann::json v, ToJson(rep, e, item));
+      arr.push_back(std::move(v));
+    }
+    return arr;
+  }
+  if (node.IsScalar()) return ScalarToJson(node);
+  return nlohmann::json(nullptr);
+}
+
+// A mapping of any depth; `key:` with nothing after it is the empty mapping.
+Status ParseJsonObject(const Reporter& rep, const Entry& e, const YAML::Node& node,
+                       llm::JsonObjectText* out) {
+  if (node.IsNull()) {
+    out->text.clear();
+    return OkStatus();
+  }
+  if (!node.IsMap()) return TypeError(rep, e, node);
+  TEAMSRL_ASSIGN_OR_RETURN(nlohmann::json j, ToJson(rep, e, node));
+  out->text = j.empty() ? "" : j.dump();
   return OkStatus();
 }
 
@@ -283,6 +368,10 @@ Status Assign(const Reporter& rep, const Entry& e, FieldRef field) {
           return ParseBool(rep, e, e.value, p);
         } else if constexpr (std::is_same_v<T, double>) {
           return ParseDouble(rep, e, e.value, p);
+        } else if constexpr (std::is_same_v<T, std::optional<double>>) {
+          return ParseOptionalDouble(rep, e, e.value, p);
+        } else if constexpr (std::is_same_v<T, llm::JsonObjectText>) {
+          return ParseJsonObject(rep, e, e.value, p);
         } else if constexpr (std::is_integral_v<T>) {
           return ParseInteger(rep, e, e.value, p);
         } else {

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
 #include <variant>
@@ -14,6 +15,27 @@
 
 namespace teamsrl::internal {
 namespace {
+
+// JSON strings are tagged like string fields (below).
+YAML::Node JsonToYaml(const nlohmann::json& j) {
+  if (j.is_object()) {
+    YAML::Node node(YAML::NodeType::Map);
+    for (const auto& [key, value] : j.items()) node[key] = JsonToYaml(value);
+    return node;
+  }
+  if (j.is_array()) {
+    YAML::Node node(YAML::NodeType::Sequence);
+    for (const nlohmann::json& item : j) node.push_back(JsonToYaml(item));
+    return node;
+  }
+  if (j.is_null()) return YAML::Node(YAML::NodeType::Null);
+  if (j.is_string()) {
+    YAML::Node node(j.get<std::string>());
+    node.SetTag("str");
+    return node;
+  }
+  return YAML::Node(j.dump());  // numbers and booleans read back as they are
+}
 
 // String values are tagged so that EmitResolved can quote the ones a YAML reader would
 // take for something else (`off` is false to PyYAML, `123` a number).
@@ -29,6 +51,11 @@ YAML::Node ToYaml(const FieldRef& field) {
       item.SetTag("str");
       node.push_back(item);
     }
+  } else if (auto* number = std::get_if<std::optional<double>*>(&field); number && !**number) {
+    node = YAML::Node(YAML::NodeType::Null);
+  } else if (auto* object = std::get_if<llm::JsonObjectText*>(&field)) {
+    node = (*object)->empty() ? YAML::Node(YAML::NodeType::Map)
+                              : JsonToYaml(nlohmann::json::parse((*object)->text));
   } else {
     node = YAML::Node(FormatValue(field));
     if (std::holds_alternative<std::string*>(field) || std::holds_alternative<EnumRef>(field)) {
@@ -50,7 +77,11 @@ bool Ambiguous(const std::string& s) {
 }
 
 void EmitResolved(YAML::Emitter& em, const YAML::Node& node) {
-  if (node.IsMap()) {
+  if (node.IsNull()) {
+    em << YAML::Null;
+  } else if (node.IsMap() && node.size() == 0) {
+    em << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+  } else if (node.IsMap()) {
     em << YAML::BeginMap;
     for (auto it = node.begin(); it != node.end(); ++it) {
       em << YAML::Key << it->first.Scalar() << YAML::Value;

@@ -129,4 +129,25 @@ std::string ReplaceAll(std::string s, std::string_view from, std::string_view to
   return s;
 }
 
+std::string Substitute(std::string_view tmpl, std::initializer_list<TextSlot> slots) {
+  std::string out;
+  out.reserve(tmpl.size() + 256);
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    bool replaced = false;
+    if (tmpl[i] == '{') {
+      for (const auto& [name, value] : slots) {
+        if (tmpl.compare(i, name.size(), name) == 0) {
+          out.append(value);
+          i += name.size();
+          replaced = true;
+          break;
+        }
+      }
+    }
+    if (!replaced) out.push_back(tmpl[i++]);
+  }
+  return out;
+}
+
 }  // namespace teamsrl

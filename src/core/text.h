@@ -1,8 +1,10 @@
 // Small text utilities shared by the LLM simulator, reply parsing and dataset metrics.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace teamsrl {
@@ -27,5 +29,10 @@ std::string ReplaceNul(std::string s);
 size_t InvalidUtf8Offset(std::string_view s);
 // Replaces every occurrence of `from` in `s` with `to`.
 std::string ReplaceAll(std::string s, std::string_view from, std::string_view to);
+// {placeholder, value}, e.g. {"{instruction}", text}.
+using TextSlot = std::pair<std::string_view, std::string_view>;
+// `tmpl` with every placeholder of `slots` replaced in one pass: text a value brings in is
+// never expanded again (an instruction that mentions "{after}" stays as it is).
+std::string Substitute(std::string_view tmpl, std::initializer_list<TextSlot> slots);
 
 }  // namespace teamsrl

@@ -4,37 +4,14 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <initializer_list>
 #include <sstream>
 #include <utility>
 
 #include "core/check.h"
+#include "core/text.h"
 
 namespace teamsrl::evol {
 namespace {
-
-using Slot = std::pair<std::string_view, std::string_view>;  // {placeholder, value}
-
-std::string Substitute(std::string_view tmpl, std::initializer_list<Slot> slots) {
-  std::string out;
-  out.reserve(tmpl.size() + 256);
-  size_t i = 0;
-  while (i < tmpl.size()) {
-    bool replaced = false;
-    if (tmpl[i] == '{') {
-      for (const auto& [name, value] : slots) {
-        if (tmpl.compare(i, name.size(), name) == 0) {
-          out.append(value);
-          i += name.size();
-          replaced = true;
-          break;
-        }
-      }
-    }
-    if (!replaced) out.push_back(tmpl[i++]);
-  }
-  return out;
-}
 
 // Reads a template; trailing whitespace is dropped so the rendered prompt ends cleanly.
 Result<std::string> ReadTemplate(const std::filesystem::path& path) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,15 +33,44 @@ enum class TokenCharge : int {
   kMaxTokens = 1,
 };
 
+// openai: which of the OpenAI-compatible APIs a request goes to.
+enum class Api : int {
+  kChat = 0,         // POST /chat/completions: the messages as they are
+  kCompletions = 1,  // POST /completions: the messages rendered into one prompt (base models)
+};
+
+// openai: the name the completion limit is sent under. OpenAI's reasoning models refuse
+// `max_tokens` (HTTP 400) and take only `max_completion_tokens`.
+enum class MaxTokensField : int { kMaxTokens = 0, kMaxCompletionTokens = 1 };
+
+// A JSON object kept as its compact text with keys sorted (nlohmann's dump), so equal
+// objects have equal text: the cache key and operator== read the text. "" = none.
+struct JsonObjectText {
+  std::string text;
+  bool empty() const { return text.empty() || text == "{}"; }
+  bool operator==(const JsonObjectText&) const = default;
+};
+
 struct EndpointConfig {
   Backend backend = Backend::kSim;
   std::string base_url;  // openai: e.g. http://127.0.0.1:8000/v1
   std::string model = "sim-1";
   std::string api_key_env;  // name of the environment variable holding the key
   std::string ca_path;      // openai: CA bundle file for TLS verification; empty = system
-  double temperature = 0.0;
-  double top_p = 1.0;
+  // Sent only when set: reasoning models accept only their defaults, and a server's own
+  // default is what a config that leaves them out asks for.
+  std::optional<double> temperature;
+  std::optional<double> top_p;
   int max_tokens = 2048;
+  MaxTokensField max_tokens_field = MaxTokensField::kMaxTokens;
+  // openai: fields merged into every request body as they are (vLLM's top_k, Ollama's
+  // options, ...); a field here replaces a generated one of the same name.
+  JsonObjectText extra_body;
+  Api api = Api::kChat;
+  // openai, api completions: the template file (resolved path) and its text, read by the
+  // config loader (prompt_template.h).
+  std::string prompt_template;
+  std::string prompt_template_text;
   // openai: cap on one reply's body, bytes; 0 = DefaultMaxReplyBytes(max_tokens) of
   // llm/openai/reply_checks.h.
   int64_t max_reply_bytes = 0;
@@ -80,6 +110,14 @@ struct LlmConfig {
 template <>
 struct teamsrl::EnumNameTable<teamsrl::llm::Backend> {
   static constexpr std::string_view kNames[] = {"sim", "openai"};
+};
+template <>
+struct teamsrl::EnumNameTable<teamsrl::llm::Api> {
+  static constexpr std::string_view kNames[] = {"chat", "completions"};
+};
+template <>
+struct teamsrl::EnumNameTable<teamsrl::llm::MaxTokensField> {
+  static constexpr std::string_view kNames[] = {"max_tokens", "max_completion_tokens"};
 };
 template <>
 struct teamsrl::EnumNameTable<teamsrl::llm::TokenCharge> {

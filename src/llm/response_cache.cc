@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,16 @@ void PutF64(std::string& out, double v) {
   uint64_t bits = 0;
   std::memcpy(&bits, &v, sizeof bits);
   PutU64(out, bits);
+}
+// A set value is encoded as before it could be unset, so the keys of configs that set it
+// stay what they were; unset is a NaN payload no config value can be (they are finite).
+void PutOptionalF64(std::string& out, const std::optional<double>& v) {
+  constexpr uint64_t kUnset = 0x7ff8'7465'616d'0000ULL;
+  if (v) {
+    PutF64(out, *v);
+  } else {
+    PutU64(out, kUnset);
+  }
 }
 
 uint64_t GetU(std::string_view data, size_t at, int bytes) {
@@ -83,6 +94,24 @@ std::string Errno(const std::string& what, const std::string& path) {
 
 }  // namespace
 
+std::string CacheIdentity(const EndpointConfig& e, uint64_t run_seed) {
+  std::string id = std::string(EnumName(e.backend)) + "|" + e.model;
+  if (e.backend == Backend::kSim) return id + "|seed=" + std::to_string(run_seed);
+  // Length-prefixed where the value is free text, so no two settings read alike.
+  const auto add = [&id](std::string_view name, std::string_view value) {
+    id += "|" + std::string(name) + "=" + std::to_string(value.size()) + ":" + std::string(value);
+  };
+  if (e.api != Api::kChat) {
+    add("api", EnumName(e.api));
+    add("prompt_template", e.prompt_template_text);
+  }
+  if (e.max_tokens_field != MaxTokensField::kMaxTokens) {
+    add("max_tokens_field", EnumName(e.max_tokens_field));
+  }
+  if (!e.extra_body.empty()) add("extra_body", e.extra_body.text);
+  return id;
+}
+
 CacheKey MakeCacheKey(std::string_view identity, const Request& request) {
   std::string buf;
   buf.reserve(256);
@@ -95,8 +124,8 @@ CacheKey MakeCacheKey(std::string_view identity, const Request& request) {
     PutBytes(buf, m.content);
   }
   const SamplingParams& s = request.sampling;
-  PutF64(buf, s.temperature);
-  PutF64(buf, s.top_p);
+  PutOptionalF64(buf, s.temperature);
+  PutOptionalF64(buf, s.top_p);
   PutU64(buf, static_cast<uint64_t>(static_cast<int64_t>(s.max_tokens)));
   buf.push_back(s.seed.has_value() ? 1 : 0);
   PutU64(buf, static_cast<uint64_t>(s.seed.value_or(0)));

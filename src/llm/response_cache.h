@@ -41,11 +41,18 @@ namespace teamsrl::llm {
 
 using CacheKey = std::array<uint8_t, 32>;  // SHA-256
 
+// What produces an endpoint's replies, for the cache key: the backend and the model for a
+// real server (moving a vLLM server to another port keeps its cache); the simulator's
+// replies also depend on the run seed. The request-shaping keys (api, prompt_template's
+// text, max_tokens_field, extra_body) are added only when they differ from their
+// defaults, so an endpoint that uses none of them keeps the key it had before they existed.
+std::string CacheIdentity(const EndpointConfig& endpoint, uint64_t run_seed);
+
 // SHA-256 of a canonical, length-prefixed encoding of everything that determines a reply:
-// `identity` (the backend and model, see CachingClient), the role, the messages, the
-// sampling parameters, the intent (what the simulator reads instead of the messages) and
-// the request's deterministic key. A collision of a 256-bit hash is not a practical
-// concern; a 64-bit one would be at billions of entries.
+// `identity` (CacheIdentity), the role, the messages, the sampling parameters (an unset
+// temperature or top_p differs from every set value), the intent (what the simulator reads instead
+// of the messages) and the request's deterministic key. A collision of a 256-bit hash is not a
+// practical concern; a 64-bit one would be at billions of entries.
 CacheKey MakeCacheKey(std::string_view identity, const Request& request);
 std::string KeyHex(const CacheKey& key);
 

@@ -81,20 +81,6 @@ size_t Router::InFlight() const {
   return n;
 }
 
-namespace {
-
-// What produces an endpoint's replies, for the cache key: the model for a real server
-// (moving a vLLM server to another port keeps its cache); the simulator's replies also
-// depend on the run seed.
-std::string CacheIdentity(const EndpointConfig& e, uint64_t run_seed) {
-  const std::string backend(EnumName(e.backend));
-  if (e.backend == Backend::kSim)
-    return backend + "|" + e.model + "|seed=" + std::to_string(run_seed);
-  return backend + "|" + e.model;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Router>> MakeRouter(const LlmConfig& config, uint64_t run_seed,
                                            Placement placement) {
   std::map<std::string, EndpointConfig> endpoints = config.endpoints;

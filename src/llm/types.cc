@@ -51,6 +51,12 @@ SamplingParams SamplingFor(const LlmConfig& config, Role role) {
   p.temperature = e.temperature;
   p.top_p = e.top_p;
   p.max_tokens = e.max_tokens;
+  if (e.backend == Backend::kSim) {
+    // The simulator reads neither. Unset, they are the defaults they had before they could
+    // be unset, so a simulator endpoint that leaves them out keeps its cache keys.
+    p.temperature = e.temperature.value_or(0.0);
+    p.top_p = e.top_p.value_or(1.0);
+  }
   return p;
 }
 

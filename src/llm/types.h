@@ -25,8 +25,8 @@ struct Message {
 };
 
 struct SamplingParams {
-  double temperature = 0.0;
-  double top_p = 1.0;
+  std::optional<double> temperature;  // unset: not sent, the server's default applies
+  std::optional<double> top_p;
   int max_tokens = 2048;
   std::optional<int64_t> seed;
 };
@@ -42,7 +42,9 @@ int EndpointIndex(const LlmConfig& config, Role role);
 // (400, 401, 403, 404, ...: a wrong request, key or model); 0 (no HTTP answer) is not.
 bool NoRetryCanFix(int http_status);
 
-// The sampling parameters of the endpoint `llm.roles` binds `role` to.
+// The sampling parameters of the endpoint `llm.roles` binds `role` to. An unset temperature
+// or top_p stays unset (not sent), but for the simulator, which reads neither: there they
+// are 0 and 1, as before they could be unset, so its cache keys do not change.
 SamplingParams SamplingFor(const LlmConfig& config, Role role);
 
 // The deterministic identity of a request (docs/architecture.md s.3): the sim backend derives

@@ -272,7 +272,7 @@ TEST_F(ConfigTest, WrongTypes) {
 
 TEST_F(ConfigTest, OutOfRangeNumbers) {
   EXPECT_EQ(Error("llm:\n  endpoints:\n    s:\n      top_p: 1.5\n"),
-            At(4) + "llm.endpoints.s.top_p: expected a number in [0, 1], got 1.5");
+            At(4) + "llm.endpoints.s.top_p: expected a number in [0, 1], or unset, got 1.5");
   EXPECT_EQ(Error("algo:\n  lambda: -0.1\n"),
             At(2) + "algo.lambda: expected a number in [0, 1], got -0.1");
   EXPECT_EQ(Error("algo:\n  max_kl: 0\n"), At(2) + "algo.max_kl: expected a number > 0, got 0");
@@ -560,6 +560,123 @@ TEST_F(ConfigTest, OverrideErrorsSaySet) {
   // An override into a key that is not a mapping in the file.
   EXPECT_THAT(Error("train: 5\n", {"train.actors=1"}),
               AllOf(StartsWith(At(1) + "train:"), HasSubstr("not a mapping")));
+}
+
+// --- request shape: sampling, max_tokens_field, extra_body, api, prompt_template ------
+
+// Overrides binding every role to `endpoint`, plus `more`.
+std::vector<std::string> With(const std::string& endpoint, std::vector<std::string> more = {}) {
+  for (const char* role : {"rewriter", "reviewer", "responder"}) {
+    more.push_back(std::string("llm.roles.") + role + "=" + endpoint);
+  }
+  return more;
+}
+
+TEST_F(ConfigTest, SamplingIsUnsetUnlessWritten) {
+  Result<Config> r = Load(
+      "llm:\n  endpoints:\n    a: {}\n    b: {temperature: 0, top_p: 1}\n"
+      "    c: {temperature: null, top_p: ~}\n",
+      With("a"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const auto& e = r->llm.endpoints;
+  EXPECT_FALSE(e.at("a").temperature.has_value());
+  EXPECT_FALSE(e.at("a").top_p.has_value());
+  EXPECT_EQ(e.at("b").temperature, 0.0);
+  EXPECT_EQ(e.at("b").top_p, 1.0);
+  EXPECT_FALSE(e.at("c").temperature.has_value());
+  EXPECT_FALSE(e.at("c").top_p.has_value());
+  EXPECT_EQ(Error("llm:\n  endpoints:\n    a:\n      temperature: hot\n", With("a")),
+            At(4) + "llm.endpoints.a.temperature: expected a number >= 0, or unset, got hot");
+}
+
+TEST_F(ConfigTest, MaxTokensFieldIsOneOfTwoNames) {
+  Result<Config> r =
+      Load("llm:\n  endpoints:\n    o: {max_tokens_field: max_completion_tokens}\n", With("o"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->llm.endpoints.at("o").max_tokens_field, llm::MaxTokensField::kMaxCompletionTokens);
+  EXPECT_EQ(Load("run: {}\n")->llm.endpoints.at("sim").max_tokens_field,
+            llm::MaxTokensField::kMaxTokens);
+  EXPECT_EQ(
+      Error("llm:\n  endpoints:\n    o:\n      max_tokens_field: max_completion\n", With("o")),
+      At(4) +
+          "llm.endpoints.o.max_tokens_field: expected one of max_tokens, "
+          "max_completion_tokens, got \"max_completion\"; did you mean "
+          "max_completion_tokens?");
+}
+
+TEST_F(ConfigTest, ExtraBodyIsAMappingKeptAsJson) {
+  Result<Config> r = Load(
+      "llm:\n  endpoints:\n    v:\n      extra_body:\n"
+      "        top_k: 20\n        repetition_penalty: 1.05\n        skip: true\n"
+      "        stop: [\"USER:\", '12']\n        seed: null\n        name: vicuna\n"
+      "        options: {num_ctx: 8192, nested: {deep: [1, {x: \"2\"}]}}\n",
+      With("v"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->llm.endpoints.at("v").extra_body.text,
+            R"({"name":"vicuna","options":{"nested":{"deep":[1,{"x":"2"}]},"num_ctx":8192},)"
+            R"("repetition_penalty":1.05,"seed":null,"skip":true,"stop":["USER:","12"],)"
+            R"("top_k":20})");
+  EXPECT_TRUE(Load("run: {}\n")->llm.endpoints.at("sim").extra_body.empty());
+  EXPECT_EQ(Error("llm:\n  endpoints:\n    v:\n      extra_body: [top_k, 20]\n", With("v")),
+            At(4) + "llm.endpoints.v.extra_body: expected a mapping, got a list");
+  EXPECT_EQ(Error("llm:\n  endpoints:\n    v:\n      extra_body: top_k=20\n", With("v")),
+            At(4) + "llm.endpoints.v.extra_body: expected a mapping, got top_k=20");
+  // --set merges into the file's mapping key by key.
+  Result<Config> set = Load("llm:\n  endpoints:\n    v:\n      extra_body: {top_k: 20}\n",
+                            With("v", {"llm.endpoints.v.extra_body={min_p: 0.1}"}));
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->llm.endpoints.at("v").extra_body.text, R"({"min_p":0.1,"top_k":20})");
+}
+
+TEST_F(ConfigTest, CompletionsApiReadsItsTemplateRelativeToTheRepoRoot) {
+  std::ofstream(root_ / "experiments" / "prompts" / "base.txt") << "{system}\nQ: {user}\nA:\n";
+  Result<Config> r = Load(
+      "llm:\n  endpoints:\n    b: {backend: openai, base_url: 'http://h:1/v1', api: completions,\n"
+      "        prompt_template: experiments/prompts/base.txt}\n",
+      With("b"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const llm::EndpointConfig& b = r->llm.endpoints.at("b");
+  EXPECT_EQ(b.api, llm::Api::kCompletions);
+  EXPECT_EQ(b.prompt_template, (root_ / "experiments" / "prompts" / "base.txt").string());
+  EXPECT_EQ(b.prompt_template_text, "{system}\nQ: {user}\nA:");
+  EXPECT_EQ(Load("run: {}\n")->llm.endpoints.at("sim").api, llm::Api::kChat);
+}
+
+TEST_F(ConfigTest, CompletionsApiErrorsNameKeyAndLine) {
+  EXPECT_EQ(Error("llm:\n  endpoints:\n    b:\n      api: completions\n", With("b")),
+            At(4) +
+                "llm.endpoints.b.prompt_template: api completions needs a prompt_template, a "
+                "file with {system} and {user} (e.g. experiments/prompts/vicuna.txt)");
+  const std::string missing = (root_ / "experiments" / "prompts" / "nope.txt").string();
+  EXPECT_EQ(Error("llm:\n  endpoints:\n    b:\n      api: completions\n"
+                  "      prompt_template: experiments/prompts/nope.txt\n",
+                  With("b")),
+            At(5) + "llm.endpoints.b.prompt_template: prompt template " + missing +
+                " is missing or unreadable");
+  std::ofstream(root_ / "experiments" / "prompts" / "no_user.txt") << "{system}\n";
+  EXPECT_THAT(Error("llm:\n  endpoints:\n    b:\n      api: completions\n"
+                    "      prompt_template: experiments/prompts/no_user.txt\n",
+                    With("b")),
+              HasSubstr("has no {user} placeholder"));
+  EXPECT_THAT(Error("llm:\n  endpoints:\n    b:\n      api: legacy\n", With("b")),
+              StartsWith(At(4) + "llm.endpoints.b.api: expected one of chat, completions"));
+}
+
+TEST_F(ConfigTest, RequestShapeRoundTripsThroughResolvedYaml) {
+  std::ofstream(root_ / "experiments" / "prompts" / "base.txt") << "{system}\nQ: {user}\nA:";
+  Result<Config> r = Load(
+      "llm:\n  endpoints:\n"
+      "    b: {backend: openai, base_url: 'http://h:1/v1', api: completions, top_p: 0.5,\n"
+      "        prompt_template: experiments/prompts/base.txt,\n"
+      "        max_tokens_field: max_completion_tokens,\n"
+      "        extra_body: {stop: ['12', 'no', ''], options: {num_ctx: 4096}, e: {}, n: null}}\n",
+      With("b"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  Result<Config> again = ParseConfig(r->resolved_yaml, "resolved", {});
+  ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << r->resolved_yaml;
+  EXPECT_EQ(again->llm.endpoints, r->llm.endpoints) << r->resolved_yaml;
+  EXPECT_EQ(again->resolved_yaml, r->resolved_yaml);
+  EXPECT_THAT(r->resolved_yaml, HasSubstr("temperature: ~"));
 }
 
 // --- resolved_yaml --------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 
 #include "llm/caching_client.h"
@@ -47,6 +48,71 @@ ResponseCache::Options Writer(int rank) {
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The key of a request whose endpoint sets temperature 0 and top_p 1, as computed before
+// temperature and top_p could be unset: configs that set them keep their caches.
+TEST(CacheKeyTest, SetSamplingKeepsTheKeyItHadBefore) {
+  Request r = MakeRequest(3, 2);
+  r.sampling.temperature = 0.0;
+  r.sampling.top_p = 1.0;
+  EXPECT_EQ(KeyHex(MakeCacheKey("openai|m", r)),
+            "0c616027f2b8dbfc79e006d3ddbc07dccd5bd6d59083324ab21da83368332d42");
+}
+
+// A simulator endpoint that leaves temperature and top_p out (the quickstart's leaves
+// top_p out) keys its requests as before they could be unset.
+TEST(CacheKeyTest, SimulatorEndpointWithoutSamplingKeepsItsKey) {
+  LlmConfig config;
+  config.endpoints["sim"] = EndpointConfig{};
+  Request r = MakeRequest(3, 2);
+  r.sampling = SamplingFor(config, Role::kRewriter);
+  EXPECT_EQ(KeyHex(MakeCacheKey(CacheIdentity(config.endpoints["sim"], 543), r)),
+            "2c56eb681c67046a5e3d63e91ab17c7d0d2ec1ca967545e81c140dc50bcbe6a6");
+}
+
+TEST(CacheKeyTest, UnsetSamplingDiffersFromEverySetValue) {
+  Request set = MakeRequest(3, 2);
+  set.sampling.temperature = 0.0;
+  set.sampling.top_p = 1.0;
+  Request unset = set;
+  unset.sampling.temperature.reset();
+  EXPECT_NE(MakeCacheKey("openai|m", set), MakeCacheKey("openai|m", unset));
+  Request no_top_p = set;
+  no_top_p.sampling.top_p.reset();
+  EXPECT_NE(MakeCacheKey("openai|m", set), MakeCacheKey("openai|m", no_top_p));
+  EXPECT_NE(MakeCacheKey("openai|m", unset), MakeCacheKey("openai|m", no_top_p));
+}
+
+TEST(CacheIdentityTest, RequestShapeKeysJoinOnlyWhenUsed) {
+  EndpointConfig e;
+  e.backend = Backend::kOpenai;
+  e.model = "m";
+  e.temperature = 0.2;
+  EXPECT_EQ(CacheIdentity(e, 7), "openai|m");  // as before these keys existed
+  EndpointConfig sim;
+  EXPECT_EQ(CacheIdentity(sim, 7), "sim|sim-1|seed=7");
+  std::set<std::string> ids = {CacheIdentity(e, 7)};
+  EndpointConfig c = e;
+  c.max_tokens_field = MaxTokensField::kMaxCompletionTokens;
+  ids.insert(CacheIdentity(c, 7));
+  c = e;
+  c.extra_body.text = R"({"top_k":40})";
+  ids.insert(CacheIdentity(c, 7));
+  c.extra_body.text = R"({"top_k":41})";
+  ids.insert(CacheIdentity(c, 7));
+  c = e;
+  c.api = Api::kCompletions;
+  c.prompt_template_text = "USER: {user}\nASSISTANT:";
+  ids.insert(CacheIdentity(c, 7));
+  c.prompt_template_text = "{system}\nUSER: {user}\nASSISTANT:";
+  ids.insert(CacheIdentity(c, 7));
+  EXPECT_EQ(ids.size(), 6u);
+  // An empty extra_body and a template the chat api does not read change nothing.
+  c = e;
+  c.extra_body.text = "{}";
+  c.prompt_template_text = "ignored {user}";
+  EXPECT_EQ(CacheIdentity(c, 7), "openai|m");
 }
 
 TEST(CacheKeyTest, CoversModelMessagesSamplingAndRequestKey) {

@@ -46,6 +46,26 @@ TEST(RoleTest, EachRoleResolvesToItsOwnEndpoint) {
   EXPECT_FALSE(SamplingFor(c, Role::kResponder).seed.has_value());
 }
 
+// Unset sampling is not sent to a server; the simulator, which reads neither value, gets
+// the former defaults, so its requests (and cache keys) are what they were.
+TEST(TypesTest, UnsetSamplingStaysUnsetButForTheSimulator) {
+  LlmConfig c;
+  EndpointConfig sim;
+  sim.top_p = 0.5;
+  EndpointConfig server;
+  server.backend = Backend::kOpenai;
+  c.endpoints = {{"sim", sim}, {"server", server}};
+  c.rewriter = "sim";
+  c.reviewer = "server";
+  c.responder = "sim";
+  EXPECT_EQ(SamplingFor(c, Role::kRewriter).temperature, 0.0);
+  EXPECT_EQ(SamplingFor(c, Role::kRewriter).top_p, 0.5);
+  EXPECT_FALSE(SamplingFor(c, Role::kReviewer).temperature.has_value());
+  EXPECT_FALSE(SamplingFor(c, Role::kReviewer).top_p.has_value());
+  c.endpoints.at("sim").top_p.reset();
+  EXPECT_EQ(SamplingFor(c, Role::kRewriter).top_p, 1.0);
+}
+
 // Every field of the key and the role change the hash (the simulator's randomness and
 // the cache key depend on it).
 TEST(RequestKeyTest, HashSeparatesEveryFieldAndRole) {

@@ -14,6 +14,11 @@ any number of requests multiplexed on one connection), or http/1.1 only with --n
                               {id, object, created, model, choices[{index, message{role,
                               content}, finish_reason}], usage}; content is a pure
                               function of the request.
+  POST /v1/completions        the legacy API of base models: {model, prompt, ...} ->
+                              {id, object: text_completion, created, model, choices[{index,
+                              text, finish_reason}], usage}; the same faults apply.
+  GET  /requests              the bodies of the last 1000 completion requests received, as
+                              JSON [{path, body}] in arrival order (what went on the wire)
   GET  /stats                 JSON counters (requests, 429s sent, connections,
                               h2_connections, h2_streams, ..., server CPU seconds,
                               late_ms_total: summed lateness of the latency timers,
@@ -45,6 +50,9 @@ for every request by --fault SPEC. SPEC is comma-separated items:
   length                finish_reason "length"
   nousage               no usage object
   nochoices             choices []
+  reasoning             answer like OpenAI's reasoning models: HTTP 400 (their error
+                        JSON) to a body with max_tokens, or with a temperature or top_p
+                        other than 1; --reasoning applies it to every request
   first=N               apply the other faults to the first N attempts of an identical
                         request body only, then answer normally
 Server-wide limit: --rpm N [--rpm-window-s W] answers 429 (with Retry-After and
@@ -95,6 +103,21 @@ def parse_fault(spec):
     return out
 
 
+def reasoning_refusal(req):
+    """(message, code, extra, param) of OpenAI's 400 to what its reasoning models refuse,
+    or None."""
+    if "max_tokens" in req:
+        return ("Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead.", "unsupported_parameter", (),
+                "max_tokens")
+    for name in ("temperature", "top_p"):
+        if name in req and req[name] != 1:
+            return (f"Unsupported value: '{name}' does not support {req[name]} with this "
+                    "model. Only the default (1) value is supported.", "unsupported_value",
+                    (), name)
+    return None
+
+
 def mask_key(key):
     if len(key) <= 8:
         return "*" * len(key)
@@ -109,6 +132,7 @@ class Server:
         self.window_limit = (int(args.rpm * args.rpm_window_s / 60.0)
                              if args.rpm > 0 else 0)
         self.attempts_by_body = collections.Counter()
+        self.requests = collections.deque(maxlen=1000)
         self.stats = collections.Counter()
         self.inflight = 0
         self.started = time.monotonic()
@@ -220,9 +244,9 @@ class Exchange:
         self.server.inflight -= 1
         self.finished()
 
-    def error(self, status, message, code=None, extra=()):
+    def error(self, status, message, code=None, extra=(), param=None):
         body = {"error": {"message": message, "type": ERROR_TYPES.get(status, "server_error"),
-                          "param": None, "code": code}}
+                          "param": param, "code": code}}
         self.send(status, json.dumps(body).encode(), extra=extra)
 
     # --- requests ------------------------------------------------------------------
@@ -233,15 +257,22 @@ class Exchange:
         if method == "GET" and path.endswith("/models"):
             return self.send(200, json.dumps({"object": "list", "data": [
                 {"id": "fake-1", "object": "model", "owned_by": "teamsrl"}]}).encode())
-        if method != "POST" or not path.endswith("/chat/completions"):
+        if method == "GET" and path == "/requests":
+            return self.send(200, json.dumps(list(srv.requests)).encode())
+        chat = path.endswith("/chat/completions")
+        if method != "POST" or not (chat or path.endswith("/completions")):
             return self.error(404, f"Unknown request URL: {method} {path}", "unknown_url")
         srv.stats["requests"] += 1
         try:
             req = json.loads(body)
-            messages = req["messages"]
+            # Chat: the messages; completions: the prompt, a string.
+            messages = req["messages"] if chat else req["prompt"]
+            if not chat and not isinstance(messages, str):
+                raise TypeError("prompt")
             model = str(req.get("model", ""))
         except (ValueError, KeyError, TypeError):
             return self.error(400, "We could not parse the JSON body of your request.")
+        srv.requests.append({"path": path, "body": req})
         fault = dict(srv.default_fault)
         if model.startswith("fault:"):
             fault.update(parse_fault(model[len("fault:"):]))
@@ -251,6 +282,10 @@ class Exchange:
             srv.attempts_by_body[digest] += 1
             if srv.attempts_by_body[digest] > int(fault["first"]):
                 fault = {k: v for k, v in fault.items() if k == "latency"}
+        if "reasoning" in fault or srv.args.reasoning:
+            refusal = reasoning_refusal(req)
+            if refusal:
+                return self.error(400, *refusal)
         wait = srv.rate_limited()
         if wait is not None:
             srv.stats["sent_429"] += 1
@@ -312,27 +347,38 @@ class Exchange:
                                   "api-keys.", "invalid_api_key", extra)
             return self.error(status, f"fake server: injected HTTP {status}", None, extra)
         srv.stats["completions"] += 1
+        chat = not isinstance(messages, str)
         text = json.dumps(messages, sort_keys=True)
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        last = str(messages[-1].get("content", "")) if messages else ""
+        if chat:
+            last = str(messages[-1].get("content", "")) if messages else ""
+        else:
+            last = messages[-120:]  # a prompt ends with the request's own text
         content = "" if "empty" in fault else f"reply {digest}: {last[:120]}"
         if "echo_headers" in fault:
             content += "\n" + "\n".join(f"{k}: {v}" for k, v in headers.items())
         if "nul" in fault:
             content = "before\0after " + content
         if "huge" in fault or "endless" in fault:
-            return self.stream_reply(model, fault)
+            return self.stream_reply(model, fault, chat)
         finish = "stop"
         if "length" in fault:
             finish = "length"
             content = content[:max(1, int(req.get("max_tokens", 16) or 16)) * 4]
-        doc = {"id": "chatcmpl-" + digest, "object": "chat.completion",
+        if chat:
+            choice = {"index": 0, "message": {"role": "assistant", "content": content},
+                      "logprobs": None, "finish_reason": finish}
+        else:
+            choice = {"index": 0, "text": content, "logprobs": None, "finish_reason": finish}
+        doc = {"id": ("chatcmpl-" if chat else "cmpl-") + digest,
+               "object": "chat.completion" if chat else "text_completion",
                "created": int(time.time()), "model": model,
-               "choices": [] if "nochoices" in fault else [
-                   {"index": 0, "message": {"role": "assistant", "content": content},
-                    "logprobs": None, "finish_reason": finish}]}
+               "choices": [] if "nochoices" in fault else [choice]}
         if "nousage" not in fault:
-            prompt = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+            if chat:
+                prompt = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+            else:
+                prompt = len(messages) // 4 + 1
             completion = len(content) // 4
             if "usage" in fault:
                 prompt, completion = (int(v) for v in fault["usage"].split(":"))
@@ -345,12 +391,13 @@ class Exchange:
         self.send(200, body)
 
 
-    def stream_reply(self, model, fault):
+    def stream_reply(self, model, fault, chat):
         """A 200 whose content is `huge` MiB of "a" (with Content-Length) or never ends
         (chunked), written as fast as the client reads it."""
+        choice = ({"index": 0, "message": {"role": "assistant", "content": "@"}} if chat
+                  else {"index": 0, "text": "@"})
         head = json.dumps({"id": "chatcmpl-big", "object": "chat.completion", "model": model,
-                           "choices": [{"index": 0, "message": {"role": "assistant",
-                                                                "content": "@"}}]})
+                           "choices": [choice]})
         prefix, suffix = (part.encode() for part in head.split("@"))
         block = b"a" * (1 << 20)
         if "endless" in fault:
@@ -549,6 +596,8 @@ async def main():
     ap.add_argument("--rpm-window-s", type=float, default=60.0)
     ap.add_argument("--tls-dir", default="", help="serve HTTPS, certificate in this dir")
     ap.add_argument("--no-h2", action="store_true", help="with --tls-dir: offer http/1.1 only")
+    ap.add_argument("--reasoning", action="store_true",
+                    help="refuse max_tokens and non-default sampling, as OpenAI's o-series")
     args = ap.parse_args()
     loop = asyncio.get_running_loop()
     server = Server(args)

@@ -103,39 +103,103 @@ void AppendJsonNumber(std::string& out, double v) {
   out.append(buf, ec == std::errc() ? end : buf);
 }
 
+// Writes the top-level fields of a body, leaving out those extra_body sets and appending
+// extra_body's at the end.
+class BodyWriter {
+ public:
+  BodyWriter(std::string& out, const BodyFields& extra) : out_(out), extra_(extra) { out_ += '{'; }
+  // Starts field `name` (its key) and returns true, or returns false when extra_body sets
+  // it and the caller must write nothing.
+  bool Field(std::string_view name) {
+    for (const auto& [key, value] : extra_) {
+      if (key == name) return false;
+    }
+    Key(name);
+    return true;
+  }
+  void Finish() {
+    for (const auto& [key, value] : extra_) {
+      Key(key);
+      out_ += value;
+    }
+    out_ += '}';
+  }
+
+ private:
+  void Key(std::string_view name) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    AppendJsonString(out_, name);
+    out_ += ':';
+  }
+
+  std::string& out_;
+  const BodyFields& extra_;
+  bool first_ = true;
+};
+
+size_t BodySizeHint(const BodyShape& shape, size_t text) {
+  size_t size = shape.model.size() + 160 + text;
+  for (const auto& [key, value] : shape.extra) size += key.size() + value.size() + 4;
+  return size + size / 16;
+}
+
+// The fields after the messages or the prompt, common to both APIs.
+void AppendGeneration(BodyWriter& w, std::string& out, const BodyShape& shape,
+                      const SamplingParams& s) {
+  if (s.temperature && w.Field("temperature")) AppendJsonNumber(out, *s.temperature);
+  if (s.top_p && w.Field("top_p")) AppendJsonNumber(out, *s.top_p);
+  if (w.Field(EnumName(shape.max_tokens_field))) {
+    out += std::to_string(s.max_tokens > 0 ? s.max_tokens : shape.default_max_tokens);
+  }
+  if (s.seed && w.Field("seed")) out += std::to_string(*s.seed);
+  w.Finish();
+}
+
 }  // namespace
+
+Result<BodyFields> ParseBodyFields(const JsonObjectText& object) {
+  BodyFields fields;
+  if (object.empty()) return fields;
+  const json j = json::parse(object.text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return InvalidArgument("extra_body: not a JSON object");
+  for (const auto& [key, value] : j.items()) fields.emplace_back(key, value.dump());
+  return fields;
+}
 
 // Written by hand rather than through a json DOM: this runs once per call on the hot
 // path, and the DOM's allocations made it several times slower (llm_client_bench).
-std::string BuildChatBody(const std::string& model, const Request& request,
-                          int default_max_tokens) {
+std::string BuildChatBody(const BodyShape& shape, const Request& request) {
+  size_t text = 0;
+  for (const Message& m : request.messages) text += m.role.size() + m.content.size() + 32;
   std::string out;
-  size_t size = model.size() + 160;
-  for (const Message& m : request.messages) size += m.role.size() + m.content.size() + 32;
-  out.reserve(size + size / 16);
-  out += "{\"model\":";
-  AppendJsonString(out, model);
-  out += ",\"messages\":[";
-  for (size_t i = 0; i < request.messages.size(); ++i) {
-    if (i > 0) out += ',';
-    out += "{\"role\":";
-    AppendJsonString(out, request.messages[i].role);
-    out += ",\"content\":";
-    AppendJsonString(out, request.messages[i].content);
-    out += '}';
+  out.reserve(BodySizeHint(shape, text));
+  BodyWriter w(out, shape.extra);
+  if (w.Field("model")) AppendJsonString(out, shape.model);
+  if (w.Field("messages")) {
+    out += '[';
+    for (size_t i = 0; i < request.messages.size(); ++i) {
+      if (i > 0) out += ',';
+      out += "{\"role\":";
+      AppendJsonString(out, request.messages[i].role);
+      out += ",\"content\":";
+      AppendJsonString(out, request.messages[i].content);
+      out += '}';
+    }
+    out += ']';
   }
-  const SamplingParams& s = request.sampling;
-  out += "],\"temperature\":";
-  AppendJsonNumber(out, s.temperature);
-  out += ",\"top_p\":";
-  AppendJsonNumber(out, s.top_p);
-  out += ",\"max_tokens\":";
-  out += std::to_string(s.max_tokens > 0 ? s.max_tokens : default_max_tokens);
-  if (s.seed) {
-    out += ",\"seed\":";
-    out += std::to_string(*s.seed);
-  }
-  out += '}';
+  AppendGeneration(w, out, shape, request.sampling);
+  return out;
+}
+
+std::string BuildCompletionBody(const BodyShape& shape, const Request& request,
+                                std::string_view prompt) {
+  std::string out;
+  out.reserve(BodySizeHint(shape, prompt.size() + 16));
+  BodyWriter w(out, shape.extra);
+  if (w.Field("model")) AppendJsonString(out, shape.model);
+  if (w.Field("prompt")) AppendJsonString(out, prompt);
+  AppendGeneration(w, out, shape, request.sampling);
   return out;
 }
 
@@ -156,7 +220,7 @@ std::optional<int64_t> IntField(const json& obj, const char* name) {
 
 }  // namespace
 
-Result<ChatReply> ParseChatReply(std::string_view body) {
+Result<ChatReply> ParseReply(std::string_view body, Api api) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return DataLoss("reply is not a JSON object (" + std::to_string(body.size()) + " bytes)");
@@ -167,16 +231,26 @@ Result<ChatReply> ParseChatReply(std::string_view body) {
   }
   const json& choice = (*choices)[0];
   if (!choice.is_object()) return DataLoss("reply choices[0] is not an object");
-  auto message = choice.find("message");
-  if (message == choice.end() || !message->is_object()) {
-    return DataLoss("reply has no choices[0].message");
+  // Chat: choices[0].message.content; completions: choices[0].text.
+  const json* holder = &choice;
+  if (api == Api::kChat) {
+    auto message = choice.find("message");
+    if (message == choice.end() || !message->is_object()) {
+      return DataLoss("reply has no choices[0].message");
+    }
+    holder = &*message;
+  }
+  const char* field = api == Api::kChat ? "content" : "text";
+  auto content = holder->find(field);
+  if (api == Api::kCompletions && content == holder->end()) {
+    return DataLoss("reply has no choices[0].text");
   }
   ChatReply r;
-  auto content = message->find("content");
-  if (content != message->end() && content->is_string()) {
+  if (content != holder->end() && content->is_string()) {
     r.content = content->get<std::string>();
-  } else if (content != message->end() && !content->is_null()) {
-    return DataLoss("reply choices[0].message.content is not a string");
+  } else if (content != holder->end() && !content->is_null()) {
+    return DataLoss(api == Api::kChat ? "reply choices[0].message.content is not a string"
+                                      : "reply choices[0].text is not a string");
   }
   auto finish = choice.find("finish_reason");
   if (finish != choice.end() && finish->is_string()) r.finish_reason = finish->get<std::string>();

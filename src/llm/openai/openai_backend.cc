@@ -19,6 +19,7 @@
 #include "llm/openai/core_dumps.h"
 #include "llm/openai/http_chat.h"
 #include "llm/openai/http_retry.h"
+#include "llm/openai/prompt_template.h"
 
 namespace teamsrl::llm {
 
@@ -141,7 +142,14 @@ Status OpenAiBackend::Init() {
   }
   if (Trim(config_.model).empty()) return InvalidArgument(key + ".model: empty");
   while (base.ends_with('/')) base.pop_back();
-  url_ = base + "/chat/completions";
+  url_ = base + (config_.api == Api::kChat ? "/chat/completions" : "/completions");
+  if (config_.api == Api::kCompletions && config_.prompt_template_text.empty()) {
+    return InvalidArgument(key + ".prompt_template: api completions needs a prompt template");
+  }
+  Result<BodyFields> extra = ParseBodyFields(config_.extra_body);
+  if (!extra.ok()) return InvalidArgument(key + "." + extra.status().message());
+  shape_ = BodyShape{config_.model, config_.max_tokens, config_.max_tokens_field,
+                     std::move(extra).value()};
 
   shown_url_ = UrlWithoutCredentials(config_.base_url);
   if (!config_.api_key_env.empty()) {
@@ -265,7 +273,11 @@ void OpenAiBackend::Submit(Request request) {
   call->max_tokens = max_tokens;
   call->reply_cap = MaxReplyBytes(config_.max_reply_bytes, max_tokens);
   call->in_flight_cap = std::max(options_.max_reply_bytes_in_flight, call->reply_cap);
-  call->body = BuildChatBody(config_.model, request, config_.max_tokens);
+  call->body =
+      config_.api == Api::kChat
+          ? BuildChatBody(shape_, request)
+          : BuildCompletionBody(shape_, request,
+                                RenderPrompt(config_.prompt_template_text, request.messages));
   call->submitted = Clock::now();
   ready_.push_back(call.get());
   calls_.emplace(call.get(), std::move(call));
@@ -434,7 +446,7 @@ std::optional<Status> OpenAiBackend::OversizedReply(Call* call, CURLcode rc, siz
 
 Completion OpenAiBackend::ParsedReply(Call* call, const std::string& body, Status* status) {
   Completion c;
-  Result<ChatReply> reply = ParseChatReply(body);
+  Result<ChatReply> reply = ParseReply(body, config_.api);
   if (!reply.ok()) {
     *status = reply.status();
     return c;

@@ -1,5 +1,8 @@
 // `openai`: an OpenAI-compatible chat-completions client (OpenAI, vLLM, llama.cpp's
-// server, Ollama) on libcurl's multi interface (docs/architecture.md s.4).
+// server, Ollama) on libcurl's multi interface (docs/architecture.md s.4). With `api:
+// completions` it speaks the legacy /completions API instead, the messages rendered into
+// one prompt by `prompt_template` (prompt_template.h); only the URL, the body and the
+// reply's text field differ, so everything below holds for both.
 //
 // One event loop, driven by Poll(): up to `max_concurrency` requests in flight, the rest
 // queued in submission order. The loop is libcurl's socket interface on an epoll set, so
@@ -56,6 +59,7 @@
 
 #include "core/status.h"
 #include "llm/client.h"
+#include "llm/openai/http_chat.h"
 #include "llm/openai/http_curl.h"
 #include "llm/openai/rate_limiter.h"
 #include "llm/openai/reply_checks.h"
@@ -133,6 +137,7 @@ class OpenAiBackend : public Client {
   EndpointConfig config_;
   OpenAiOptions options_;
   std::string url_;
+  BodyShape shape_;        // model, max_tokens field and extra_body of every body
   std::string api_key_;    // never logged, never in a Status
   Redactor redact_;        // the key and the base_url's credentials
   std::string shown_url_;  // base_url without credentials, for messages

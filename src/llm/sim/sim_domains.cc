@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "llm/sim/sim_lexicon.h"
+#include "llm/sim/sim_text.h"
 
 namespace teamsrl::llm::sim {
 namespace {
@@ -282,10 +283,6 @@ constexpr std::string_view kBreadthTemplates[] = {
     "What common misconceptions do people have about {topic}?",
     "Suggest a weekend plan for exploring {topic}, with the things needed.",
 };
-
-bool IsWordByte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
-}
 
 // word -> domain, from keywords first, then (if unclaimed) the words of each topic.
 struct DomainIndex {

@@ -107,11 +107,16 @@ class FakeOpenAiServer {
   const std::string& error() const { return error_; }
 
   // GET /stats: raw JSON text, "" on failure.
-  std::string StatsJson() const {
+  std::string StatsJson() const { return Get("/stats"); }
+  // GET /requests: the bodies the server received, JSON [{path, body}], "" on failure.
+  std::string RequestsJson() const { return Get("/requests"); }
+
+ private:
+  std::string Get(const std::string& path) const {
     std::string body;
     CURL* h = curl_easy_init();
     if (h == nullptr) return body;
-    const std::string url = origin() + "/stats";
+    const std::string url = origin() + path;
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     if (!ca_file_.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ca_file_.c_str());
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
@@ -126,7 +131,6 @@ class FakeOpenAiServer {
     return body;
   }
 
- private:
   bool Fail(std::string e) {
     error_ = std::move(e);
     return false;

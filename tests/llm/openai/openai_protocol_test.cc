@@ -14,13 +14,26 @@
 namespace teamsrl::llm {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
+
+BodyShape Shape(const std::string& model, int default_max_tokens) {
+  BodyShape shape;
+  shape.model = model;
+  shape.default_max_tokens = default_max_tokens;
+  return shape;
+}
+
+BodyShape WithExtra(BodyShape shape, const json& extra) {
+  shape.extra = ParseBodyFields(JsonObjectText{extra.dump()}).value();
+  return shape;
+}
 
 TEST(ChatBodyTest, CarriesModelMessagesAndSampling) {
   Request r;
   r.messages = {{"system", "Be brief."}, {"user", "Hi \"there\"\n"}};
   r.sampling = {0.7, 0.9, 64, std::nullopt};
-  const nlohmann::json j = nlohmann::json::parse(BuildChatBody("gpt-x", r, 2048));
+  const nlohmann::json j = nlohmann::json::parse(BuildChatBody(Shape("gpt-x", 2048), r));
   EXPECT_EQ(j["model"], "gpt-x");
   ASSERT_EQ(j["messages"].size(), 2u);
   EXPECT_EQ(j["messages"][0]["role"], "system");
@@ -31,15 +44,105 @@ TEST(ChatBodyTest, CarriesModelMessagesAndSampling) {
   EXPECT_FALSE(j.contains("seed"));
   r.sampling.seed = 42;
   r.sampling.max_tokens = 0;
-  const nlohmann::json k = nlohmann::json::parse(BuildChatBody("m", r, 2048));
+  const nlohmann::json k = nlohmann::json::parse(BuildChatBody(Shape("m", 2048), r));
   EXPECT_EQ(k["seed"], 42);
   EXPECT_EQ(k["max_tokens"], 2048);
+}
+
+TEST(ChatBodyTest, UnsetSamplingIsNotSent) {
+  Request r;
+  r.messages = {{"user", "Hi"}};
+  r.sampling.max_tokens = 32;
+  const json j = json::parse(BuildChatBody(Shape("m", 16), r));
+  EXPECT_FALSE(j.contains("temperature")) << j;
+  EXPECT_FALSE(j.contains("top_p")) << j;
+  EXPECT_EQ(j["max_tokens"], 32);
+  r.sampling.top_p = 0.5;  // each is sent on its own
+  const json k = json::parse(BuildChatBody(Shape("m", 16), r));
+  EXPECT_FALSE(k.contains("temperature")) << k;
+  EXPECT_EQ(k["top_p"], 0.5);
+}
+
+TEST(ChatBodyTest, MaxCompletionTokensReplacesMaxTokens) {
+  Request r;
+  r.messages = {{"user", "Hi"}};
+  r.sampling.max_tokens = 0;
+  BodyShape shape = Shape("o3-mini", 4096);
+  shape.max_tokens_field = MaxTokensField::kMaxCompletionTokens;
+  const json j = json::parse(BuildChatBody(shape, r));
+  EXPECT_EQ(j["max_completion_tokens"], 4096);
+  EXPECT_FALSE(j.contains("max_tokens")) << j;
+}
+
+TEST(ChatBodyTest, ExtraBodyIsMergedVerbatimAndWins) {
+  Request r;
+  r.messages = {{"user", "Hi"}};
+  r.sampling.temperature = 0.7;
+  r.sampling.max_tokens = 64;
+  const json extra = {{"top_k", 40},
+                      {"repetition_penalty", 1.05},
+                      {"options", {{"num_ctx", 8192}, {"stop", {"USER:", "\n\n"}}}},
+                      {"guided_choice", {"Equal", "Not Equal"}},
+                      {"chat_template_kwargs", {{"enable_thinking", false}}},
+                      {"temperature", nullptr},
+                      {"max_tokens", 8}};
+  const json j = json::parse(BuildChatBody(WithExtra(Shape("m", 16), extra), r));
+  for (const auto& [key, value] : extra.items()) EXPECT_EQ(j[key], value) << key;
+  EXPECT_EQ(j["messages"][0]["content"], "Hi");  // the generated fields stay
+  // Each field once: the generated temperature and max_tokens gave way.
+  const std::string body = BuildChatBody(WithExtra(Shape("m", 16), extra), r);
+  EXPECT_EQ(body.find("\"max_tokens\""), body.rfind("\"max_tokens\"")) << body;
+  EXPECT_EQ(body.find("\"temperature\""), body.rfind("\"temperature\"")) << body;
+}
+
+TEST(ChatBodyTest, BodyFieldsMustBeAnObject) {
+  EXPECT_TRUE(ParseBodyFields(JsonObjectText{}).value().empty());
+  EXPECT_FALSE(ParseBodyFields(JsonObjectText{"[1]"}).ok());
+  EXPECT_FALSE(ParseBodyFields(JsonObjectText{"{bad"}).ok());
+}
+
+TEST(CompletionBodyTest, CarriesThePromptAndNoMessages) {
+  Request r;
+  r.messages = {{"system", "S"}, {"user", "U"}};
+  r.sampling.temperature = 0.0;
+  r.sampling.max_tokens = 0;
+  r.sampling.seed = 7;
+  const json j = json::parse(BuildCompletionBody(
+      WithExtra(Shape("wizardlm-13b", 512), {{"stop", {"USER:"}}}), r, "S\nUSER: U\nASSISTANT:"));
+  const json want = {{"model", "wizardlm-13b"},
+                     {"prompt", "S\nUSER: U\nASSISTANT:"},
+                     {"temperature", 0.0},
+                     {"max_tokens", 512},
+                     {"seed", 7},
+                     {"stop", {"USER:"}}};
+  EXPECT_EQ(j, want);
+}
+
+TEST(CompletionReplyTest, TextIsTheContent) {
+  Result<ChatReply> r =
+      ParseReply(R"({"object":"text_completion","choices":[{"index":0,"text":" Paris.",)"
+                 R"("finish_reason":"length"}],"usage":{"prompt_tokens":9,"completion_tokens":2}})",
+                 Api::kCompletions);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->content, " Paris.");
+  EXPECT_EQ(r->finish_reason, "length");
+  EXPECT_EQ(r->prompt_tokens, 9);
+  EXPECT_EQ(r->completion_tokens, 2);
+}
+
+TEST(CompletionReplyTest, AChatReplyIsNotACompletionAndBack) {
+  const std::string chat = R"({"choices":[{"message":{"role":"assistant","content":"x"}}]})";
+  const std::string text = R"({"choices":[{"text":"x"}]})";
+  EXPECT_EQ(ParseReply(chat, Api::kCompletions).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ParseReply(text, Api::kChat).status().code(), StatusCode::kDataLoss);
+  EXPECT_THAT(ParseReply(R"({"choices":[{"text":3}]})", Api::kCompletions).status().message(),
+              HasSubstr("choices[0].text is not a string"));
 }
 
 TEST(ChatBodyTest, InvalidUtf8IsReplacedNotThrown) {
   Request r;
   r.messages = {{"user", std::string("bad \xff byte")}};
-  EXPECT_NO_THROW(nlohmann::json::parse(BuildChatBody("m", r, 16)));
+  EXPECT_NO_THROW(nlohmann::json::parse(BuildChatBody(Shape("m", 16), r)));
 }
 
 // The hand-written body against nlohmann's serialiser (a second implementation): the
@@ -67,14 +170,14 @@ TEST(ChatBodyTest, MatchesNlohmannOnValidText) {
                            {"messages",
                             {{{"role", "system"}, {"content", texts[i]}},
                              {{"role", "user"}, {"content", texts[(i + 1) % texts.size()]}}}},
-                           {"temperature", r.sampling.temperature},
-                           {"top_p", r.sampling.top_p},
+                           {"temperature", *r.sampling.temperature},
+                           {"top_p", *r.sampling.top_p},
                            {"max_tokens", i == 0 ? 77 : static_cast<int>(i) * 100}};
     if (r.sampling.seed) want["seed"] = *r.sampling.seed;
-    const std::string body = BuildChatBody("m\"x", r, 77);
+    const std::string body = BuildChatBody(Shape("m\"x", 77), r);
     EXPECT_EQ(nlohmann::json::parse(body), want) << body;
     // Numbers read back exactly (shortest round-trip text).
-    EXPECT_EQ(nlohmann::json::parse(body)["temperature"].get<double>(), r.sampling.temperature);
+    EXPECT_EQ(nlohmann::json::parse(body)["temperature"].get<double>(), *r.sampling.temperature);
   }
 }
 
@@ -93,7 +196,7 @@ TEST(ChatBodyTest, EachInvalidUtf8ByteBecomesOneReplacementCharacter) {
   for (const auto& [in, want] : cases) {
     Request r;
     r.messages = {{"user", in}};
-    const nlohmann::json j = nlohmann::json::parse(BuildChatBody("m", r, 16));
+    const nlohmann::json j = nlohmann::json::parse(BuildChatBody(Shape("m", 16), r));
     EXPECT_EQ(j["messages"][0]["content"].get<std::string>(), want);
   }
 }
