@@ -25,6 +25,8 @@ def train(port, out, cache):
             "--set", "train.iterations=%d" % ITERATIONS,
             "--set", "llm.endpoints.base=" + endpoint,
             "--set", "llm.roles.rewriter=base", "--set", "llm.roles.reviewer=base",
+            # A reviewer with a system message, so both renderings are on the wire.
+            "--set", "env.reviewer_template=reviewer_adds_information.txt",
             "--set", "llm.cache.path=" + cache, "--set", "llm.cache.mode=read_write"],
         timeout=300)
 
@@ -59,10 +61,15 @@ class CompletionsApiTest(unittest.TestCase):
             self.assertEqual(body["temperature"], 0.0)
             self.assertNotIn("top_p", body)  # not set: not sent
             self.assertTrue(body["prompt"].endswith("\nASSISTANT:"), body["prompt"][-80:])
-        # The rewriter's request has a system message (its line opens the prompt); the
-        # reviewer's has none, so its prompt opens with USER: and no blank line.
+        # The reviewer's request has a system message (its line opens the prompt); the
+        # rewriter's has none (the shipped templates, as the released code), so its prompt
+        # opens with USER: and no blank line.
         starts = {r["body"]["prompt"].startswith("USER: ") for r in first}
         self.assertEqual(starts, {True, False})
+        with_system = [r["body"]["prompt"] for r in first
+                       if not r["body"]["prompt"].startswith("USER: ")]
+        self.assertTrue(all(p.startswith("You are a strict judge") for p in with_system),
+                        with_system[:1])
 
         with h5py.File(os.path.join(out, "run.h5"), "r") as f:
             self.assertEqual(f.attrs["status"], "completed")
