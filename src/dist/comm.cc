@@ -176,6 +176,16 @@ long long Comm::AllReduceSum(long long value) const {
   return out;
 }
 
+void Comm::AllReduceSum(std::vector<long long>& values) const {
+  if (values.empty()) return;
+  std::vector<long long> out(values.size());
+  Blocking([&](MPI_Request* r) {
+    return MPI_Iallreduce(values.data(), out.data(), CheckedCount(values.size()), MPI_LONG_LONG,
+                          MPI_SUM, MPI_COMM_WORLD, r);
+  });
+  values = std::move(out);
+}
+
 std::vector<std::string> Comm::HostNames() const {
   char name[MPI_MAX_PROCESSOR_NAME];
   int len = 0;

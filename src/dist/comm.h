@@ -36,6 +36,9 @@ class Comm {
   std::vector<std::string> AllGather(const std::string& local) const;
   long long AllReduceMax(long long value) const;
   long long AllReduceSum(long long value) const;
+  // Element-wise integer sum over the ranks, in place: exact, so the result does not
+  // depend on the reduction's order (dist/exact_reduce.h builds on it).
+  void AllReduceSum(std::vector<long long>& values) const;
   // Each rank's host name, in rank order (collective).
   std::vector<std::string> HostNames() const;
 

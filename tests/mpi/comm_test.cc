@@ -1,13 +1,16 @@
-// The MPI wrapper under real mpiexec with 1, 2 and 4 ranks: gather order, broadcast,
-// all-gather and reductions.
+// The MPI wrapper under real mpiexec with 1, 2, 4 and 8 ranks: gather order, broadcast,
+// all-gather and reductions, the exact ones included.
 #include "dist/comm.h"
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "dist/exact_reduce.h"
 #include "dist/layout.h"
 
 namespace teamsrl::dist {
@@ -63,6 +66,49 @@ TEST(CommTest, ActorBlocksConcatenateToActorOrder) {
     for (const std::string& s : all) joined += s;
     EXPECT_EQ(joined, "0123456");
   }
+}
+
+// The same terms split over any number of ranks, each rank summing a different subset (an
+// interleaved one, a contiguous block, or none): every rank gets the bits of the exact sum
+// of all terms, as one process computes it.
+TEST(ExactAllReduceTest, SameBitsForAnyRankCount) {
+  Comm comm;
+  std::vector<std::vector<double>> terms(5);
+  uint64_t state = 88172645463325252ull;  // xorshift64: the same terms on every rank
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (size_t e = 0; e < terms.size(); ++e) {
+    for (int k = 0; k < 2000; ++k) {
+      const double mantissa = 1.0 + static_cast<double>(next() % (1ull << 52)) * 0x1p-52;
+      const int exponent = static_cast<int>(next() % (e == 4 ? 1200 : 80)) - (e == 4 ? 600 : 40);
+      terms[e].push_back(std::ldexp(mantissa, exponent) * ((next() & 1) ? -1.0 : 1.0));
+    }
+  }
+  terms[3].assign(2000, 0.0);  // an all-zero element
+  std::vector<ExactSum> local(terms.size());
+  for (size_t e = 0; e < terms.size(); ++e) {
+    const size_t n = terms[e].size();
+    for (size_t k = 0; k < n; ++k) {
+      const bool mine = e % 2 == 0 ? static_cast<int>(k % comm.size()) == comm.rank()
+                                   : static_cast<int>(k * comm.size() / n) == comm.rank();
+      if (mine) local[e].Add(terms[e][k]);
+    }
+  }
+  local[2].Add(comm.rank() == comm.size() - 1 ? std::numeric_limits<double>::infinity() : 0.0);
+  const std::vector<double> got = ExactAllReduce(comm, local);
+  ASSERT_EQ(got.size(), terms.size());
+  for (size_t e = 0; e < terms.size(); ++e) {
+    const double expected = e == 2 ? std::numeric_limits<double>::infinity() : ExactTotal(terms[e]);
+    EXPECT_EQ(std::bit_cast<uint64_t>(got[e]), std::bit_cast<uint64_t>(expected))
+        << "element " << e;
+  }
+  // And every rank holds the same bits.
+  std::string mine(reinterpret_cast<const char*>(got.data()), got.size() * sizeof(double));
+  for (const std::string& other : comm.AllGather(mine)) EXPECT_EQ(other, mine);
 }
 
 }  // namespace

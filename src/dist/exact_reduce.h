@@ -1,0 +1,21 @@
+// Reductions whose bits do not depend on the number of ranks (issue 15 item 2): each rank
+// accumulates its own terms exactly (core/exact_sum.h); the ranks add the accumulators as
+// integers, which is exact and order-independent, and every rank rounds the same total once.
+//
+// Communication: one integer reduction of the limbs any element uses anywhere (the window
+// is agreed first with two scalar reductions), plus one integer per element for the
+// non-finite terms: a few words per element, whatever the number of terms behind them.
+#pragma once
+
+#include <vector>
+
+#include "core/exact_sum.h"
+#include "dist/comm.h"
+
+namespace teamsrl::dist {
+
+// Collective; every rank passes the same number of elements (checked). Element i of the
+// result is the exact sum of every rank's local[i], rounded once, the same on every rank.
+std::vector<double> ExactAllReduce(const Comm& comm, const std::vector<ExactSum>& local);
+
+}  // namespace teamsrl::dist
