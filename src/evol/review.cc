@@ -21,4 +21,9 @@ bool IsExactVerdict(std::string_view reply) {
   return t == "Equal" || t == "Not Equal";
 }
 
+bool MalformedRepliesPastShare(int64_t replies, int64_t malformed, double warn_share) {
+  constexpr int64_t kMinReplies = 100;
+  return replies >= kMinReplies && static_cast<double>(malformed) / replies > warn_share;
+}
+
 }  // namespace teamsrl::evol

@@ -3,6 +3,7 @@
 // themselves; `env.reward.match` decides how forgiving the parse is.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "core/enum_names.h"
@@ -26,6 +27,11 @@ bool IsNotEqual(std::string_view reply, MatchMode mode);
 // the exact match knows; any other reply (a real LLM's "not equal.", an explanation) counts
 // as Equal under `exact`, so runs count these (issue 14 item 9).
 bool IsExactVerdict(std::string_view reply);
+
+// Whether `malformed` of `replies` reviewer replies (neither exact verdict) pass
+// `warn_share` (run.malformed_reply_warn_share) so that the run should say so; below 100
+// replies never, so a few odd replies early on do not.
+bool MalformedRepliesPastShare(int64_t replies, int64_t malformed, double warn_share);
 
 }  // namespace teamsrl::evol
 

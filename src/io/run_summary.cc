@@ -37,6 +37,13 @@ std::string Percent(int64_t part, int64_t whole) {
   return whole > 0 ? fmt::format("{:.1f}%", 100.0 * part / whole) : "-";
 }
 
+// `malformed` of `replies` reviewer replies were neither exact verdict (train and the
+// dataset commands count them differently, and say it alike).
+std::string MalformedRepliesLine(int64_t malformed, int64_t replies) {
+  return Line("reviewer replies", fmt::format("{} of {} ({}) neither exactly Equal nor Not Equal",
+                                              malformed, replies, Percent(malformed, replies)));
+}
+
 Status AppendProgress(const RunSnapshot& s, std::string& out) {
   TEAMSRL_ASSIGN_OR_RETURN(
       std::vector<int64_t> iteration,
@@ -120,9 +127,7 @@ Status AppendSamples(const RunSnapshot& s, const RunInfo& info, std::string& out
   Result<int64_t> reviewed = ReadInt64Attribute(s.file, "reviewer_replies");
   Result<int64_t> malformed = ReadInt64Attribute(s.file, "malformed_replies");
   if (reviewed.ok() && malformed.ok() && *reviewed > 0) {
-    out += Line("reviewer replies",
-                fmt::format("{} of {} ({}) neither exactly Equal nor Not Equal", *malformed,
-                            *reviewed, Percent(*malformed, *reviewed)));
+    out += MalformedRepliesLine(*malformed, *reviewed);
   }
   Result<int64_t> usable = ReadInt64Attribute(s.file, "seeds_usable");
   Result<int64_t> skipped = ReadInt64Attribute(s.file, "seeds_skipped");
@@ -168,8 +173,7 @@ Status AppendMalformedReplies(const RunSnapshot& s, std::string& out) {
   for (int64_t id : reply_ids) replies += id >= 0 ? 1 : 0;
   for (int64_t m : *malformed) odd = SaturatingAdd(odd, m);
   if (replies == 0 && odd == 0) return OkStatus();  // nothing reviewed (a dataset run)
-  out += Line("reviewer replies", fmt::format("{} of {} ({}) neither exactly Equal nor Not Equal",
-                                              odd, replies, Percent(odd, replies)));
+  out += MalformedRepliesLine(odd, replies);
   return OkStatus();
 }
 

@@ -31,6 +31,29 @@ int64_t BaselineSampleId(const BaselineConfig& config, int64_t seed_index, int r
   return seed_index * (config.rounds + 1) + round + 1;
 }
 
+namespace {
+
+// Seed `seed`'s line for `round` (-1: the seed itself) from its outcome: everything but the
+// instruction, the action and the parent; the outcome's calls move into `calls`.
+io::SampleLine BaselineLine(const BaselineConfig& config, const io::Seed& seed, int round,
+                            EvolveOutcome& o, std::vector<ChunkCall>& calls) {
+  io::SampleLine s;
+  s.input = config.join_input ? "" : seed.input;
+  s.output = o.response;
+  s.seed_index = seed.index;
+  s.step = round;
+  s.sample_id = BaselineSampleId(config, seed.index, round);
+  s.eliminated = o.eliminated();
+  s.reason = std::string(evol::EliminationReasonName(o.reason));
+  s.not_equal = o.not_equal;
+  s.malformed_reply = o.malformed_reply;
+  s.queries = static_cast<int64_t>(o.calls.size());
+  for (CallRecord& c : o.calls) calls.push_back({seed.index, round, std::move(c)});
+  return s;
+}
+
+}  // namespace
+
 // baseline.include_seeds: every seed's answer, one batch before the first round.
 Status BaselineEvolver::AnswerSeeds(const std::vector<io::Seed>& seeds,
                                     const std::vector<std::string>& pool, PerSeedPart* part) const {
@@ -41,18 +64,8 @@ Status BaselineEvolver::AnswerSeeds(const std::vector<io::Seed>& seeds,
   std::vector<EvolveOutcome> outcomes = EvolveBatch(client_, context_, items);
   TEAMSRL_RETURN_IF_ERROR(FirstUnrecoverable(outcomes));
   for (size_t i = 0; i < seeds.size(); ++i) {
-    EvolveOutcome& o = outcomes[i];
-    io::SampleLine s;
-    s.instruction = pool[i];
-    s.input = config_.baseline.join_input ? "" : seeds[i].input;
-    s.output = o.response;
-    s.seed_index = seeds[i].index;
-    s.step = -1;
-    s.sample_id = BaselineSampleId(config_.baseline, seeds[i].index, -1);
-    s.eliminated = o.eliminated();
-    s.reason = std::string(evol::EliminationReasonName(o.reason));
-    s.queries = static_cast<int64_t>(o.calls.size());
-    for (CallRecord& c : o.calls) part->calls[i].push_back({seeds[i].index, -1, std::move(c)});
+    io::SampleLine s = BaselineLine(config_.baseline, seeds[i], -1, outcomes[i], part->calls[i]);
+    s.instruction = pool[i];  // no action: the seed as it is
     part->samples[i].push_back(std::move(s));
   }
   return OkStatus();
@@ -61,11 +74,12 @@ Status BaselineEvolver::AnswerSeeds(const std::vector<io::Seed>& seeds,
 Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
                                        const StepHook& before_step) const {
   const int rounds = config_.baseline.rounds;
-  const bool join = config_.baseline.join_input;
   std::vector<int64_t> parents(seeds.size(), -1);
   std::vector<std::string> pool;  // each seed's current instruction
   pool.reserve(seeds.size());
-  for (const io::Seed& s : seeds) pool.push_back(join ? JoinInput(s) : s.instruction);
+  for (const io::Seed& s : seeds) {
+    pool.push_back(config_.baseline.join_input ? JoinInput(s) : s.instruction);
+  }
   PerSeedPart part(seeds.size());
   if (config_.baseline.include_seeds) TEAMSRL_RETURN_IF_ERROR(AnswerSeeds(seeds, pool, &part));
   for (int r = 0; r < rounds; ++r) {
@@ -79,21 +93,10 @@ Result<ChunkPart> BaselineEvolver::Run(const std::vector<io::Seed>& seeds,
     TEAMSRL_RETURN_IF_ERROR(FirstUnrecoverable(outcomes));
     for (size_t i = 0; i < seeds.size(); ++i) {
       EvolveOutcome& o = outcomes[i];
-      io::SampleLine s;
+      io::SampleLine s = BaselineLine(config_.baseline, seeds[i], r, o, part.calls[i]);
       s.instruction = o.evolved.empty() ? pool[i] : o.evolved;
-      s.input = join ? "" : seeds[i].input;
-      s.output = o.response;
-      s.seed_index = seeds[i].index;
-      s.step = r;
       s.action = std::string(evol::ActionName(items[i].action));
       s.parent = parents[i];
-      s.sample_id = BaselineSampleId(config_.baseline, seeds[i].index, r);
-      s.malformed_reply = o.malformed_reply;
-      s.eliminated = o.eliminated();
-      s.reason = std::string(evol::EliminationReasonName(o.reason));
-      s.not_equal = o.not_equal;
-      s.queries = static_cast<int64_t>(o.calls.size());
-      for (CallRecord& c : o.calls) part.calls[i].push_back({seeds[i].index, r, std::move(c)});
       if (!s.eliminated) {  // the evolution replaces its parent in the pool
         pool[i] = s.instruction;
         parents[i] = s.sample_id;

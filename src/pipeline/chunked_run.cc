@@ -15,6 +15,7 @@
 #include "core/stop_signal.h"
 #include "dist/layout.h"
 #include "dist/protocol.h"
+#include "evol/review.h"
 #include "io/run_file.h"
 #include "io/run_reader.h"
 #include "pipeline/call_checks.h"
@@ -352,8 +353,9 @@ class ChunkedRun {
     const int64_t reviewed = rec_->reviewed(), malformed = rec_->malformed_replies();
     TEAMSRL_RETURN_IF_ERROR(rec_->file().SetAttribute("reviewer_replies", reviewed));
     TEAMSRL_RETURN_IF_ERROR(rec_->file().SetAttribute("malformed_replies", malformed));
-    const double share = reviewed > 0 ? static_cast<double>(malformed) / reviewed : 0.0;
-    if (reviewed >= 100 && share > config_.run.malformed_reply_warn_share) {
+    if (evol::MalformedRepliesPastShare(reviewed, malformed,
+                                        config_.run.malformed_reply_warn_share)) {
+      const double share = static_cast<double>(malformed) / reviewed;
       spdlog::warn(
           "{} of {} reviewer replies ({:.1f} %) were neither exactly `Equal` nor `Not Equal`{}; "
           "the samples' malformed_reply field marks them",

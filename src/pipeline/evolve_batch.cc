@@ -39,16 +39,13 @@ std::vector<EvolveOutcome> EvolveBatch(llm::Client& client, const EvolveContext&
     o.not_equal = r.not_equal;
     for (const llm::Completion& c : r.calls) o.calls.push_back(ToCallRecord(c));
     o.malformed_reply = r.not_equal.has_value() && !evol::IsExactVerdict(r.reply);
-    if (items[i].answer_only) {
-      o.reason = r.failed                   ? evol::EliminationReason::kFailedCall
-                 : Trim(o.response).empty() ? evol::EliminationReason::kEmpty
-                                            : evol::EliminationReason::kNone;
-      continue;
-    }
+    // An answer-only item has no evolution to be empty or to judge by the rules.
+    const bool answer_only = items[i].answer_only;
     o.reason = r.failed ? evol::EliminationReason::kFailedCall
-               : Trim(o.evolved).empty() || Trim(o.response).empty()
+               : (!answer_only && Trim(o.evolved).empty()) || Trim(o.response).empty()
                    ? evol::EliminationReason::kEmpty
-                   : evol::Eliminate(context.rules, o.evolved, o.response, o.not_equal);
+               : answer_only ? evol::EliminationReason::kNone
+                             : evol::Eliminate(context.rules, o.evolved, o.response, o.not_equal);
   }
   return out;
 }

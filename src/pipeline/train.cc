@@ -558,9 +558,12 @@ Status Trainer::State::Rollout(std::vector<ActorRecord>* out) {
 void Trainer::State::WarnOfMalformedReplies(int64_t new_replies, int64_t new_malformed) {
   replies += new_replies;
   malformed_replies += new_malformed;
-  const double share = replies > 0 ? static_cast<double>(malformed_replies) / replies : 0.0;
-  if (warned_malformed || replies < 100 || share <= config.run.malformed_reply_warn_share) return;
+  if (warned_malformed || !evol::MalformedRepliesPastShare(replies, malformed_replies,
+                                                           config.run.malformed_reply_warn_share)) {
+    return;
+  }
   warned_malformed = true;
+  const double share = static_cast<double>(malformed_replies) / replies;
   spdlog::warn(
       "{} of {} reviewer replies ({:.1f} %) were neither exactly `Equal` nor `Not Equal`{}; "
       "column malformed_replies of /train/iterations counts them per iteration",

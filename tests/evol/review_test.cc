@@ -47,5 +47,12 @@ TEST(ReviewTest, ModeNames) {
   EXPECT_EQ(EnumChoices<MatchMode>(), "exact|normalized");
 }
 
+TEST(ReviewTest, MalformedRepliesPastShareNeedsAHundredReplies) {
+  EXPECT_FALSE(MalformedRepliesPastShare(99, 99, 0.15));   // too few to say
+  EXPECT_FALSE(MalformedRepliesPastShare(100, 15, 0.15));  // at the share, not past it
+  EXPECT_TRUE(MalformedRepliesPastShare(100, 16, 0.15));
+  EXPECT_FALSE(MalformedRepliesPastShare(1000, 1000, 1.0));  // 1 = never
+}
+
 }  // namespace
 }  // namespace teamsrl::evol

@@ -59,10 +59,11 @@ def descendants(pid):
     return out
 
 
-def kill_job_after(np_, out, seconds):
+def kill_job_after(np_, out, seconds, extra=()):
     """Starts the job, SIGKILLs every process of it after `seconds`; True if it was killed
     before finishing."""
-    p = subprocess.Popen(cmd(np_, out, ["--resume=auto"]), env=env(), cwd=common.SOURCE_DIR,
+    p = subprocess.Popen(cmd(np_, out, list(extra) + ["--resume=auto"]), env=env(),
+                         cwd=common.SOURCE_DIR,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          stdin=subprocess.DEVNULL)
     try:
@@ -161,20 +162,8 @@ class KillResumeTest(unittest.TestCase):
         kills = 0
         for plan in ((1, 2), (2, 1)):
             out = common.tmpdir("kill_step")
-            at = rng.uniform(0.3, 0.6) * self.duration + 0.3
-            p = subprocess.Popen(cmd(plan[0], out, step + ["--resume=auto"]), env=env(),
-                                 cwd=common.SOURCE_DIR, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-            try:
-                p.wait(timeout=at)
-            except subprocess.TimeoutExpired:
-                for pid in descendants(p.pid) + [p.pid]:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                p.wait()
-                kills += 1
+            kills += kill_job_after(plan[0], out, rng.uniform(0.3, 0.6) * self.duration + 0.3,
+                                    step)
             p = subprocess.run(cmd(plan[1], out, step + ["--resume=auto"]), env=env(),
                                cwd=common.SOURCE_DIR, capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stderr)

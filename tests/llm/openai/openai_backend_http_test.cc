@@ -39,12 +39,7 @@ class OpenAiBackendTest : public ::testing::Test {
 
   // An endpoint on the fake server whose model name selects the fault (`fault:SPEC`).
   EndpointConfig Endpoint(const std::string& fault = "") const {
-    EndpointConfig c;
-    c.backend = Backend::kOpenai;
-    c.base_url = server_.base_url();
-    c.model = fault.empty() ? "fake-1" : "fault:" + fault;
-    c.timeout_s = 5.0;
-    c.max_retries = 3;
+    EndpointConfig c = testing::FakeEndpoint(server_, fault);
     c.max_concurrency = 64;
     return c;
   }

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "llm/options.h"
+
 extern char** environ;
 
 namespace teamsrl::llm::testing {
@@ -142,5 +144,17 @@ class FakeOpenAiServer {
   std::string ca_file_;
   std::string error_;
 };
+
+// An openai endpoint on `server` whose model name selects the fault (`fault:SPEC`), with a
+// short timeout and 3 retries.
+inline EndpointConfig FakeEndpoint(const FakeOpenAiServer& server, const std::string& fault = "") {
+  EndpointConfig c;
+  c.backend = Backend::kOpenai;
+  c.base_url = server.base_url();
+  c.model = fault.empty() ? "fake-1" : "fault:" + fault;
+  c.timeout_s = 5.0;
+  c.max_retries = 3;
+  return c;
+}
 
 }  // namespace teamsrl::llm::testing

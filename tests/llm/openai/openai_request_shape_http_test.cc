@@ -33,13 +33,7 @@ class RequestShapeTest : public ::testing::Test {
   }
 
   EndpointConfig Endpoint(const std::string& fault = "") const {
-    EndpointConfig c;
-    c.backend = Backend::kOpenai;
-    c.base_url = server_.base_url();
-    c.model = fault.empty() ? "fake-1" : "fault:" + fault;
-    c.timeout_s = 5.0;
-    c.max_retries = 3;
-    return c;
+    return testing::FakeEndpoint(server_, fault);
   }
 
   EndpointConfig Completions(const std::string& fault = "") const {
