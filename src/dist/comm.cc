@@ -176,15 +176,20 @@ long long Comm::AllReduceSum(long long value) const {
   return out;
 }
 
-void Comm::AllReduceSum(std::vector<long long>& values) const {
+namespace {
+void AllReduceInPlace(std::vector<long long>& values, MPI_Op op) {
   if (values.empty()) return;
   std::vector<long long> out(values.size());
   Blocking([&](MPI_Request* r) {
-    return MPI_Iallreduce(values.data(), out.data(), CheckedCount(values.size()), MPI_LONG_LONG,
-                          MPI_SUM, MPI_COMM_WORLD, r);
+    return MPI_Iallreduce(values.data(), out.data(), CheckedCount(values.size()), MPI_LONG_LONG, op,
+                          MPI_COMM_WORLD, r);
   });
   values = std::move(out);
 }
+}  // namespace
+
+void Comm::AllReduceSum(std::vector<long long>& values) const { AllReduceInPlace(values, MPI_SUM); }
+void Comm::AllReduceMax(std::vector<long long>& values) const { AllReduceInPlace(values, MPI_MAX); }
 
 std::vector<std::string> Comm::HostNames() const {
   char name[MPI_MAX_PROCESSOR_NAME];

@@ -39,6 +39,7 @@ class Comm {
   // Element-wise integer sum over the ranks, in place: exact, so the result does not
   // depend on the reduction's order (dist/exact_reduce.h builds on it).
   void AllReduceSum(std::vector<long long>& values) const;
+  void AllReduceMax(std::vector<long long>& values) const;  // element-wise, in place
   // Each rank's host name, in rank order (collective).
   std::vector<std::string> HostNames() const;
 

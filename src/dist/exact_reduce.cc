@@ -62,4 +62,18 @@ std::vector<double> ExactAllReduce(const Comm& comm, const std::vector<ExactSum>
   return out;
 }
 
+std::vector<double> ExactAllReduce(const Comm& comm, const ExactVectorSum& local) {
+  std::vector<long long> range = local.Range();
+  const long long n = local.dim();
+  range.push_back(n);  // the dimension check rides on the same reduction
+  range.push_back(-n);
+  comm.AllReduceMax(range);
+  TEAMSRL_CHECK(range[range.size() - 2] == n && range.back() == -n)
+      << "ExactAllReduce: the ranks hold different numbers of elements";
+  range.resize(range.size() - 2);
+  std::vector<long long> digits = local.Digits(range);
+  comm.AllReduceSum(digits);
+  return ExactVectorSum::Totals(range, digits);
+}
+
 }  // namespace teamsrl::dist

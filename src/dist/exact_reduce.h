@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/exact_sum.h"
+#include "core/exact_vector_sum.h"
 #include "dist/comm.h"
 
 namespace teamsrl::dist {
@@ -17,5 +18,11 @@ namespace teamsrl::dist {
 // Collective; every rank passes the same number of elements (checked). Element i of the
 // result is the exact sum of every rank's local[i], rounded once, the same on every rank.
 std::vector<double> ExactAllReduce(const Comm& comm, const std::vector<ExactSum>& local);
+
+// The same for the terms of an ExactVectorSum, in two reductions whatever the number of
+// terms: an element-wise max of the bit ranges (3 words per element), then an element-wise
+// sum of the digits (3 words per element whose terms span at most 102 bits, 71 otherwise).
+// The distributed learner's sums (pipeline/rank_sum.h).
+std::vector<double> ExactAllReduce(const Comm& comm, const ExactVectorSum& local);
 
 }  // namespace teamsrl::dist

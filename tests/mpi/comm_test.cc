@@ -111,6 +111,45 @@ TEST(ExactAllReduceTest, SameBitsForAnyRankCount) {
   for (const std::string& other : comm.AllGather(mine)) EXPECT_EQ(other, mine);
 }
 
+// The vector form: 40 term vectors of 6 elements (gradient-like, wide, cancelling, zero,
+// with an infinity, huge and tiny together) dealt to the ranks in blocks; every rank gets
+// each element's correctly rounded exact sum.
+TEST(ExactAllReduceTest, VectorSumsSameBitsForAnyRankCount) {
+  Comm comm;
+  const int count = 40, dim = 6;
+  uint64_t state = 2463534242ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  std::vector<std::vector<double>> terms(count, std::vector<double>(dim));
+  for (int t = 0; t < count; ++t) {
+    const double u = static_cast<double>(next() % (1ull << 52)) * 0x1p-52 - 0.5;
+    terms[t] = {u * 1e-3,
+                std::ldexp(u, static_cast<int>(next() % 120) - 60),
+                t % 2 == 0 ? 1.0 + t : -(1.0 + t - 1),
+                0.0,
+                t == 7 ? std::numeric_limits<double>::infinity() : u,
+                t % 3 == 0 ? 1e300 * u : 1e-300 * u};
+  }
+  ExactVectorSum local(dim);
+  for (int t = 0; t < count; ++t) {
+    if (t * comm.size() / count == comm.rank()) local.Add(terms[t]);
+  }
+  const std::vector<double> got = ExactAllReduce(comm, local);
+  ASSERT_EQ(got.size(), static_cast<size_t>(dim));
+  for (int e = 0; e < dim; ++e) {
+    std::vector<double> column;
+    for (const auto& t : terms) column.push_back(t[e]);
+    EXPECT_EQ(std::bit_cast<uint64_t>(got[e]), std::bit_cast<uint64_t>(ExactTotal(column)))
+        << "element " << e;
+  }
+  std::string mine(reinterpret_cast<const char*>(got.data()), got.size() * sizeof(double));
+  for (const std::string& other : comm.AllGather(mine)) EXPECT_EQ(other, mine);
+}
+
 }  // namespace
 }  // namespace teamsrl::dist
 
