@@ -130,6 +130,20 @@ struct RunConfig {
   bool operator==(const RunConfig&) const = default;
 };
 
+// How the ranks combine an iteration for the learner (README "Distributed learner"):
+// kTrajectories: every rank sends its actors' steps to root, which alone runs the learner;
+// kGradients: every rank runs the learner on its own actors' steps in lockstep, each sum
+//   over the batch an exact reduction across the ranks (rl/batch.h, pipeline/rank_sum.h),
+//   so results are the same bits for any rank count; root still gathers the steps for
+//   the run file.
+enum class Aggregate : int { kTrajectories = 0, kGradients = 1 };
+
+struct DistConfig {
+  Aggregate aggregate = Aggregate::kTrajectories;
+
+  bool operator==(const DistConfig&) const = default;
+};
+
 struct Config {
   RunConfig run;
   llm::LlmConfig llm;
@@ -140,6 +154,7 @@ struct Config {
   TrainConfig train;
   GenerateConfig generate;
   BaselineConfig baseline;
+  DistConfig dist;
 
   std::string source_path;    // the YAML file it came from
   std::string base_dir;       // directory relative paths in the file are resolved against
@@ -177,6 +192,11 @@ Result<Config> ParseConfigWithBaseDir(const std::string& yaml_text, const std::s
 std::string ConfigKeyReference();
 
 }  // namespace teamsrl
+
+template <>
+struct teamsrl::EnumNameTable<teamsrl::Aggregate> {
+  static constexpr std::string_view kNames[] = {"trajectories", "gradients"};
+};
 
 template <>
 struct teamsrl::EnumNameTable<teamsrl::GenerateObsFilter> {

@@ -271,6 +271,10 @@ const std::vector<KeySpec>& Schema() {
                   "--resume` needs); 0 = only when a stop signal arrives."),
       TEAMSRL_KEY("train.snapshot_every", train.snapshot_every, AtLeast(0),
                   "Store the policy every N updates; 0 = only the final one."),
+      TEAMSRL_KEY("dist.aggregate", dist.aggregate, Any(),
+                  "train: `trajectories`: ranks send their steps to root, which runs the "
+                  "learner; `gradients`: every rank runs it on its own actors, sums reduced "
+                  "exactly across ranks (README \"Distributed learner\")."),
       TEAMSRL_KEY("generate.steps", generate.steps, AtLeast(1),
                   "generate: chained rewrites per seed."),
       TEAMSRL_KEY("generate.forced_breadth_steps", generate.forced_breadth_steps, AtLeast(0),

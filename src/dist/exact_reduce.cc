@@ -62,7 +62,8 @@ std::vector<double> ExactAllReduce(const Comm& comm, const std::vector<ExactSum>
   return out;
 }
 
-std::vector<double> ExactAllReduce(const Comm& comm, const ExactVectorSum& local) {
+std::vector<double> ExactAllReduce(const Comm& comm, const ExactVectorSum& local,
+                                   long long* words) {
   std::vector<long long> range = local.Range();
   const long long n = local.dim();
   range.push_back(n);  // the dimension check rides on the same reduction
@@ -72,6 +73,7 @@ std::vector<double> ExactAllReduce(const Comm& comm, const ExactVectorSum& local
       << "ExactAllReduce: the ranks hold different numbers of elements";
   range.resize(range.size() - 2);
   std::vector<long long> digits = local.Digits(range);
+  if (words != nullptr) *words = static_cast<long long>(range.size() + 2 + digits.size());
   comm.AllReduceSum(digits);
   return ExactVectorSum::Totals(range, digits);
 }

@@ -23,6 +23,8 @@ std::vector<double> ExactAllReduce(const Comm& comm, const std::vector<ExactSum>
 // terms: an element-wise max of the bit ranges (3 words per element), then an element-wise
 // sum of the digits (3 words per element whose terms span at most 102 bits, 71 otherwise).
 // The distributed learner's sums (pipeline/rank_sum.h).
-std::vector<double> ExactAllReduce(const Comm& comm, const ExactVectorSum& local);
+// `words`, when given, gets the number of int64 this rank passed to the two reductions.
+std::vector<double> ExactAllReduce(const Comm& comm, const ExactVectorSum& local,
+                                   long long* words = nullptr);
 
 }  // namespace teamsrl::dist

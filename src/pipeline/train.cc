@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <span>
 
 #include "core/bytes.h"
 #include "core/check.h"
@@ -29,6 +30,7 @@
 #include "pipeline/budget.h"
 #include "pipeline/call_checks.h"
 #include "pipeline/checkpoint.h"
+#include "pipeline/rank_sum.h"
 #include "pipeline/recorder.h"
 #include "pipeline/run_inputs.h"
 #include "rl/learner.h"
@@ -46,7 +48,7 @@ Eigen::VectorXd ToEigen(const std::vector<double>& v) {
 std::vector<double> ToStd(const Eigen::VectorXd& v) { return {v.data(), v.data() + v.size()}; }
 
 // The learner's batch: every actor's steps in actor order, episodes contiguous.
-rl::Batch BuildBatch(const std::vector<ActorRecord>& actors, int obs_dim, int episode_length) {
+rl::Batch BuildBatch(std::span<const ActorRecord> actors, int obs_dim, int episode_length) {
   size_t n = 0;
   for (const ActorRecord& a : actors) n += a.steps.size();
   rl::Batch b;
@@ -158,12 +160,19 @@ Status CheckOutputFile(const std::string& path, bool overwrite) {
   return OkStatus();
 }
 
-// What root sends every rank after an update: the parameters and filter to act with, and
+uint64_t ParametersHash(const Eigen::VectorXd& params) {
+  return HashBytes({reinterpret_cast<const char*>(params.data()),
+                    static_cast<size_t>(params.size()) * sizeof(double)});
+}
+
+// What root sends every rank after an update: the parameters (under `dist.aggregate:
+// gradients` only their hash: every rank has computed them) and filter to act with, and
 // the stop signal every rank now stops for (0: none).
-std::string EncodeParameters(const rl::Policy& policy, const rl::RunningMeanStd& filter,
-                             int stop_signal) {
+std::string EncodeParameters(const rl::Policy& policy, bool send_parameters,
+                             const rl::RunningMeanStd& filter, int stop_signal) {
   ByteWriter w;
-  w.PutVector(ToStd(policy.Parameters()));
+  w.PutVector(send_parameters ? ToStd(policy.Parameters()) : std::vector<double>{});
+  w.Put<uint64_t>(ParametersHash(policy.Parameters()));
   w.PutVector(filter.State());
   w.Put<int32_t>(stop_signal);
   return w.Take();
@@ -245,7 +254,9 @@ struct Trainer::State {
   std::vector<Rng> actor_rngs;
   std::unique_ptr<env::InstructionEnv> env;
   std::unique_ptr<rl::Policy> policy;
-  std::unique_ptr<rl::Learner> learner;  // root only
+  // Root only, or every rank under dist.aggregate: gradients (with rank_sum its sums).
+  std::unique_ptr<rl::Learner> learner;
+  std::unique_ptr<RankSum> rank_sum;
   // Schedule iteration: frozen during an iteration and updated on root with the
   // iteration's observations in actor order, so it is the same whatever the layout.
   // Schedule step: the actors' filters merged in actor order (what snapshots and the
@@ -263,12 +274,14 @@ struct Trainer::State {
   bool warned_malformed = false;
   std::string budget_note;  // the cap that stopped the run, "" if none
   TrainOutcome outcome;
+  IterationTiming timing;  // this iteration's
   Clock::time_point start;
   std::string checkpoint_path;
   std::optional<TrainCheckpoint> resume_from;  // root: read in OpenRunFile
   int64_t restarts = 0;
   std::array<int64_t, 3> stops{};  // signal stops by kind (kStopKinds), over all segments
 
+  bool gradients() const { return config.dist.aggregate == Aggregate::kGradients; }
   Status SetUpLocal();
   void WarnOfMalformedReplies(int64_t new_replies, int64_t new_malformed);
   Status OpenRunFile(const std::vector<std::string>& hosts);
@@ -279,7 +292,10 @@ struct Trainer::State {
   std::vector<ActorState> LocalActorStates() const;
   Status Rollout(std::vector<ActorRecord>* records);
   void UpdateFilter(const std::vector<ActorRecord>& all, const std::vector<ActorState>& states);
-  dist::Decision Update(const dist::Gathered& gathered);
+  std::optional<rl::UpdateStats> LocalUpdate(const Status& rolled,
+                                             const std::vector<ActorRecord>& local);
+  dist::Decision Update(const dist::Gathered& gathered,
+                        const std::optional<rl::UpdateStats>& local_stats);
   Status RecordAndSnapshot(const std::vector<ActorRecord>& all, const rl::UpdateStats& stats,
                            Clock::time_point iteration_start);
   bool CheckpointDue(int stop_signal) const;
@@ -311,9 +327,10 @@ Status Trainer::State::SetUpLocal() {
   const int obs_dim = env->obs_dim();
   policy = rl::MakePolicy(config.policy, obs_dim, actions->size(), config.run.seed,
                           actions->IndexOf(evol::Action::kBreadth).value_or(-1));
-  if (comm.is_root()) {
+  if (comm.is_root() || gradients()) {
     learner = rl::MakeLearner(config.algo, config.policy, obs_dim, config.run.seed);
   }
+  if (gradients()) rank_sum = std::make_unique<RankSum>(comm);
   filter.emplace(obs_dim, config.policy.obs_clip);
   if (config.policy.obs_filter_schedule == rl::ObsFilterSchedule::kStep) {
     actor_filters.assign(ids.size(), rl::RunningMeanStd(obs_dim, config.policy.obs_clip));
@@ -628,8 +645,27 @@ void Trainer::State::UpdateFilter(const std::vector<ActorRecord>& all,
   filter = merged;
 }
 
+// Every rank, under dist.aggregate: gradients: the learner on this rank's actors, its sums
+// across the ranks (collective), unless some rank's rollout failed (then no rank updates).
+std::optional<rl::UpdateStats> Trainer::State::LocalUpdate(const Status& rolled,
+                                                           const std::vector<ActorRecord>& local) {
+  if (!dist::AgreeOnStatus(comm, rolled).ok()) return std::nullopt;
+  const auto t0 = Clock::now();
+  std::vector<rl::Batch> parts;
+  parts.reserve(local.size());
+  for (const ActorRecord& a : local) {
+    parts.push_back(BuildBatch({&a, 1}, env->obs_dim(), config.env.episode_length));
+  }
+  const int64_t bytes_before = rank_sum->bytes();
+  rl::UpdateStats stats = learner->UpdateParts(*policy, parts, *rank_sum);
+  timing.learner_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  timing.reduce_bytes = rank_sum->bytes() - bytes_before;
+  return stats;
+}
+
 // Root: decides what every rank does after the iteration.
-dist::Decision Trainer::State::Update(const dist::Gathered& gathered) {
+dist::Decision Trainer::State::Update(const dist::Gathered& gathered,
+                                      const std::optional<rl::UpdateStats>& local_stats) {
   const auto iteration_start = Clock::now();
   dist::Decision d;
   d.status = gathered.status;
@@ -643,10 +679,20 @@ dist::Decision Trainer::State::Update(const dist::Gathered& gathered) {
     (void)recorder->Flush();
   }
   if (d.status.ok()) {
-    rl::Batch batch = BuildBatch(all, env->obs_dim(), config.env.episode_length);
-    const rl::UpdateStats stats = learner->Update(*policy, batch);
+    rl::UpdateStats stats;
+    if (gradients()) {
+      TEAMSRL_CHECK(local_stats.has_value()) << "the ranks disagree on the rollouts' status";
+      stats = *local_stats;
+    } else {
+      const auto t0 = Clock::now();
+      const rl::Batch batch = BuildBatch(all, env->obs_dim(), config.env.episode_length);
+      stats = learner->Update(*policy, batch);
+      timing.learner_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    }
     UpdateFilter(all, rollout.states);
+    const auto t0 = Clock::now();
     d.status = dist::NameRank(RecordAndSnapshot(all, stats, iteration_start), 0);
+    timing.write_s = std::chrono::duration<double>(Clock::now() - t0).count();
   }
   // Root's own signal counts too: it may arrive after root sent its rollout.
   const int stop_signal = rollout.stop_signal != 0 ? rollout.stop_signal : StopSignal();
@@ -659,10 +705,13 @@ dist::Decision Trainer::State::Update(const dist::Gathered& gathered) {
       d.status.ok() && stop_signal != 0 && iteration + 1 < config.train.iterations;
   if (signalled) ++stops[static_cast<size_t>(StopKind(stop_signal))];
   if (d.status.ok() && CheckpointDue(signalled ? stop_signal : 0)) {
+    const auto t0 = Clock::now();
     d.status = dist::NameRank(SaveCheckpoint(std::move(rollout.states)), 0);
+    timing.write_s += std::chrono::duration<double>(Clock::now() - t0).count();
   }
   if (signalled) d.stop = true;
-  d.payload = EncodeParameters(*policy, *filter, signalled ? stop_signal : 0);
+  d.payload = EncodeParameters(*policy, !gradients(), *filter, signalled ? stop_signal : 0);
+  timing.broadcast_bytes = static_cast<int64_t>(d.payload.size());
   return d;
 }
 
@@ -724,21 +773,34 @@ Status Trainer::Setup() {
 Status Trainer::Iteration() {
   State& s = *s_;
   TEAMSRL_CHECK(!s.done) << "Iteration after the last one";
+  s.timing = IterationTiming{};
   std::vector<ActorRecord> local;
   const Status rolled = s.Rollout(&local);
-  const dist::Gathered gathered = dist::GatherWithStatus(
-      s.comm, rolled, EncodeRollout(local, s.LocalActorStates(), StopSignal()));
+  std::optional<rl::UpdateStats> stats;
+  if (s.gradients()) stats = s.LocalUpdate(rolled, local);
+  const auto gather_start = Clock::now();
+  const std::string rollout = EncodeRollout(local, s.LocalActorStates(), StopSignal());
+  const dist::Gathered gathered = dist::GatherWithStatus(s.comm, rolled, rollout);
+  s.timing.gather_s = std::chrono::duration<double>(Clock::now() - gather_start).count();
+  s.timing.gather_bytes = static_cast<int64_t>(rollout.size());
+  for (const std::string& p : gathered.payloads) s.timing.gathered_bytes += p.size();
   dist::Decision d;
-  if (s.comm.is_root()) d = s.Update(gathered);
+  if (s.comm.is_root()) d = s.Update(gathered, stats);
   d = dist::Follow(s.comm, d);
   ByteReader r(d.payload);
   const std::vector<double> params = r.GetVector<double>();
+  const auto params_hash = r.Get<uint64_t>();
   const std::vector<double> filter_state = r.GetVector<double>();
   const int stop_signal = r.Get<int32_t>();
   if (!s.comm.is_root()) {
-    s.policy->SetParameters(ToEigen(params));
+    if (!params.empty()) s.policy->SetParameters(ToEigen(params));
     TEAMSRL_CHECK(s.filter->SetState(filter_state).ok()) << "bad filter state";
   }
+  // Under gradients every rank computed the parameters itself: a difference would be a
+  // bug in the reductions' reproducibility, so it stops the run rather than diverge.
+  TEAMSRL_CHECK(ParametersHash(s.policy->Parameters()) == params_hash)
+      << "rank " << s.comm.rank() << "'s policy parameters differ from root's after the update";
+  if (s.comm.is_root()) s.outcome.timings.push_back(s.timing);
   TEAMSRL_RETURN_IF_ERROR(d.status);
   ++s.iteration;
   s.done = d.stop || s.iteration == s.config.train.iterations;

@@ -31,6 +31,18 @@ struct TrainOptions {
   DriverHooks* hooks = nullptr;      // tests only: faults on a chosen rank
 };
 
+// Where root's time of one iteration went, and what it moved (bench/train_bench.cc
+// prints these; README "Distributed learner").
+struct IterationTiming {
+  double gather_s = 0.0;        // in the gather of the rollouts (waiting for the ranks included)
+  double learner_s = 0.0;       // the update (gradients: root's share of the lockstep update)
+  double write_s = 0.0;         // recording the iteration, snapshots, the checkpoint
+  int64_t gather_bytes = 0;     // root's own rollout message
+  int64_t gathered_bytes = 0;   // every rank's rollout messages, as root received them
+  int64_t reduce_bytes = 0;     // gradients: words root passed to the learner's reductions
+  int64_t broadcast_bytes = 0;  // root's decision to every rank
+};
+
 struct TrainOutcome {
   std::string run_file;
   io::RunStatus status = io::RunStatus::kCompleted;
@@ -41,6 +53,7 @@ struct TrainOutcome {
   bool resumed = false;                   // continued from a checkpoint
   bool already_complete = false;          // --resume of a finished run: nothing run or changed
   std::vector<double> iteration_seconds;  // root only: wall time of each iteration
+  std::vector<IterationTiming> timings;   // root only: each iteration's split
 };
 
 // The training driver, one step at a time so that callers (and later checkpoints) can act

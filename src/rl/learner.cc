@@ -108,13 +108,82 @@ void CheckBatch(const Batch& batch, const Policy& policy) {
   }
 }
 
-double Surrogate(const Policy& policy, const Batch& batch, const Eigen::VectorXd& advantages,
-                 Eigen::VectorXd* ratio) {
-  const Eigen::VectorXd r =
-      (policy.LogProb(batch.obs, batch.actions) - batch.logp_old).array().exp().matrix();
-  const double loss = -r.dot(advantages) / static_cast<double>(r.size());
-  if (ratio != nullptr) *ratio = r;
-  return loss;
+double CheckParts(std::span<const Batch> parts, const Policy& policy, const BatchSum& sum) {
+  for (const Batch& b : parts) CheckBatch(b, policy);
+  const double rows = TotalRows(parts, sum);
+  TEAMSRL_CHECK(rows > 0) << "empty batch";
+  return rows;
+}
+
+double Surrogate(const Policy& policy, std::span<const Batch> parts,
+                 const std::vector<Eigen::VectorXd>& advantages, double rows, const BatchSum& sum,
+                 std::vector<Eigen::VectorXd>* ratio) {
+  std::vector<double> terms;
+  if (ratio != nullptr) ratio->clear();
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const Batch& b = parts[p];
+    const Eigen::VectorXd r =
+        (policy.LogProb(b.obs, b.actions) - b.logp_old).array().exp().matrix();
+    terms.push_back(r.dot(advantages[p]));
+    if (ratio != nullptr) ratio->push_back(r);
+  }
+  return -TotalScalar(sum, terms) / rows;
+}
+
+Eigen::VectorXd LogProbGradient(const Policy& policy, std::span<const Batch> parts,
+                                const std::vector<Eigen::VectorXd>& weights, const BatchSum& sum) {
+  std::vector<Eigen::VectorXd> terms;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    terms.push_back(policy.LogProbGradient(parts[p].obs, parts[p].actions, weights[p]));
+  }
+  return sum.Total(policy.NumParameters(), terms);
+}
+
+namespace {
+// Part p's share of the whole batch's rows: its mean times this is its term of a mean.
+double Share(const Batch& part, double rows) { return static_cast<double>(part.obs.rows()) / rows; }
+}  // namespace
+
+LinearOperator FisherOperator(const Policy& policy, std::span<const Batch> parts, double rows,
+                              const BatchSum& sum) {
+  std::vector<LinearOperator> local;
+  std::vector<double> shares;
+  for (const Batch& b : parts) {
+    local.push_back(policy.FisherOperator(b.obs));
+    shares.push_back(Share(b, rows));
+  }
+  const int dim = policy.NumParameters();
+  return
+      [local = std::move(local), shares = std::move(shares), dim, &sum](const Eigen::VectorXd& v) {
+        std::vector<Eigen::VectorXd> terms;
+        for (size_t p = 0; p < local.size(); ++p) terms.push_back(local[p](v) * shares[p]);
+        return sum.Total(dim, terms);
+      };
+}
+
+KlEntropy MeanKlAndEntropy(const Policy& policy, const Policy& old, std::span<const Batch> parts,
+                           double rows, const BatchSum& sum) {
+  std::vector<Eigen::VectorXd> terms;
+  for (const Batch& b : parts) {
+    const double share = Share(b, rows);
+    terms.push_back(
+        Eigen::Vector2d(policy.MeanKl(old, b.obs) * share, policy.MeanEntropy(b.obs) * share));
+  }
+  const Eigen::VectorXd total = sum.Total(2, terms);
+  return {total[0], total[1]};
+}
+
+Eigen::VectorXd MeanEntropyGradient(const Policy& policy, std::span<const Batch> parts, double rows,
+                                    const BatchSum& sum) {
+  std::vector<Eigen::VectorXd> terms;
+  for (const Batch& b : parts) terms.push_back(policy.MeanEntropyGradient(b.obs) * Share(b, rows));
+  return sum.Total(policy.NumParameters(), terms);
+}
+
+std::vector<Eigen::VectorXd> Predict(const ValueFunction& value, std::span<const Batch> parts) {
+  std::vector<Eigen::VectorXd> out;
+  for (const Batch& b : parts) out.push_back(value.Predict(b.obs));
+  return out;
 }
 
 }  // namespace internal

@@ -15,25 +15,17 @@
 #include <Eigen/Dense>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "rl/adam.h"
+#include "rl/batch.h"
 #include "rl/options.h"
 #include "rl/policy.h"
 #include "rl/value_function.h"
 
 namespace teamsrl::rl {
-
-// Rows = steps, episodes contiguous and in time order; masks are 0 at each episode's
-// last step and 1 elsewhere. logp_old = the ActionSample::log_prob recorded when acting.
-struct Batch {
-  Eigen::MatrixXd obs;
-  std::vector<int> actions;
-  Eigen::VectorXd rewards;
-  Eigen::VectorXd masks;
-  Eigen::VectorXd logp_old;
-};
 
 struct UpdateStats {
   double policy_loss = 0.0;   // surrogate loss at the parameters the update returns
@@ -48,7 +40,15 @@ struct UpdateStats {
 class Learner {
  public:
   virtual ~Learner();
-  virtual UpdateStats Update(Policy& policy, const Batch& batch) = 0;
+  // One update from a batch held in parts (rl/batch.h), its sums taken by `sum`: with a
+  // sum spanning ranks, every rank calls it with its own parts and all end with the same
+  // policy, value net and statistics. A rank may hold no part.
+  virtual UpdateStats UpdateParts(Policy& policy, std::span<const Batch> parts,
+                                  const BatchSum& sum) = 0;
+  // The whole batch as one part, summed in order.
+  UpdateStats Update(Policy& policy, const Batch& batch) {
+    return UpdateParts(policy, {&batch, 1}, OrderedSum());
+  }
   virtual Eigen::VectorXd ValueParameters() const = 0;
   virtual void SetValueParameters(const Eigen::VectorXd& params) = 0;
   // What else carries over from one update to the next (Adam's moments and step counts),
@@ -94,10 +94,32 @@ std::unique_ptr<Learner> MakeLearner(const AlgoConfig& algo, const PolicyConfig&
 namespace internal {
 // Checks the batch's shapes against each other and the policy.
 void CheckBatch(const Batch& batch, const Policy& policy);
-// -mean(exp(logp - logp_old) * adv) at the policy's current parameters; the ratios go to
-// *ratio when given.
-double Surrogate(const Policy& policy, const Batch& batch, const Eigen::VectorXd& advantages,
-                 Eigen::VectorXd* ratio);
+// CheckBatch of every part, and the whole batch's rows (checked positive).
+double CheckParts(std::span<const Batch> parts, const Policy& policy, const BatchSum& sum);
+
+// The sums the learners share, over a batch held in parts; every one is one total.
+// -mean(exp(logp - logp_old) * adv) at the policy's current parameters; the ratios per
+// part go to *ratio when given.
+double Surrogate(const Policy& policy, std::span<const Batch> parts,
+                 const std::vector<Eigen::VectorXd>& advantages, double rows, const BatchSum& sum,
+                 std::vector<Eigen::VectorXd>* ratio);
+// Gradient of sum_i weights[i] * log pi(a_i | s_i), weights per part.
+Eigen::VectorXd LogProbGradient(const Policy& policy, std::span<const Batch> parts,
+                                const std::vector<Eigen::VectorXd>& weights, const BatchSum& sum);
+// v -> the Fisher-vector product of the whole batch (each part's times its share of rows).
+LinearOperator FisherOperator(const Policy& policy, std::span<const Batch> parts, double rows,
+                              const BatchSum& sum);
+// Mean KL(old || policy) and mean entropy over the whole batch, in one total.
+struct KlEntropy {
+  double kl = 0.0, entropy = 0.0;
+};
+KlEntropy MeanKlAndEntropy(const Policy& policy, const Policy& old, std::span<const Batch> parts,
+                           double rows, const BatchSum& sum);
+// Gradient of the mean entropy over the whole batch.
+Eigen::VectorXd MeanEntropyGradient(const Policy& policy, std::span<const Batch> parts, double rows,
+                                    const BatchSum& sum);
+// The value net's predictions and a per-part map, for the learners' per-part vectors.
+std::vector<Eigen::VectorXd> Predict(const ValueFunction& value, std::span<const Batch> parts);
 }  // namespace internal
 
 }  // namespace teamsrl::rl

@@ -7,42 +7,52 @@
 
 namespace teamsrl::rl {
 
-UpdateStats PpoLearner::Update(Policy& policy, const Batch& batch) {
-  internal::CheckBatch(batch, policy);
+UpdateStats PpoLearner::UpdateParts(Policy& policy, std::span<const Batch> parts,
+                                    const BatchSum& sum) {
+  const double n = internal::CheckParts(parts, policy, sum);
   UpdateStats stats;
   if (policy.NumParameters() == 0) return stats;
   Adam& policy_adam = PolicyAdam(policy, "PPO");
 
-  const Eigen::VectorXd values = value_.Predict(batch.obs);
-  const GaeResult gae =
-      ComputeGae(batch.rewards, values, batch.masks, config_.gamma, config_.lambda);
-  stats.value_loss = value_.FitAdam(batch.obs, gae.returns, config_.epochs, &value_adam_).mse_after;
-  const Eigen::VectorXd advantages = NormalizeAdvantages(gae.advantages);
+  const std::vector<Eigen::VectorXd> values = internal::Predict(value_, parts);
+  std::vector<Eigen::VectorXd> returns, raw_advantages;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    GaeResult gae =
+        ComputeGae(parts[p].rewards, values[p], parts[p].masks, config_.gamma, config_.lambda);
+    returns.push_back(std::move(gae.returns));
+    raw_advantages.push_back(std::move(gae.advantages));
+  }
+  stats.value_loss = value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
+  const std::vector<Eigen::VectorXd> advantages = NormalizeAdvantages(raw_advantages, n, sum);
 
   const std::unique_ptr<Policy> old_policy = policy.Clone();
-  const double n = static_cast<double>(batch.obs.rows());
   Eigen::VectorXd params = policy.Parameters();
-  Eigen::VectorXd weights(batch.obs.rows());
+  std::vector<Eigen::VectorXd> weights(parts.size());
   for (int epoch = 0; epoch < config_.epochs; ++epoch) {
-    const Eigen::VectorXd ratio =
-        (policy.LogProb(batch.obs, batch.actions) - batch.logp_old).array().exp().matrix();
-    for (Eigen::Index i = 0; i < ratio.size(); ++i) {
-      const double unclipped = ratio[i] * advantages[i];
-      const double clipped =
-          std::clamp(ratio[i], 1.0 - config_.clip, 1.0 + config_.clip) * advantages[i];
-      // The min picks the clipped term only where the ratio is clipped: zero gradient.
-      weights[i] = unclipped <= clipped ? -unclipped / n : 0.0;
+    for (size_t p = 0; p < parts.size(); ++p) {
+      const Batch& b = parts[p];
+      const Eigen::VectorXd ratio =
+          (policy.LogProb(b.obs, b.actions) - b.logp_old).array().exp().matrix();
+      weights[p].resize(ratio.size());
+      for (Eigen::Index i = 0; i < ratio.size(); ++i) {
+        const double unclipped = ratio[i] * advantages[p][i];
+        const double clipped =
+            std::clamp(ratio[i], 1.0 - config_.clip, 1.0 + config_.clip) * advantages[p][i];
+        // The min picks the clipped term only where the ratio is clipped: zero gradient.
+        weights[p][i] = unclipped <= clipped ? -unclipped / n : 0.0;
+      }
     }
-    Eigen::VectorXd grad = policy.LogProbGradient(batch.obs, batch.actions, weights);
+    Eigen::VectorXd grad = internal::LogProbGradient(policy, parts, weights, sum);
     if (config_.entropy_coef != 0.0) {
-      grad -= config_.entropy_coef * policy.MeanEntropyGradient(batch.obs);
+      grad -= config_.entropy_coef * internal::MeanEntropyGradient(policy, parts, n, sum);
     }
     policy_adam.Step(grad, &params);
     policy.SetParameters(params);
   }
-  stats.policy_loss = internal::Surrogate(policy, batch, advantages, nullptr);
-  stats.kl = policy.MeanKl(*old_policy, batch.obs);
-  stats.entropy = policy.MeanEntropy(batch.obs);
+  stats.policy_loss = internal::Surrogate(policy, parts, advantages, n, sum, nullptr);
+  const internal::KlEntropy after = internal::MeanKlAndEntropy(policy, *old_policy, parts, n, sum);
+  stats.kl = after.kl;
+  stats.entropy = after.entropy;
   stats.step_size = config_.learning_rate;
   stats.accepted = config_.epochs > 0;
   return stats;

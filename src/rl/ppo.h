@@ -19,7 +19,8 @@ class PpoLearner final : public AdamLearner {
              uint64_t seed)
       : AdamLearner(config, value_hidden, obs_dim, seed) {}
 
-  UpdateStats Update(Policy& policy, const Batch& batch) override;
+  UpdateStats UpdateParts(Policy& policy, std::span<const Batch> parts,
+                          const BatchSum& sum) override;
 };
 
 }  // namespace teamsrl::rl

@@ -5,32 +5,44 @@
 
 namespace teamsrl::rl {
 
-UpdateStats ReinforceLearner::Update(Policy& policy, const Batch& batch) {
-  internal::CheckBatch(batch, policy);
+UpdateStats ReinforceLearner::UpdateParts(Policy& policy, std::span<const Batch> parts,
+                                          const BatchSum& sum) {
+  const double n = internal::CheckParts(parts, policy, sum);
   UpdateStats stats;
   if (policy.NumParameters() == 0) return stats;
   Adam& policy_adam = PolicyAdam(policy, "REINFORCE");
 
-  const Eigen::VectorXd values = value_.Predict(batch.obs);
+  const std::vector<Eigen::VectorXd> values = internal::Predict(value_, parts);
   // gamma-discounted returns (the GAE recursion's return column).
-  const Eigen::VectorXd returns =
-      ComputeGae(batch.rewards, values, batch.masks, config_.gamma, config_.lambda).returns;
-  const Eigen::VectorXd advantages = NormalizeAdvantages(returns - values);
-  stats.value_loss = value_.FitAdam(batch.obs, returns, config_.epochs, &value_adam_).mse_after;
+  std::vector<Eigen::VectorXd> returns, baselined;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    returns.push_back(
+        ComputeGae(parts[p].rewards, values[p], parts[p].masks, config_.gamma, config_.lambda)
+            .returns);
+    baselined.push_back(returns.back() - values[p]);
+  }
+  const std::vector<Eigen::VectorXd> advantages = NormalizeAdvantages(baselined, n, sum);
+  stats.value_loss = value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
 
   const std::unique_ptr<Policy> old_policy = policy.Clone();
-  const double n = static_cast<double>(batch.obs.rows());
-  Eigen::VectorXd grad = policy.LogProbGradient(batch.obs, batch.actions, -advantages / n);
+  std::vector<Eigen::VectorXd> weights;
+  for (const Eigen::VectorXd& a : advantages) weights.push_back(-a / n);
+  Eigen::VectorXd grad = internal::LogProbGradient(policy, parts, weights, sum);
   if (config_.entropy_coef != 0.0) {
-    grad -= config_.entropy_coef * policy.MeanEntropyGradient(batch.obs);
+    grad -= config_.entropy_coef * internal::MeanEntropyGradient(policy, parts, n, sum);
   }
   Eigen::VectorXd params = policy.Parameters();
   policy_adam.Step(grad, &params);
   policy.SetParameters(params);
 
-  stats.policy_loss = -policy.LogProb(batch.obs, batch.actions).dot(advantages) / n;
-  stats.kl = policy.MeanKl(*old_policy, batch.obs);
-  stats.entropy = policy.MeanEntropy(batch.obs);
+  std::vector<double> logp_adv;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    logp_adv.push_back(policy.LogProb(parts[p].obs, parts[p].actions).dot(advantages[p]));
+  }
+  stats.policy_loss = -TotalScalar(sum, logp_adv) / n;
+  const internal::KlEntropy after = internal::MeanKlAndEntropy(policy, *old_policy, parts, n, sum);
+  stats.kl = after.kl;
+  stats.entropy = after.entropy;
   stats.step_size = config_.learning_rate;
   stats.accepted = true;
   return stats;

@@ -11,29 +11,38 @@ TrpoLearner::TrpoLearner(const AlgoConfig& config, const std::vector<int>& value
                          int obs_dim, uint64_t seed)
     : config_(config), value_(obs_dim, value_hidden, seed) {}
 
-UpdateStats TrpoLearner::Update(Policy& policy, const Batch& batch) {
-  internal::CheckBatch(batch, policy);
+UpdateStats TrpoLearner::UpdateParts(Policy& policy, std::span<const Batch> parts,
+                                     const BatchSum& sum) {
+  const double n = internal::CheckParts(parts, policy, sum);
   UpdateStats stats;
   if (policy.NumParameters() == 0) return stats;  // uniform: nothing to learn
 
-  const Eigen::VectorXd values = value_.Predict(batch.obs);
-  const GaeResult gae =
-      ComputeGae(batch.rewards, values, batch.masks, config_.gamma, config_.lambda);
+  // GAE runs within a part: parts hold whole episodes (rl/batch.h).
+  const std::vector<Eigen::VectorXd> values = internal::Predict(value_, parts);
+  std::vector<Eigen::VectorXd> returns, raw_advantages;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    GaeResult gae =
+        ComputeGae(parts[p].rewards, values[p], parts[p].masks, config_.gamma, config_.lambda);
+    returns.push_back(std::move(gae.returns));
+    raw_advantages.push_back(std::move(gae.advantages));
+  }
   stats.value_loss =
-      value_.FitLbfgs(batch.obs, gae.returns, config_.value_l2, config_.value_lbfgs_iters)
+      value_.FitLbfgs(parts, returns, n, config_.value_l2, config_.value_lbfgs_iters, sum)
           .mse_after;
-  const Eigen::VectorXd advantages = NormalizeAdvantages(gae.advantages);
+  const std::vector<Eigen::VectorXd> advantages = NormalizeAdvantages(raw_advantages, n, sum);
 
   const std::unique_ptr<Policy> old_policy = policy.Clone();
   const Eigen::VectorXd old_params = policy.Parameters();
-  const double n = static_cast<double>(batch.obs.rows());
 
-  Eigen::VectorXd ratio;
-  const double loss = internal::Surrogate(policy, batch, advantages, &ratio);
-  const Eigen::VectorXd weights = -(ratio.cwiseProduct(advantages)) / n;
-  const Eigen::VectorXd grad = policy.LogProbGradient(batch.obs, batch.actions, weights);
+  std::vector<Eigen::VectorXd> ratio;
+  const double loss = internal::Surrogate(policy, parts, advantages, n, sum, &ratio);
+  std::vector<Eigen::VectorXd> weights;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    weights.push_back(-(ratio[p].cwiseProduct(advantages[p])) / n);
+  }
+  const Eigen::VectorXd grad = internal::LogProbGradient(policy, parts, weights, sum);
 
-  const LinearOperator fisher = policy.FisherOperator(batch.obs);
+  const LinearOperator fisher = internal::FisherOperator(policy, parts, n, sum);
   const double damping = config_.damping;
   const LinearOperator damped = [&](const Eigen::VectorXd& v) {
     Eigen::VectorXd out = fisher(v);
@@ -52,7 +61,7 @@ UpdateStats TrpoLearner::Update(Policy& policy, const Batch& batch) {
     double frac = 1.0;
     for (int k = 0; k < config_.line_search_steps; ++k, frac *= 0.5) {
       policy.SetParameters(old_params + frac * fullstep);
-      const double new_loss = internal::Surrogate(policy, batch, advantages, nullptr);
+      const double new_loss = internal::Surrogate(policy, parts, advantages, n, sum, nullptr);
       const double actual_improve = loss - new_loss;
       const double expected_improve = expected_improve_rate * frac;
       stats.line_search_steps = k + 1;
@@ -65,8 +74,9 @@ UpdateStats TrpoLearner::Update(Policy& policy, const Batch& batch) {
     }
   }
   if (!stats.accepted) policy.SetParameters(old_params);
-  stats.kl = policy.MeanKl(*old_policy, batch.obs);
-  stats.entropy = policy.MeanEntropy(batch.obs);
+  const internal::KlEntropy after = internal::MeanKlAndEntropy(policy, *old_policy, parts, n, sum);
+  stats.kl = after.kl;
+  stats.entropy = after.entropy;
   return stats;
 }
 

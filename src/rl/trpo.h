@@ -29,7 +29,8 @@ class TrpoLearner final : public Learner {
   TrpoLearner(const AlgoConfig& config, const std::vector<int>& value_hidden, int obs_dim,
               uint64_t seed);
 
-  UpdateStats Update(Policy& policy, const Batch& batch) override;
+  UpdateStats UpdateParts(Policy& policy, std::span<const Batch> parts,
+                          const BatchSum& sum) override;
   Eigen::VectorXd ValueParameters() const override { return value_.Parameters(); }
   void SetValueParameters(const Eigen::VectorXd& params) override { value_.SetParameters(params); }
   const ValueFunction& value_function() const { return value_; }

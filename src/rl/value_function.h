@@ -6,9 +6,11 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "rl/adam.h"
+#include "rl/batch.h"
 #include "rl/lbfgs.h"
 #include "rl/mlp.h"
 
@@ -33,20 +35,29 @@ class ValueFunction {
   // V(obs.row(i)) for every row.
   Eigen::VectorXd Predict(const Eigen::MatrixXd& obs) const;
   // mean_i (V(s_i) - targets_i)^2 + l2 * |params|^2 at the current parameters, and its
-  // gradient in *grad when given. (Reuses an internal buffer: not for concurrent use.)
+  // gradient in *grad when given, over a batch held in parts (rl/batch.h): targets[p] are
+  // part p's, `rows` the whole batch's steps; one total per call (collective with `sum`).
+  // (Reuses internal buffers: not for concurrent use.)
+  double Loss(std::span<const Batch> parts, const std::vector<Eigen::VectorXd>& targets,
+              double rows, double l2, const BatchSum& sum, Eigen::VectorXd* grad) const;
+  // pytorch-trpo: scipy fmin_l_bfgs_b(maxiter=iterations) on Loss with `l2`.
+  ValueFitStats FitLbfgs(std::span<const Batch> parts, const std::vector<Eigen::VectorXd>& targets,
+                         double rows, double l2, int iterations, const BatchSum& sum);
+  // `steps` full-batch Adam steps on the MSE.
+  ValueFitStats FitAdam(std::span<const Batch> parts, const std::vector<Eigen::VectorXd>& targets,
+                        double rows, int steps, Adam* adam, const BatchSum& sum);
+
+  // The same on one batch of observations.
   double Loss(const Eigen::MatrixXd& obs, const Eigen::VectorXd& targets, double l2,
               Eigen::VectorXd* grad) const;
-
-  // pytorch-trpo: scipy fmin_l_bfgs_b(maxiter=iterations) on Loss with `l2`.
   ValueFitStats FitLbfgs(const Eigen::MatrixXd& obs, const Eigen::VectorXd& targets, double l2,
                          int iterations);
-  // `steps` full-batch Adam steps on the MSE.
   ValueFitStats FitAdam(const Eigen::MatrixXd& obs, const Eigen::VectorXd& targets, int steps,
                         Adam* adam);
 
  private:
   Mlp mlp_;
-  mutable Mlp::Cache cache_;  // forward-pass buffers reused across Loss calls
+  mutable std::vector<Mlp::Cache> caches_;  // per part: forward-pass buffers reused by Loss
 };
 
 }  // namespace teamsrl::rl
