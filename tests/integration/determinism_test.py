@@ -1,5 +1,7 @@
 """/policy/final and every non-timing column of the run file are bitwise identical
-under 1, 2 and 4 ranks (4 oversubscribed), and across reruns."""
+under 1, 2, 4 and 8 ranks (4 and 8 oversubscribed; with 5 actors, 3 of 8 ranks host none),
+and across reruns, in both dist.aggregate modes: trajectories (root runs the learner) and
+gradients (every rank runs it, its sums reduced exactly; issue 15)."""
 import os
 import sys
 import unittest
@@ -30,7 +32,7 @@ class DeterminismTest(unittest.TestCase):
 
     def check_policy(self, policy_type, extra=()):
         tag = policy_type + "".join(e.replace("=", "_") for e in extra[1::2])
-        files = {n: self.run_with(n, policy_type, f"{tag}_{n}", extra) for n in (1, 2, 4)}
+        files = {n: self.run_with(n, policy_type, f"{tag}_{n}", extra) for n in (1, 2, 4, 8)}
         files["1b"] = self.run_with(1, policy_type, f"{tag}_1b", extra)
         with h5py.File(files[1], "r") as ref:
             ref_policy = ref["/policy/final"][:]
@@ -63,6 +65,24 @@ class DeterminismTest(unittest.TestCase):
 
     def test_categorical(self):
         self.check_policy("categorical")
+
+    def test_gaussian_argmax_trpo_gradients(self):
+        self.check_policy("gaussian_argmax", ["--set", "dist.aggregate=gradients"])
+
+    def test_per_step_filter_gradients(self):
+        self.check_policy("gaussian_argmax", ["--set", "dist.aggregate=gradients",
+                                              "--set", "policy.obs_filter_schedule=step"])
+
+    def test_categorical_gradients(self):
+        self.check_policy("categorical", ["--set", "dist.aggregate=gradients"])
+
+    def test_ppo_gradients(self):
+        self.check_policy("categorical", ["--set", "dist.aggregate=gradients",
+                                          "--set", "algo.type=ppo"])
+
+    def test_reinforce_gradients(self):
+        self.check_policy("gaussian_argmax", ["--set", "dist.aggregate=gradients",
+                                              "--set", "algo.type=reinforce"])
 
 
 if __name__ == "__main__":

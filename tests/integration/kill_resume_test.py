@@ -150,26 +150,38 @@ class KillResumeTest(unittest.TestCase):
               f"identical to the uninterrupted one ({self.duration:.1f} s)")
         self.assertGreaterEqual(kills, 6)  # of 9: a kill may come after the end
 
-    def test_per_actor_filters_survive_a_kill(self):
-        # policy.obs_filter_schedule: step keeps a filter per actor (issue 14 item 3): the
-        # checkpoint carries them, so a resume on another rank count is still the same run.
-        step = ["--set", "policy.obs_filter_schedule=step"]
-        ref_dir = common.tmpdir("ref_step")
-        p = subprocess.run(cmd(1, ref_dir, step), env=env(), cwd=common.SOURCE_DIR,
+    def killed_and_resumed_on_the_other_rank_count(self, extra, tag):
+        """A run with `extra`, killed at a random point on 1 (2) ranks and resumed on 2 (1),
+        is the uninterrupted run on 1 rank."""
+        ref_dir = common.tmpdir("ref_" + tag)
+        p = subprocess.run(cmd(1, ref_dir, extra), env=env(), cwd=common.SOURCE_DIR,
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         rng = random.Random(int(os.environ.get("TEAMSRL_KILL_SEED", time.time_ns() % 1000000)))
         kills = 0
         for plan in ((1, 2), (2, 1)):
-            out = common.tmpdir("kill_step")
+            out = common.tmpdir("kill_" + tag)
             kills += kill_job_after(plan[0], out, rng.uniform(0.3, 0.6) * self.duration + 0.3,
-                                    step)
-            p = subprocess.run(cmd(plan[1], out, step + ["--resume=auto"]), env=env(),
+                                    extra)
+            p = subprocess.run(cmd(plan[1], out, list(extra) + ["--resume=auto"]), env=env(),
                                cwd=common.SOURCE_DIR, capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stderr)
             assert_same_run(self, os.path.join(ref_dir, "run.h5"), os.path.join(out, "run.h5"),
-                            f"schedule step, plan {plan}")
+                            f"{tag}, plan {plan}")
         self.assertGreaterEqual(kills, 1)
+
+    def test_per_actor_filters_survive_a_kill(self):
+        # policy.obs_filter_schedule: step keeps a filter per actor (issue 14 item 3): the
+        # checkpoint carries them, so a resume on another rank count is still the same run.
+        self.killed_and_resumed_on_the_other_rank_count(
+            ["--set", "policy.obs_filter_schedule=step"], "step")
+
+    def test_distributed_learner_survives_a_kill(self):
+        # dist.aggregate: gradients (issue 15): every rank's learner, PPO's Adam moments
+        # included, resumes from the checkpoint, on another rank count too.
+        self.killed_and_resumed_on_the_other_rank_count(
+            ["--set", "dist.aggregate=gradients", "--set", "algo.type=ppo",
+             "--set", "policy.type=categorical"], "gradients")
 
     def test_stop_signal_checkpoints_and_resumes(self):
         for np_, sig in ((2, signal.SIGUSR1), (1, signal.SIGTERM)):
