@@ -1,5 +1,6 @@
 #include "core/exact_vector_sum.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -20,16 +21,20 @@ constexpr long long kDigitMask = (1LL << kDigitBits) - 1;
 constexpr int kFastWords = 3;
 constexpr int kSlowWords = ExactSum::kLimbs + 3;  // limbs, then nan, +inf, -inf
 
-// Bit positions (as powers of two) of a finite non-zero double's highest and lowest set
-// bits.
-void BitRange(double x, long long* high, long long* low) {
-  const uint64_t bits = std::bit_cast<uint64_t>(x);
-  const int biased = static_cast<int>((bits >> 52) & 0x7ff);
-  const uint64_t fraction = bits & ((uint64_t{1} << 52) - 1);
-  const uint64_t m = biased == 0 ? fraction : (fraction | (uint64_t{1} << 52));
-  const int shift = (biased == 0 ? 0 : biased - 1) - 1074;  // x = m * 2^shift
-  *high = shift + 63 - std::countl_zero(m);
-  *low = shift + std::countr_zero(m);
+// A finite double's exponent field, subnormals counted as 1: the term is below
+// 2^(b - 1022) and a multiple of 2^(b - 1075), its significand's last place. Range() keeps
+// the largest and smallest b per element: two integer maxima per term, no bit scans; the
+// lowest bit is then a bound, not the exact lowest set bit, which costs at most 52 bits of
+// window and keeps every term an exact multiple of it.
+int ExponentField(uint64_t bits) { return std::max(static_cast<int>((bits >> 52) & 0x7ff), 1); }
+
+// An integer-valued double below 2^102 in magnitude as an integer, without the library
+// call a direct conversion to __int128 makes: its top part below 2^50 times 2^52, and the
+// rest, which is an integer below 2^52 and so exact in both the subtraction and the cast.
+__int128 ToInt128(double x) {
+  const auto high = static_cast<int64_t>(x * 0x1p-52);  // truncated toward zero
+  const double rest = x - static_cast<double>(high) * 0x1p52;
+  return static_cast<__int128>(high) * (__int128{1} << 52) + static_cast<int64_t>(rest);
 }
 
 struct ElementRange {
@@ -40,7 +45,8 @@ struct ElementRange {
 };
 
 ElementRange At(const std::vector<long long>& range, size_t dim, size_t e) {
-  return {range[e], -range[dim + e], range[2 * dim + e] != 0};
+  if (range[e] == kNone) return {kNone, kNone, range[2 * dim + e] != 0};
+  return {range[e] - 1023, -range[dim + e] - 1075, range[2 * dim + e] != 0};
 }
 
 // The integer v * 2^low rounded once to a double. (double)v rounds v correctly; the
@@ -63,43 +69,44 @@ double Round(__int128 v, long long low) {
 
 ExactVectorSum::ExactVectorSum(int dim) : dim_(dim) {
   TEAMSRL_CHECK(dim >= 0) << "ExactVectorSum: negative dimension";
+  const size_t d = static_cast<size_t>(dim);
+  range_.assign(3 * d, kNone);
+  std::fill(range_.begin() + static_cast<std::ptrdiff_t>(2 * d), range_.end(), 0);
 }
 
 void ExactVectorSum::Add(std::span<const double> term) {
   TEAMSRL_CHECK(term.size() == static_cast<size_t>(dim_))
       << "ExactVectorSum: a term of " << term.size() << " values for " << dim_ << " elements";
-  terms_.insert(terms_.end(), term.begin(), term.end());
-}
-
-std::vector<long long> ExactVectorSum::Range() const {
+  terms_.push_back(term.data());
   const size_t d = static_cast<size_t>(dim_);
-  std::vector<long long> out(3 * d, kNone);
-  for (size_t e = 0; e < d; ++e) out[2 * d + e] = 0;
-  for (size_t at = 0; at < terms_.size(); ++at) {
-    const size_t e = at % d;
-    const double x = terms_[at];
-    if (x == 0.0) continue;
-    if (!std::isfinite(x)) {
-      out[2 * d + e] = 1;
+  long long* high = range_.data();
+  long long* neg_low = range_.data() + d;
+  long long* non_finite = range_.data() + 2 * d;
+  for (size_t e = 0; e < d; ++e) {
+    const uint64_t bits = std::bit_cast<uint64_t>(term[e]);
+    if ((bits << 1) == 0) continue;  // +-0
+    const int b = ExponentField(bits);
+    if (b == 0x7ff) {
+      non_finite[e] = 1;
       continue;
     }
-    long long high = 0, low = 0;
-    BitRange(x, &high, &low);
-    out[e] = std::max(out[e], high);
-    out[d + e] = std::max(out[d + e], -low);
+    high[e] = std::max<long long>(high[e], b);
+    neg_low[e] = std::max<long long>(neg_low[e], -b);
   }
-  return out;
 }
+
+std::vector<long long> ExactVectorSum::Range() const { return range_; }
 
 std::vector<long long> ExactVectorSum::Digits(const std::vector<long long>& range) const {
   const size_t d = static_cast<size_t>(dim_);
   TEAMSRL_CHECK(range.size() == 3 * d) << "ExactVectorSum: a range of the wrong size";
-  const size_t count = d == 0 ? 0 : terms_.size() / d;
+  const size_t count = terms_.size();
   // 2^-low per fast element (0 for the others), so that scaling is one exact product; a
   // lowest bit below 2^-1023 has no such double and scales with ldexp.
   // Slow and empty elements are skipped (kSkip): a non-finite term must not be scaled.
   enum Mode : char { kSkip, kScale, kLdexp };
   std::vector<double> scale(d, 0.0);
+  std::vector<int> shift(d, 0);  // -low, for kLdexp
   std::vector<char> mode(d, kSkip);
   for (size_t e = 0; e < d; ++e) {
     const ElementRange r = At(range, d, e);
@@ -109,17 +116,18 @@ std::vector<long long> ExactVectorSum::Digits(const std::vector<long long>& rang
       scale[e] = std::ldexp(1.0, static_cast<int>(-r.low));
     } else {
       mode[e] = kLdexp;
+      shift[e] = static_cast<int>(-r.low);
     }
   }
   std::vector<__int128> acc(d, 0);
   for (size_t t = 0; t < count; ++t) {
-    const double* term = terms_.data() + t * d;
+    const double* term = terms_[t];
     for (size_t e = 0; e < d; ++e) {
       // Exact: the term is a multiple of 2^low below 2^(low + kFastBits).
       if (mode[e] == kScale) {
-        acc[e] += static_cast<__int128>(term[e] * scale[e]);
+        acc[e] += ToInt128(term[e] * scale[e]);
       } else if (mode[e] == kLdexp) {
-        acc[e] += static_cast<__int128>(std::ldexp(term[e], static_cast<int>(range[d + e])));
+        acc[e] += ToInt128(std::ldexp(term[e], shift[e]));
       }
     }
   }
@@ -134,7 +142,7 @@ std::vector<long long> ExactVectorSum::Digits(const std::vector<long long>& rang
       continue;
     }
     ExactSum s;
-    for (size_t t = 0; t < count; ++t) s.Add(terms_[t * d + e]);
+    for (size_t t = 0; t < count; ++t) s.Add(terms_[t][e]);
     const ExactSum::Wire w = s.ToWire();
     out.insert(out.end(), w.limbs.begin(), w.limbs.end());
     out.push_back(w.nan);

@@ -5,14 +5,16 @@
 // which makes a gradient of thousands of entries cost milliseconds to round. Most of a
 // learner's elements need far fewer bits: the terms of one gradient entry span a few
 // dozen binary orders. So the sum is taken in two agreed steps:
-//   1. Range(): per element, the highest and the lowest set bit of any local term (and
-//      whether one was NaN or infinite); the processes combine these by element-wise max.
+//   1. Range(): per element, the largest and smallest exponent of any local term (and
+//      whether one was NaN or infinite), kept as Add goes; the processes combine these by
+//      element-wise max. They bound the bits in use: from the largest exponent's leading
+//      bit down to the last place of the smallest exponent's significand.
 //   2. Digits(range): with every process knowing the same range, an element whose bits fit
-//      102 bits becomes a 128-bit integer count of its lowest bit: every term is an exact
-//      multiple of it, so the scaled terms are exact integers and their sum is exact
-//      (2^24 terms of headroom, checked). That integer travels as three 43-bit digits in
-//      int64, so the processes can add the digits as int64 without carries being lost.
-//      A wider element (or one with a non-finite term) falls back to ExactSum's wire.
+//      102 (exponents at most 49 apart) becomes a 128-bit integer count of that last
+//      place: every term is an exact multiple of it, so the scaled terms are exact integers
+//      and their sum is exact (2^24 terms of headroom, checked). That integer travels as three
+//      43-bit digits in int64, so the processes can add the digits as int64 without carries being
+//      lost. A wider element (or one with a non-finite term) falls back to ExactSum's wire.
 //   3. Totals(range, summed digits): each element's exact integer, rounded once to the
 //      nearest double (ties to even).
 // Integer addition is associative, so the result has the same bits for any split of the
@@ -31,7 +33,8 @@ class ExactVectorSum {
   explicit ExactVectorSum(int dim);
 
   int dim() const { return dim_; }
-  // One local term vector (dim() values).
+  // One local term vector (dim() values). Not copied: it must stay alive and unchanged
+  // until Digits() has been called.
   void Add(std::span<const double> term);
 
   // Step 1: what the processes combine by element-wise max (3 * dim() values).
@@ -44,7 +47,8 @@ class ExactVectorSum {
 
  private:
   int dim_;
-  std::vector<double> terms_;  // the terms, one after the other
+  std::vector<const double*> terms_;
+  std::vector<long long> range_;  // Range(), kept up to date by Add
 };
 
 }  // namespace teamsrl
