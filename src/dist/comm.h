@@ -38,6 +38,8 @@ class Comm {
   long long AllReduceSum(long long value) const;
   // Element-wise integer sum over the ranks, in place: exact, so the result does not
   // depend on the reduction's order (dist/exact_reduce.h builds on it).
+  // The vector forms wait by polling (yielding the core), not sleeping: they serve the
+  // distributed learner, whose ranks reach each reduction together.
   void AllReduceSum(std::vector<long long>& values) const;
   void AllReduceMax(std::vector<long long>& values) const;  // element-wise, in place
   // Each rank's host name, in rank order (collective).
