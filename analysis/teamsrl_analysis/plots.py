@@ -147,7 +147,11 @@ def _variant_legend(fig: Figure, ax, n: int) -> None:
     if n <= 6:
         ax.legend(title="variant", fontsize="small")
         return
-    fig.set_size_inches(fig.get_figwidth() + 6.0, max(fig.get_figheight(), 0.2 * n + 1.5))
+    # Room for the legend's longest label (about 0.055 in a character at x-small) beside
+    # axes that keep their own width: a sweep's variant names can run to 200 characters.
+    longest = max((len(label) for label in ax.get_legend_handles_labels()[1]), default=0)
+    fig.set_size_inches(fig.get_figwidth() + max(6.0, 0.055 * longest + 1.0),
+                        max(fig.get_figheight(), 0.2 * n + 1.5))
     ax.legend(title="variant", fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
