@@ -62,7 +62,7 @@ double Median(std::vector<double> v) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape): a bench may abort
   teamsrl::dist::MpiSession mpi(&argc, &argv);
   teamsrl::dist::Comm comm;
   const Args args = Parse(argc, argv);

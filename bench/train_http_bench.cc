@@ -114,7 +114,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape): a bench
       "--out",         out,     "--quiet",
       "--overwrite"};
   for (const std::string& o : EndpointOverrides(server.base_url(), actors, iterations)) {
-    args.push_back("--set");
+    args.emplace_back("--set");
     args.push_back(o);
   }
   const auto t0 = std::chrono::steady_clock::now();

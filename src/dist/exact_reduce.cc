@@ -73,7 +73,8 @@ std::vector<double> ExactAllReduce(const Comm& comm, const ExactVectorSum& local
       << "ExactAllReduce: the ranks hold different numbers of elements";
   range.resize(range.size() - 2);
   std::vector<long long> digits = local.Digits(range);
-  if (words != nullptr) *words = static_cast<long long>(range.size() + 2 + digits.size());
+  if (words != nullptr)
+    *words = static_cast<long long>(range.size()) + 2 + static_cast<long long>(digits.size());
   comm.AllReduceSum(digits);
   return ExactVectorSum::Totals(range, digits);
 }

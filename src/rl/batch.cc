@@ -29,12 +29,13 @@ Eigen::VectorXd ExactLocalSum::Total(int dim, const std::vector<Eigen::VectorXd>
 double TotalScalar(const BatchSum& sum, const std::vector<double>& terms) {
   std::vector<Eigen::VectorXd> t;
   t.reserve(terms.size());
-  for (double x : terms) t.push_back(Eigen::VectorXd::Constant(1, x));
+  for (double x : terms) t.emplace_back(Eigen::VectorXd::Constant(1, x));
   return sum.Total(1, t)[0];
 }
 
 double TotalRows(std::span<const Batch> parts, const BatchSum& sum) {
   std::vector<double> rows;
+  rows.reserve(parts.size());
   for (const Batch& b : parts) rows.push_back(static_cast<double>(b.obs.rows()));
   return TotalScalar(sum, rows);
 }
@@ -42,13 +43,14 @@ double TotalRows(std::span<const Batch> parts, const BatchSum& sum) {
 std::vector<Eigen::VectorXd> NormalizeAdvantages(const std::vector<Eigen::VectorXd>& advantages,
                                                  double rows, const BatchSum& sum) {
   std::vector<double> sums;
+  sums.reserve(advantages.size());
   for (const Eigen::VectorXd& a : advantages) sums.push_back(a.sum());
   if (rows == 0) return advantages;
   const double mean = TotalScalar(sum, sums) / rows;
   std::vector<Eigen::VectorXd> centred;
   std::vector<double> squares;
   for (const Eigen::VectorXd& a : advantages) {
-    centred.push_back((a.array() - mean).matrix());
+    centred.emplace_back((a.array() - mean).matrix());
     squares.push_back(centred.back().squaredNorm());
   }
   if (rows < 2) return centred;

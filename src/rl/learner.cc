@@ -156,7 +156,7 @@ LinearOperator FisherOperator(const Policy& policy, std::span<const Batch> parts
   return
       [local = std::move(local), shares = std::move(shares), dim, &sum](const Eigen::VectorXd& v) {
         std::vector<Eigen::VectorXd> terms;
-        for (size_t p = 0; p < local.size(); ++p) terms.push_back(local[p](v) * shares[p]);
+        for (size_t p = 0; p < local.size(); ++p) terms.emplace_back(local[p](v) * shares[p]);
         return sum.Total(dim, terms);
       };
 }
@@ -166,7 +166,7 @@ KlEntropy MeanKlAndEntropy(const Policy& policy, const Policy& old, std::span<co
   std::vector<Eigen::VectorXd> terms;
   for (const Batch& b : parts) {
     const double share = Share(b, rows);
-    terms.push_back(
+    terms.emplace_back(
         Eigen::Vector2d(policy.MeanKl(old, b.obs) * share, policy.MeanEntropy(b.obs) * share));
   }
   const Eigen::VectorXd total = sum.Total(2, terms);
@@ -176,7 +176,8 @@ KlEntropy MeanKlAndEntropy(const Policy& policy, const Policy& old, std::span<co
 Eigen::VectorXd MeanEntropyGradient(const Policy& policy, std::span<const Batch> parts, double rows,
                                     const BatchSum& sum) {
   std::vector<Eigen::VectorXd> terms;
-  for (const Batch& b : parts) terms.push_back(policy.MeanEntropyGradient(b.obs) * Share(b, rows));
+  for (const Batch& b : parts)
+    terms.emplace_back(policy.MeanEntropyGradient(b.obs) * Share(b, rows));
   return sum.Total(policy.NumParameters(), terms);
 }
 

@@ -19,14 +19,15 @@ UpdateStats ReinforceLearner::UpdateParts(Policy& policy, std::span<const Batch>
     returns.push_back(
         ComputeGae(parts[p].rewards, values[p], parts[p].masks, config_.gamma, config_.lambda)
             .returns);
-    baselined.push_back(returns.back() - values[p]);
+    baselined.emplace_back(returns.back() - values[p]);
   }
   const std::vector<Eigen::VectorXd> advantages = NormalizeAdvantages(baselined, n, sum);
   stats.value_loss = value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
 
   const std::unique_ptr<Policy> old_policy = policy.Clone();
   std::vector<Eigen::VectorXd> weights;
-  for (const Eigen::VectorXd& a : advantages) weights.push_back(-a / n);
+  weights.reserve(advantages.size());
+  for (const Eigen::VectorXd& a : advantages) weights.emplace_back(-a / n);
   Eigen::VectorXd grad = internal::LogProbGradient(policy, parts, weights, sum);
   if (config_.entropy_coef != 0.0) {
     grad -= config_.entropy_coef * internal::MeanEntropyGradient(policy, parts, n, sum);

@@ -38,7 +38,7 @@ UpdateStats TrpoLearner::UpdateParts(Policy& policy, std::span<const Batch> part
   const double loss = internal::Surrogate(policy, parts, advantages, n, sum, &ratio);
   std::vector<Eigen::VectorXd> weights;
   for (size_t p = 0; p < parts.size(); ++p) {
-    weights.push_back(-(ratio[p].cwiseProduct(advantages[p])) / n);
+    weights.emplace_back(-(ratio[p].cwiseProduct(advantages[p])) / n);
   }
   const Eigen::VectorXd grad = internal::LogProbGradient(policy, parts, weights, sum);
 
