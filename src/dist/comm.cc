@@ -1,6 +1,7 @@
 #include "dist/comm.h"
 
 #include <mpi.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,11 +11,18 @@
 #include <thread>
 
 #include "core/check.h"
+#include "dist/launcher.h"
 
 namespace teamsrl::dist {
 namespace {
 
+// False when no MPI launcher started this process (issue 15): a world of one needs no
+// MPI, and MPI_Init as a singleton starts a daemon and costs about 0.35 s of every
+// single-process command. Set once by MpiSession, before any Comm exists.
+bool g_mpi = true;
+
 int WorldRank() {
+  if (!g_mpi) return 0;
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   return rank;
@@ -73,6 +81,15 @@ void Blocking(Start start, void (*wait)(MPI_Request*) = Wait) {
 }  // namespace
 
 MpiSession::MpiSession(int* argc, char*** argv) {
+  if (!UnderMpiLauncher()) {
+    g_mpi = false;
+    SetFatalHandler([](const std::string& message) {
+      std::fprintf(stderr, "teamsrl: rank 0: fatal: %s\n", message.c_str());
+      std::fflush(stderr);
+      std::_Exit(70);
+    });
+    return;
+  }
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) MPI_Init(argc, argv);
@@ -87,21 +104,25 @@ MpiSession::MpiSession(int* argc, char*** argv) {
 
 MpiSession::~MpiSession() {
   SetFatalHandler(nullptr);
+  if (!g_mpi) return;
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) MPI_Finalize();
 }
 
 Comm::Comm() {
+  if (!g_mpi) return;  // rank 0 of 1
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
 }
 
 void Comm::Barrier() const {
+  if (size_ == 1) return;  // a world of one (with or without MPI) has nothing to exchange
   Blocking([](MPI_Request* r) { return MPI_Ibarrier(MPI_COMM_WORLD, r); });
 }
 
 void Comm::Broadcast(std::string& bytes) const {
+  if (size_ == 1) return;
   unsigned long long n = bytes.size();
   Blocking([&](MPI_Request* r) {
     return MPI_Ibcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD, r);
@@ -114,6 +135,7 @@ void Comm::Broadcast(std::string& bytes) const {
 }
 
 void Comm::Broadcast(std::vector<double>& values) const {
+  if (size_ == 1) return;
   unsigned long long n = values.size();
   Blocking([&](MPI_Request* r) {
     return MPI_Ibcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD, r);
@@ -126,6 +148,7 @@ void Comm::Broadcast(std::vector<double>& values) const {
 }
 
 std::vector<std::string> Comm::Gather(const std::string& local) const {
+  if (size_ == 1) return {local};
   int n = CheckedCount(local.size());
   std::vector<int> counts(is_root() ? size_ : 0);
   Blocking([&](MPI_Request* r) {
@@ -155,6 +178,7 @@ std::vector<std::string> Comm::Gather(const std::string& local) const {
 }
 
 std::vector<std::string> Comm::AllGather(const std::string& local) const {
+  if (size_ == 1) return {local};
   int n = CheckedCount(local.size());
   std::vector<int> counts(size_);
   Blocking([&](MPI_Request* r) {
@@ -178,6 +202,7 @@ std::vector<std::string> Comm::AllGather(const std::string& local) const {
 }
 
 long long Comm::AllReduceMax(long long value) const {
+  if (size_ == 1) return value;
   long long out = 0;
   Blocking([&](MPI_Request* r) {
     return MPI_Iallreduce(&value, &out, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD, r);
@@ -186,6 +211,7 @@ long long Comm::AllReduceMax(long long value) const {
 }
 
 long long Comm::AllReduceSum(long long value) const {
+  if (size_ == 1) return value;
   long long out = 0;
   Blocking([&](MPI_Request* r) {
     return MPI_Iallreduce(&value, &out, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD, r);
@@ -207,10 +233,19 @@ void AllReduceInPlace(std::vector<long long>& values, MPI_Op op) {
 }
 }  // namespace
 
-void Comm::AllReduceSum(std::vector<long long>& values) const { AllReduceInPlace(values, MPI_SUM); }
-void Comm::AllReduceMax(std::vector<long long>& values) const { AllReduceInPlace(values, MPI_MAX); }
+void Comm::AllReduceSum(std::vector<long long>& values) const {
+  if (size_ > 1) AllReduceInPlace(values, MPI_SUM);
+}
+void Comm::AllReduceMax(std::vector<long long>& values) const {
+  if (size_ > 1) AllReduceInPlace(values, MPI_MAX);
+}
 
 std::vector<std::string> Comm::HostNames() const {
+  if (!g_mpi) {
+    char name[256] = {};
+    gethostname(name, sizeof(name) - 1);
+    return {name};
+  }
   char name[MPI_MAX_PROCESSOR_NAME];
   int len = 0;
   MPI_Get_processor_name(name, &len);
@@ -220,7 +255,7 @@ std::vector<std::string> Comm::HostNames() const {
 void Comm::Abort(int exit_code) const {
   std::fflush(stdout);
   std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, exit_code);
+  if (g_mpi) MPI_Abort(MPI_COMM_WORLD, exit_code);
   std::_Exit(exit_code);
 }
 

@@ -41,6 +41,14 @@ Launcher DetectLauncher() {
   return l;
 }
 
+bool UnderMpiLauncher() {
+  for (const char* var :
+       {"OMPI_MCA_orte_hnp_uri", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
+    if (std::getenv(var) != nullptr) return true;
+  }
+  return std::getenv("SLURM_STEP_ID") != nullptr && std::getenv("SLURM_PROCID") != nullptr;
+}
+
 Status CheckWorldSize(const Launcher& l, int world_size) {
   if (l.slurm_tasks <= 0 || l.slurm_tasks == world_size || l.mpirun_via_srun) return OkStatus();
   if (l.name == "mpirun") {

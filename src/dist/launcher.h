@@ -21,6 +21,11 @@ struct Launcher {
 
 Launcher DetectLauncher();
 
+// Whether an MPI launcher started this process (mpirun/prterun of OpenMPI 4 or 5, srun,
+// MPICH's hydra): its environment names the job. Without one the process is a world of
+// one and MpiSession does not start MPI at all.
+bool UnderMpiLauncher();
+
 // FailedPrecondition, saying what to fix, when SLURM started or allocated a number of
 // tasks other than `world_size`: srun without PMIx, a single process in a multi-task job,
 // mpirun -np N in a job of M tasks. Not checked when mpirun's daemons came from srun.
