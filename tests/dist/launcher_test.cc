@@ -12,11 +12,35 @@ class LauncherTest : public testing::Test {
  protected:
   void TearDown() override {
     for (const char* v : {"OMPI_MCA_orte_hnp_uri", "SLURM_STEP_ID", "SLURM_PROCID",
-                          "SLURM_STEP_NUM_TASKS", "SLURM_NTASKS"}) {
+                          "SLURM_STEP_NUM_TASKS", "SLURM_NTASKS", "OMPI_COMM_WORLD_SIZE",
+                          "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
       unsetenv(v);
     }
   }
 };
+
+// Without any launcher's variables the process is a world of one that starts no MPI;
+// each launcher's own variable (or srun's step) means MPI must start.
+TEST_F(LauncherTest, OnlyALauncherMeansMpi) {
+  for (const char* v : {"OMPI_MCA_orte_hnp_uri", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                        "PMI_SIZE", "SLURM_STEP_ID", "SLURM_PROCID"}) {
+    unsetenv(v);
+  }
+  EXPECT_FALSE(UnderMpiLauncher());
+  setenv("SLURM_NTASKS", "4", 1);  // an allocation alone starts nothing
+  setenv("SLURM_STEP_ID", "0", 1);
+  EXPECT_FALSE(UnderMpiLauncher());
+  setenv("SLURM_PROCID", "0", 1);  // srun's task
+  EXPECT_TRUE(UnderMpiLauncher());
+  unsetenv("SLURM_STEP_ID");
+  unsetenv("SLURM_PROCID");
+  for (const char* v : {"OMPI_MCA_orte_hnp_uri", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                        "PMI_SIZE"}) {
+    setenv(v, "1", 1);
+    EXPECT_TRUE(UnderMpiLauncher()) << v;
+    unsetenv(v);
+  }
+}
 
 TEST_F(LauncherTest, SrunSingletonsAreRefusedWithWhatToFix) {
   setenv("SLURM_STEP_ID", "0", 1);
