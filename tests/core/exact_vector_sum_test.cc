@@ -144,8 +144,9 @@ TEST(ExactVectorSumTest, FastPathDigitsStaySmall) {
   ExactVectorSum s(100);
   std::mt19937_64 rng(3);
   std::normal_distribution<double> normal;
-  for (int t = 0; t < 10; ++t) {
-    std::vector<double> term(100);
+  // Add keeps a pointer to each term, so the terms outlive the sum.
+  std::vector<std::vector<double>> terms(10, std::vector<double>(100));
+  for (std::vector<double>& term : terms) {
     for (double& x : term) x = normal(rng);
     s.Add(term);
   }
