@@ -3,9 +3,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 namespace teamsrl::llm {
 namespace {
@@ -37,7 +39,11 @@ TEST(PromptTemplateTest, MessagesAreJoinedAndNeverReExpanded) {
 class PromptTemplateFileTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
-    const std::string path = ::testing::TempDir() + "/prompt_template_test.txt";
+    // One file per test and process: ctest runs this file's tests in parallel, and two
+    // tests writing one path made ErrorsNameTheFile read the other's template.
+    const std::string path = ::testing::TempDir() + "/prompt_template_test_" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                             std::to_string(getpid()) + ".txt";
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }
