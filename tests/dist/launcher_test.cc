@@ -11,9 +11,9 @@ namespace {
 class LauncherTest : public testing::Test {
  protected:
   void TearDown() override {
-    for (const char* v : {"OMPI_MCA_orte_hnp_uri", "SLURM_STEP_ID", "SLURM_PROCID",
-                          "SLURM_STEP_NUM_TASKS", "SLURM_NTASKS", "OMPI_COMM_WORLD_SIZE",
-                          "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
+    for (const char* v :
+         {"OMPI_MCA_orte_hnp_uri", "SLURM_STEP_ID", "SLURM_PROCID", "SLURM_STEP_NUM_TASKS",
+          "SLURM_NTASKS", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
       unsetenv(v);
     }
   }
@@ -34,8 +34,8 @@ TEST_F(LauncherTest, OnlyALauncherMeansMpi) {
   EXPECT_TRUE(UnderMpiLauncher());
   unsetenv("SLURM_STEP_ID");
   unsetenv("SLURM_PROCID");
-  for (const char* v : {"OMPI_MCA_orte_hnp_uri", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
-                        "PMI_SIZE"}) {
+  for (const char* v :
+       {"OMPI_MCA_orte_hnp_uri", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
     setenv(v, "1", 1);
     EXPECT_TRUE(UnderMpiLauncher()) << v;
     unsetenv(v);
