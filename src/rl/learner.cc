@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/check.h"
+#include "rl/gae.h"
 #include "rl/ppo.h"
 #include "rl/reinforce.h"
 #include "rl/trpo.h"
@@ -179,6 +180,16 @@ Eigen::VectorXd MeanEntropyGradient(const Policy& policy, std::span<const Batch>
   for (const Batch& b : parts)
     terms.emplace_back(policy.MeanEntropyGradient(b.obs) * Share(b, rows));
   return sum.Total(policy.NumParameters(), terms);
+}
+
+void PartsGae(std::span<const Batch> parts, const std::vector<Eigen::VectorXd>& values,
+              double gamma, double lambda, std::vector<Eigen::VectorXd>* returns,
+              std::vector<Eigen::VectorXd>* advantages) {
+  for (size_t p = 0; p < parts.size(); ++p) {
+    GaeResult gae = ComputeGae(parts[p].rewards, values[p], parts[p].masks, gamma, lambda);
+    returns->push_back(std::move(gae.returns));
+    advantages->push_back(std::move(gae.advantages));
+  }
 }
 
 std::vector<Eigen::VectorXd> Predict(const ValueFunction& value, std::span<const Batch> parts) {

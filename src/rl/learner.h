@@ -120,6 +120,10 @@ Eigen::VectorXd MeanEntropyGradient(const Policy& policy, std::span<const Batch>
                                     const BatchSum& sum);
 // The value net's predictions and a per-part map, for the learners' per-part vectors.
 std::vector<Eigen::VectorXd> Predict(const ValueFunction& value, std::span<const Batch> parts);
+// ComputeGae of every part (GAE runs within a part: parts hold whole episodes).
+void PartsGae(std::span<const Batch> parts, const std::vector<Eigen::VectorXd>& values,
+              double gamma, double lambda, std::vector<Eigen::VectorXd>* returns,
+              std::vector<Eigen::VectorXd>* advantages);
 }  // namespace internal
 
 }  // namespace teamsrl::rl

@@ -16,12 +16,7 @@ UpdateStats PpoLearner::UpdateParts(Policy& policy, std::span<const Batch> parts
 
   const std::vector<Eigen::VectorXd> values = internal::Predict(value_, parts);
   std::vector<Eigen::VectorXd> returns, raw_advantages;
-  for (size_t p = 0; p < parts.size(); ++p) {
-    GaeResult gae =
-        ComputeGae(parts[p].rewards, values[p], parts[p].masks, config_.gamma, config_.lambda);
-    returns.push_back(std::move(gae.returns));
-    raw_advantages.push_back(std::move(gae.advantages));
-  }
+  internal::PartsGae(parts, values, config_.gamma, config_.lambda, &returns, &raw_advantages);
   stats.value_loss = value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
   const std::vector<Eigen::VectorXd> advantages = NormalizeAdvantages(raw_advantages, n, sum);
 

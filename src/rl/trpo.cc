@@ -17,15 +17,9 @@ UpdateStats TrpoLearner::UpdateParts(Policy& policy, std::span<const Batch> part
   UpdateStats stats;
   if (policy.NumParameters() == 0) return stats;  // uniform: nothing to learn
 
-  // GAE runs within a part: parts hold whole episodes (rl/batch.h).
   const std::vector<Eigen::VectorXd> values = internal::Predict(value_, parts);
   std::vector<Eigen::VectorXd> returns, raw_advantages;
-  for (size_t p = 0; p < parts.size(); ++p) {
-    GaeResult gae =
-        ComputeGae(parts[p].rewards, values[p], parts[p].masks, config_.gamma, config_.lambda);
-    returns.push_back(std::move(gae.returns));
-    raw_advantages.push_back(std::move(gae.advantages));
-  }
+  internal::PartsGae(parts, values, config_.gamma, config_.lambda, &returns, &raw_advantages);
   stats.value_loss =
       value_.FitLbfgs(parts, returns, n, config_.value_l2, config_.value_lbfgs_iters, sum)
           .mse_after;
