@@ -19,8 +19,9 @@ sweeps as tidy tables (sweep.py) and figures (plots.py):
 ``plots`` needs matplotlib; it is imported on first use of ``teamsrl_analysis.plots``.
 """
 
-from .runfile import (KINDS, SCHEMA_VERSION, TABLES, Rows, Run, file_status, flatten_metrics,
-                      load_run, read_commit, read_consistent, read_table, run_kind)
+from .runfile import (KINDS, SCHEMA_VERSION, TABLES, Rows, Run, committed_image, file_status,
+                      flatten_metrics, load_run, read_commit, read_consistent, read_table,
+                      run_kind)
 from .stats import (aggregate_table, aggregates, bootstrap_ci, iqm, mean, median,
                     optimality_gap, performance_profile, performance_profile_ci,
                     probability_of_improvement, probability_of_improvement_ci)
@@ -40,8 +41,9 @@ def __getattr__(name):
         return plots if name == "plots" else getattr(plots, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = ["KINDS", "SCHEMA_VERSION", "TABLES", "Rows", "Run", "file_status", "flatten_metrics",
-           "load_run", "read_commit", "read_consistent", "read_table", "run_kind",
+__all__ = ["KINDS", "SCHEMA_VERSION", "TABLES", "Rows", "Run", "committed_image", "file_status",
+           "flatten_metrics", "load_run", "read_commit", "read_consistent", "read_table",
+           "run_kind",
            # sweeps
            "Sweep", "final_values", "load_sweep", "scores", "variant_labels",
            # figures (matplotlib, imported on first use)

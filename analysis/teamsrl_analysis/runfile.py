@@ -24,9 +24,11 @@ never see a half-written table of a running job.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
+import struct
 import time
 from typing import Callable, Iterable, Optional, Union
 
@@ -63,7 +65,60 @@ _ROW_KEYS = {
 _LEGACY_ATTEMPTS = 3  # retries for files without a commit record, as readers did before
 
 
+UNDO_SUFFIX = ".undo"
+_UNDO_MAGIC = b"TSRLUNDO"
+_FNV_OFFSET, _FNV_PRIME, _MASK64 = 0xcbf29ce484222325, 0x100000001b3, (1 << 64) - 1
+
+
+def _fnv1a(data: bytes) -> int:
+    h = _FNV_OFFSET
+    for byte in data:
+        h = ((h ^ byte) * _FNV_PRIME) & _MASK64
+    return h
+
+
+def committed_image(path: str) -> Optional[bytes]:
+    """The bytes of the run file at ``path`` as of its last commit, when its writer died in
+    the middle of a change and left a hot undo journal ``<path>.undo``; None otherwise
+    (the file on disk is then its committed state). This reads the journal the way the
+    writer's file driver does (src/io/undo_journal.h, docs/architecture.md s.7): old bytes
+    put back over the changed ranges, the file cut to its committed size. Nothing on disk
+    is changed; the next writer (``teamsrl train --resume``) rolls the file back itself."""
+    try:
+        with open(path + UNDO_SUFFIX, "rb") as f:
+            journal = f.read()
+        inode = os.stat(path).st_ino
+    except OSError:
+        return None
+    if len(journal) < 48 or journal[:8] != _UNDO_MAGIC:
+        return None  # empty: the last change was committed
+    version, journal_inode, base, head, check = struct.unpack_from("<5Q", journal, 8)
+    if version != 1 or check != _fnv1a(journal[:40]) or journal_inode != inode:
+        return None
+    records, at = [], 48
+    while at + 24 <= len(journal):
+        address, length = struct.unpack_from("<2Q", journal, at)
+        if length > len(journal) - at - 24:
+            break  # cut short: its overwrite never began
+        (check,) = struct.unpack_from("<Q", journal, at + 16 + length)
+        if check != _fnv1a(journal[at:at + 16 + length]):
+            break
+        records.append((address, journal[at + 16:at + 16 + length]))
+        at += 24 + length
+    with open(path, "rb") as f:
+        image = bytearray(f.read(base))
+    image.extend(bytes(base - len(image)))
+    for address, old in records:
+        image[address:address + len(old)] = old
+    if _fnv1a(bytes(image[:4096])) != head:
+        return None  # a journal of a file that was replaced since
+    return bytes(image)
+
+
 def _open(path: str) -> h5py.File:
+    image = committed_image(path)
+    if image is not None:
+        return h5py.File(io.BytesIO(image), "r")
     # The writer takes no HDF5 file lock (so a live run can be read); do not take one
     # either, which also works on file systems without flock (some Lustre/NFS mounts).
     try:

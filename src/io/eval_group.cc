@@ -5,6 +5,7 @@
 #include "io/attributes.h"
 #include "io/hdf5_handle.h"
 #include "io/run_commit.h"
+#include "io/undo_journal.h"
 
 namespace teamsrl::io {
 namespace {
@@ -33,13 +34,15 @@ Status WriteEvalGroupNow(const std::string& run_path, const std::string& name,
   if (H5Fis_hdf5(run_path.c_str()) <= 0) {
     return NotFound(run_path + " is not an existing HDF5 run file");
   }
-  // The writer of a run takes no HDF5 file lock (run_file.h); do the same here.
+  // The writer of a run takes no HDF5 file lock (run_file.h) and writes through the undo
+  // journal (undo_journal.h); do the same here.
   PlistId fapl(H5Pcreate(H5P_FILE_ACCESS));
 #if H5_VERSION_GE(1, 10, 7)
   if (!fapl || H5Pset_file_locking(fapl.get(), false, true) < 0) {
     return Hdf5Error("setting up file access for " + run_path);
   }
 #endif
+  TEAMSRL_RETURN_IF_ERROR(UseUndoJournal(fapl.get()));
   FileId file(H5Fopen(run_path.c_str(), H5F_ACC_RDWR, fapl.get()));
   if (!file) return Hdf5Error("cannot open " + run_path + " for writing");
   if (!HasAttribute(file.get(), "schema_version")) {

@@ -1,11 +1,7 @@
 #include "io/run_file.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -20,6 +16,7 @@
 #include "io/run_reader.h"
 #include "io/safe_file.h"
 #include "io/table.h"
+#include "io/undo_journal.h"
 
 namespace teamsrl::io {
 namespace {
@@ -35,6 +32,7 @@ Result<PlistId> WriterAccessProperties(const std::string& path) {
   if (!fapl || H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
     return Hdf5Error("setting up file access properties for " + path);
   }
+  TEAMSRL_RETURN_IF_ERROR(UseUndoJournal(fapl.get()));
 #if H5_VERSION_GE(1, 10, 7)
   if (H5Pset_file_locking(fapl.get(), /*use_file_locking=*/false,
                           /*ignore_when_disabled=*/true) < 0) {
@@ -42,21 +40,6 @@ Result<PlistId> WriterAccessProperties(const std::string& path) {
   }
 #endif
   return fapl;
-}
-
-// fsync of the file HDF5 writes through (the sec2 driver's descriptor), so a reader on
-// another NFS client that sees the next commit record also sees these bytes (close-to-open
-// consistency only covers files that are closed; the run file stays open).
-Status SyncRunFile(hid_t file, const std::string& path) {
-  PlistId fapl(H5Fget_access_plist(file));
-  void* handle = nullptr;
-  if (!fapl || H5Fget_vfd_handle(file, fapl.get(), &handle) < 0 || handle == nullptr) {
-    return Hdf5Error("getting the descriptor of run file " + path);
-  }
-  if (::fsync(*static_cast<int*>(handle)) != 0 && errno != EINVAL) {
-    return Internal("fsync of run file " + path + ": " + std::strerror(errno));
-  }
-  return OkStatus();
 }
 
 Status DeleteAttributeIfPresent(hid_t file, const std::string& name, const std::string& path) {
@@ -372,7 +355,7 @@ Status RunFile::EndChange() {
   State& s = *state_;
   TEAMSRL_RETURN_IF_ERROR(
       CheckHdf5(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flushing run file " + path_));
-  TEAMSRL_RETURN_IF_ERROR(SyncRunFile(s.file.get(), path_));
+  TEAMSRL_RETURN_IF_ERROR(CommitUndoJournal(s.file.get()));
   s.commit.rows = s.committed;
   s.commit.budget_rows = s.budget.size();
   s.commit.state = WriterState::kIdle;

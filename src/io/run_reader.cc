@@ -8,6 +8,7 @@
 
 #include "io/attributes.h"
 #include "io/table.h"
+#include "io/undo_journal.h"
 
 namespace teamsrl::io {
 namespace {
@@ -165,6 +166,8 @@ Result<FileId> OpenRunFile(const std::string& path) {
     return Hdf5Error("disabling file locking for " + path);
   }
 #endif
+  // Through the undo journal: a file whose writer died in a change reads as its last commit.
+  TEAMSRL_RETURN_IF_ERROR(UseUndoJournal(fapl.get()));
   FileId file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
   if (!file) {
     H5Eclear2(H5E_DEFAULT);

@@ -24,6 +24,7 @@
 #include "evol/prompts.h"
 #include "evol/review.h"
 #include "io/run_file.h"
+#include "io/run_reader.h"
 #include "io/safe_file.h"
 #include "llm/router.h"
 #include "pipeline/actor_record.h"
@@ -278,6 +279,7 @@ struct Trainer::State {
   Clock::time_point start;
   std::string checkpoint_path;
   std::optional<TrainCheckpoint> resume_from;  // root: read in OpenRunFile
+  bool finished = false;  // root: resume_from is the end of a run whose file is completed
   int64_t restarts = 0;
   std::array<int64_t, 3> stops{};  // signal stops by kind (kStopKinds), over all segments
 
@@ -404,7 +406,13 @@ Status Trainer::State::CreateRunFile(const std::vector<std::string>& hosts, bool
 // after it, and the attributes of this segment (who runs it now, how often restarted).
 Status Trainer::State::ReopenRunFile(const std::vector<std::string>& hosts) {
   const TrainCheckpoint& c = *resume_from;
-  if (c.iterations_done >= config.train.iterations) return OkStatus();  // nothing to do
+  if (c.iterations_done >= config.train.iterations) {
+    // Killed after its last checkpoint but before the file was finished (final policy,
+    // status): resumed, it writes them; a completed file is left alone.
+    Result<io::RunInfo> info = io::ReadRunInfo(run_path);
+    finished = info.ok() && info->status == io::RunStatusName(io::RunStatus::kCompleted);
+    if (finished) return OkStatus();
+  }
   TEAMSRL_ASSIGN_OR_RETURN(io::RunFile file, io::RunFile::OpenForResume(run_path, c.rows));
   TEAMSRL_ASSIGN_OR_RETURN(std::vector<std::string> names, file.PolicyNames());
   for (const std::string& name : names) {
@@ -442,7 +450,7 @@ Status Trainer::State::ReopenRunFile(const std::vector<std::string>& hosts) {
 dist::Decision Trainer::State::ResumeDecision() {
   dist::Decision d;
   if (!resume_from) return d;
-  if (resume_from->iterations_done >= config.train.iterations) {
+  if (finished) {
     d.stop = true;
     return d;
   }
