@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,8 +32,11 @@ herr_t CollectError(unsigned /*n*/, const H5E_error2_t* error, void* data) {
 }  // namespace
 
 void SilenceHdf5Errors() {
-  static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  // Per thread: a thread-safe HDF5 keeps the error stack and its printer per thread (the
+  // run file's background flush runs on its own).
+  thread_local bool silenced = false;
+  if (!silenced) H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  silenced = true;
 }
 
 Status Hdf5Error(std::string_view context) {

@@ -23,7 +23,8 @@
 
 namespace teamsrl::io {
 
-// Turns off HDF5's default error printer. Idempotent and thread-safe; called by the
+// Turns off HDF5's default error printer for the calling thread (a thread-safe HDF5 keeps
+// one per thread). Idempotent; called by the
 // constructors of every wrapper and by Hdf5Error, so callers rarely need it.
 void SilenceHdf5Errors();
 

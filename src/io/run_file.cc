@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <future>
+#include <iterator>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -75,6 +77,36 @@ RootAttributes RootAttributes::FromEnvironment() {
   return attributes;
 }
 
+// Rows, texts and the budget appended since the last flush began.
+struct RunFile::Buffers {
+  std::vector<IterationRow> iterations;
+  std::vector<EpisodeRow> episodes;
+  std::vector<StepRow> steps;
+  std::vector<CallRow> calls;
+  std::vector<SampleRow> samples;
+  std::vector<std::string> texts;
+  std::optional<std::vector<BudgetRow>> budget;
+
+  // Puts what a failed flush left unwritten (this) before what came since (`later`),
+  // into `later`.
+  void PrependTo(Buffers& later) {
+    const auto prepend = [](auto& front, auto& back) {
+      front.insert(front.end(), std::make_move_iterator(back.begin()),
+                   std::make_move_iterator(back.end()));
+      back = std::move(front);
+      front.clear();
+    };
+    prepend(iterations, later.iterations);
+    prepend(episodes, later.episodes);
+    prepend(steps, later.steps);
+    prepend(calls, later.calls);
+    prepend(samples, later.samples);
+    prepend(texts, later.texts);
+    if (!later.budget) later.budget = std::move(budget);  // the newer budget wins
+    budget.reset();
+  }
+};
+
 struct RunFile::State {
   FileId file;  // declared first: closed after the datasets
   Table iterations;
@@ -84,15 +116,14 @@ struct RunFile::State {
   Table budget;
   Table samples;
   TextTable texts;
-  std::vector<IterationRow> pending_iterations;
-  std::vector<EpisodeRow> pending_episodes;
-  std::vector<StepRow> pending_steps;
-  std::vector<CallRow> pending_calls;
-  std::vector<SampleRow> pending_samples;
-  std::vector<std::string> pending_texts;
-  std::optional<std::vector<BudgetRow>> pending_budget;
-  RowCounts committed;  // in the file after the last successful flush
-  CommitRecord commit;  // what readers were last told (run_commit.h)
+  Buffers pending;
+  RowCounts committed;      // in the file after the last successful flush
+  CommitRecord commit;      // what readers were last told (run_commit.h)
+  int64_t texts_added = 0;  // ids handed out by AddText: texts in the file and buffered
+  // A flush on a background thread (StartFlush): it alone touches the HDF5 objects, the
+  // commit state and `flying` while it runs; every other method waits for it first.
+  Buffers flying;
+  std::future<Status> in_flight;
 };
 
 RunFile::RunFile(std::unique_ptr<State> state, std::string path)
@@ -282,6 +313,7 @@ Result<RunFile> RunFile::OpenForResume(const std::string& path, const RowCounts&
   }
   policy.reset();
   state->committed = keep;
+  state->texts_added = keep.texts;
   RunFile run(std::move(state), path);
   TEAMSRL_RETURN_IF_ERROR(run.EndChange());
   return run;
@@ -294,81 +326,90 @@ Status RunFile::CheckOpen() const {
   return FailedPrecondition("run file " + path_ + " is closed");
 }
 
+Status RunFile::Quiesce() const {
+  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  return WaitFlushed();
+}
+
 void RunFile::AppendIterations(const std::vector<IterationRow>& rows) {
   TEAMSRL_CHECK(is_open()) << "append to closed run file " << path_;
-  state_->pending_iterations.insert(state_->pending_iterations.end(), rows.begin(), rows.end());
+  state_->pending.iterations.insert(state_->pending.iterations.end(), rows.begin(), rows.end());
 }
 
 void RunFile::AppendEpisodes(const std::vector<EpisodeRow>& rows) {
   TEAMSRL_CHECK(is_open()) << "append to closed run file " << path_;
-  state_->pending_episodes.insert(state_->pending_episodes.end(), rows.begin(), rows.end());
+  state_->pending.episodes.insert(state_->pending.episodes.end(), rows.begin(), rows.end());
 }
 
 void RunFile::AppendSteps(const std::vector<StepRow>& rows) {
   TEAMSRL_CHECK(is_open()) << "append to closed run file " << path_;
-  state_->pending_steps.insert(state_->pending_steps.end(), rows.begin(), rows.end());
+  state_->pending.steps.insert(state_->pending.steps.end(), rows.begin(), rows.end());
 }
 
 void RunFile::AppendCalls(const std::vector<CallRow>& rows) {
   TEAMSRL_CHECK(is_open()) << "append to closed run file " << path_;
-  state_->pending_calls.insert(state_->pending_calls.end(), rows.begin(), rows.end());
+  state_->pending.calls.insert(state_->pending.calls.end(), rows.begin(), rows.end());
 }
 
 void RunFile::AppendSamples(const std::vector<SampleRow>& rows) {
   TEAMSRL_CHECK(is_open()) << "append to closed run file " << path_;
-  state_->pending_samples.insert(state_->pending_samples.end(), rows.begin(), rows.end());
+  state_->pending.samples.insert(state_->pending.samples.end(), rows.begin(), rows.end());
 }
 
 int64_t RunFile::AddText(std::string_view text) {
   TEAMSRL_CHECK(is_open()) << "add text to closed run file " << path_;
-  int64_t id = text_count();
   // HDF5 variable-length strings end at NUL: keep the text whole (core/text.h).
-  state_->pending_texts.push_back(ReplaceNul(std::string(text)));
-  return id;
+  state_->pending.texts.push_back(ReplaceNul(std::string(text)));
+  return state_->texts_added++;
 }
 
-int64_t RunFile::text_count() const {
-  if (state_ == nullptr) return 0;
-  return state_->texts.size() + static_cast<int64_t>(state_->pending_texts.size());
-}
+int64_t RunFile::text_count() const { return state_ != nullptr ? state_->texts_added : 0; }
 
 RowCounts RunFile::committed_rows() const {
-  return state_ != nullptr ? state_->committed : RowCounts{};
+  if (state_ == nullptr) return RowCounts{};
+  // After a background flush that failed, its rows are not committed: the next flush
+  // writes (or flushes) them, or reports the error again.
+  (void)WaitFlushed();
+  return state_->committed;
 }
 
 Status RunFile::WriteBudget(const std::vector<BudgetRow>& rows) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
-  state_->pending_budget = rows;
+  state_->pending.budget = rows;
   return OkStatus();
 }
 
-Status RunFile::BeginChange() {
+Status RunFile::BeginChange() { return BeginChange(*state_, path_); }
+Status RunFile::EndChange() { return EndChange(*state_, path_); }
+Status RunFile::WriteBuffered() { return WriteBuffered(*state_, state_->pending); }
+
+Status RunFile::BeginChange(State& s, const std::string& path) {
   // Published even when the last change failed and the record still says "writing": the
   // new seq tells a reader that read during that state that the file changed again.
-  CommitRecord& commit = state_->commit;
-  commit.state = WriterState::kWriting;
-  ++commit.seq;
-  return PublishCommit(path_, commit);
+  s.commit.state = WriterState::kWriting;
+  ++s.commit.seq;
+  return PublishCommit(path, s.commit);
 }
 
-Status RunFile::EndChange() {
-  State& s = *state_;
+Status RunFile::EndChange(State& s, const std::string& path) {
   TEAMSRL_RETURN_IF_ERROR(
-      CheckHdf5(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flushing run file " + path_));
+      CheckHdf5(H5Fflush(s.file.get(), H5F_SCOPE_GLOBAL), "flushing run file " + path));
   TEAMSRL_RETURN_IF_ERROR(CommitUndoJournal(s.file.get()));
+  // Only now: rows HDF5 took but could not flush are not committed (a checkpoint must not
+  // count them); a later flush that succeeds commits them.
+  s.committed = TableRows(s);
   s.commit.rows = s.committed;
   s.commit.budget_rows = s.budget.size();
   s.commit.state = WriterState::kIdle;
   ++s.commit.seq;
-  return PublishCommit(path_, s.commit);
+  return PublishCommit(path, s.commit);
 }
 
-Status RunFile::WriteBuffered() {
-  State& s = *state_;
+Status RunFile::WriteBuffered(State& s, Buffers& b) {
   // Each buffer is cleared only once written, so a failed Flush can be retried.
-  if (!s.pending_texts.empty()) {
-    TEAMSRL_RETURN_IF_ERROR(s.texts.Append(s.pending_texts));
-    s.pending_texts.clear();
+  if (!b.texts.empty()) {
+    TEAMSRL_RETURN_IF_ERROR(s.texts.Append(b.texts));
+    b.texts.clear();
   }
   auto write = [](Table& table, auto& pending) -> Status {
     if (pending.empty()) return OkStatus();
@@ -376,28 +417,54 @@ Status RunFile::WriteBuffered() {
     pending.clear();
     return OkStatus();
   };
-  TEAMSRL_RETURN_IF_ERROR(write(s.iterations, s.pending_iterations));
-  TEAMSRL_RETURN_IF_ERROR(write(s.episodes, s.pending_episodes));
-  TEAMSRL_RETURN_IF_ERROR(write(s.steps, s.pending_steps));
-  TEAMSRL_RETURN_IF_ERROR(write(s.calls, s.pending_calls));
-  TEAMSRL_RETURN_IF_ERROR(write(s.samples, s.pending_samples));
-  if (s.pending_budget) {
-    TEAMSRL_RETURN_IF_ERROR(s.budget.Replace(*s.pending_budget));
-    s.pending_budget.reset();
+  TEAMSRL_RETURN_IF_ERROR(write(s.iterations, b.iterations));
+  TEAMSRL_RETURN_IF_ERROR(write(s.episodes, b.episodes));
+  TEAMSRL_RETURN_IF_ERROR(write(s.steps, b.steps));
+  TEAMSRL_RETURN_IF_ERROR(write(s.calls, b.calls));
+  TEAMSRL_RETURN_IF_ERROR(write(s.samples, b.samples));
+  if (b.budget) {
+    TEAMSRL_RETURN_IF_ERROR(s.budget.Replace(*b.budget));
+    b.budget.reset();
   }
-  s.committed = RowCounts{s.iterations.size(), s.episodes.size(), s.steps.size(),
-                          s.calls.size(),      s.samples.size(),  s.texts.size()};
   return OkStatus();
+}
+
+RowCounts RunFile::TableRows(const State& s) {
+  return RowCounts{s.iterations.size(), s.episodes.size(), s.steps.size(),
+                   s.calls.size(),      s.samples.size(),  s.texts.size()};
+}
+
+Status RunFile::StartFlush() {
+  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(WaitFlushed());
+  State* s = state_.get();  // stable when the RunFile is moved
+  std::swap(s->flying, s->pending);
+  s->in_flight = std::async(std::launch::async, [s, path = path_] {
+    SilenceHdf5Errors();  // per thread
+    TEAMSRL_RETURN_IF_ERROR(BeginChange(*s, path));
+    TEAMSRL_RETURN_IF_ERROR(WriteBuffered(*s, s->flying));
+    return EndChange(*s, path);
+  });
+  return OkStatus();
+}
+
+Status RunFile::WaitFlushed() const {
+  if (state_ == nullptr || !state_->in_flight.valid()) return OkStatus();
+  State& s = *state_;
+  Status status = s.in_flight.get();
+  s.flying.PrependTo(s.pending);  // nothing left when it succeeded
+  return status;
 }
 
 Status RunFile::Close(bool begun) {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  (void)WaitFlushed();  // as in Flush: what a failed one left is written now
   Status status = begun ? OkStatus() : BeginChange();
   if (status.ok()) status = WriteBuffered();
   // Datasets first: the file id is closed last, which writes the remaining metadata.
   FileId file = std::move(state_->file);
   CommitRecord commit = std::move(state_->commit);
-  const RowCounts committed = state_->committed;
+  const RowCounts committed = TableRows(*state_);  // committed if the close succeeds
   const int64_t budget_rows = state_->budget.size();
   state_.reset();
   Status closed = file.Close("closing run file " + path_);
@@ -413,7 +480,7 @@ Status RunFile::Close(bool begun) {
 
 Status RunFile::WritePolicy(const std::string& name, const std::vector<double>& params,
                             const std::map<std::string, std::string>& attributes) {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
     return InvalidArgument("bad policy name '" + name + "' for run file " + path_);
   }
@@ -447,7 +514,7 @@ Status RunFile::WritePolicy(const std::string& name, const std::vector<double>& 
 }
 
 Status RunFile::RemovePolicy(const std::string& name) {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
     return InvalidArgument("bad policy name '" + name + "' for run file " + path_);
   }
@@ -463,7 +530,7 @@ Status RunFile::RemovePolicy(const std::string& name) {
 }
 
 Result<std::vector<std::string>> RunFile::PolicyNames() const {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   std::vector<std::string> names;
   GroupId group(H5Gopen2(state_->file.get(), kPolicyGroup, H5P_DEFAULT));
   hsize_t index = 0;
@@ -477,13 +544,15 @@ Result<std::vector<std::string>> RunFile::PolicyNames() const {
 
 Status RunFile::Flush() {
   TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  // A failed background flush buffered its rows again: this writes them, or reports.
+  (void)WaitFlushed();
   TEAMSRL_RETURN_IF_ERROR(BeginChange());
   TEAMSRL_RETURN_IF_ERROR(WriteBuffered());
   return EndChange();
 }
 
 Status RunFile::SetStatus(RunStatus status) {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   TEAMSRL_RETURN_IF_ERROR(BeginChange());
   TEAMSRL_RETURN_IF_ERROR(WriteBuffered());
   TEAMSRL_RETURN_IF_ERROR(
@@ -492,38 +561,38 @@ Status RunFile::SetStatus(RunStatus status) {
 }
 
 Status RunFile::SetAttribute(const std::string& name, std::string_view value) {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   TEAMSRL_RETURN_IF_ERROR(BeginChange());
   TEAMSRL_RETURN_IF_ERROR(WriteStringAttribute(state_->file.get(), name, value));
   return EndChange();
 }
 
 Status RunFile::SetAttribute(const std::string& name, int64_t value) {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   TEAMSRL_RETURN_IF_ERROR(BeginChange());
   TEAMSRL_RETURN_IF_ERROR(WriteInt64Attribute(state_->file.get(), name, value));
   return EndChange();
 }
 
 Status RunFile::SetAttribute(const std::string& name, double value) {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   TEAMSRL_RETURN_IF_ERROR(BeginChange());
   TEAMSRL_RETURN_IF_ERROR(WriteFloat64Attribute(state_->file.get(), name, value));
   return EndChange();
 }
 
 Result<std::string> RunFile::GetAttribute(const std::string& name) const {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   return ReadStringAttribute(state_->file.get(), name);
 }
 
 Result<int64_t> RunFile::GetInt64Attribute(const std::string& name) const {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   return ReadInt64Attribute(state_->file.get(), name);
 }
 
 Status RunFile::Finish(RunStatus status) {
-  TEAMSRL_RETURN_IF_ERROR(CheckOpen());
+  TEAMSRL_RETURN_IF_ERROR(Quiesce());
   TEAMSRL_RETURN_IF_ERROR(BeginChange());
   TEAMSRL_RETURN_IF_ERROR(
       WriteStringAttribute(state_->file.get(), "finished_at", CurrentTimeIso8601()));

@@ -135,8 +135,19 @@ class RunFile {
   Result<std::vector<std::string>> PolicyNames() const;
 
   // Writes buffered texts and rows, then H5Fflush: after it returns, a killed process
-  // leaves a readable file containing everything appended so far.
+  // leaves a readable file containing everything appended so far. After a failed H5Fflush
+  // HDF5 1.10 cannot flush that file again ("slist already enabled"): the run ends, and
+  // its file reads, and resumes, as of the last commit (undo_journal.h).
   Status Flush();
+  // Flush() on a background thread, so the caller goes on (train: the next iteration)
+  // while HDF5 compresses and writes; rows appended meanwhile go to the next flush. Waits
+  // for the previous background flush first and returns its error, if it failed: its rows
+  // are then not committed (committed_rows() does not count them; those it had not handed
+  // to HDF5 are buffered again). Every other method that reads or writes the file
+  // (committed_rows() too) waits for it first, so checkpoints only count committed rows.
+  Status StartFlush();
+  // Waits for a background flush; its status (OK when none ran).
+  Status WaitFlushed() const;
   // The rows and texts in the file after the last successful Flush() (or Create /
   // OpenForResume): what a checkpoint taken now must keep.
   RowCounts committed_rows() const;
@@ -163,15 +174,24 @@ class RunFile {
   int64_t text_count() const;  // texts added so far (flushed or not)
 
  private:
+  struct Buffers;
   struct State;
   explicit RunFile(std::unique_ptr<State> state, std::string path);
   Status CheckOpen() const;
+  // CheckOpen, then WaitFlushed: before any use of the HDF5 file.
+  Status Quiesce() const;
   // The commit protocol (header comment): Begin before the first HDF5 change, End after
-  // the last; End flushes, syncs and publishes the committed rows.
+  // the last; End flushes, syncs and publishes the committed rows. Static forms for the
+  // background flush, which holds the State, not the (movable) RunFile.
   Status BeginChange();
   Status EndChange();
+  static Status BeginChange(State& s, const std::string& path);
+  static Status EndChange(State& s, const std::string& path);
   // Writes the buffered texts, rows and budget (no flush).
   Status WriteBuffered();
+  static Status WriteBuffered(State& s, Buffers& b);
+  // The rows of every table as HDF5 has them (flushed or not).
+  static RowCounts TableRows(const State& s);
   // Writes what is buffered and closes the file, publishing "closed"; `begun`: the
   // caller already published "writing".
   Status Close(bool begun = false);

@@ -111,10 +111,19 @@ void Recorder::AddSamples(const std::vector<io::SampleLine>& samples) {
 }
 
 Status Recorder::Flush() {
+  TEAMSRL_RETURN_IF_ERROR(Stage());
+  return file_.Flush();
+}
+
+Status Recorder::StartFlush() {
+  TEAMSRL_RETURN_IF_ERROR(Stage());
+  return file_.StartFlush();
+}
+
+Status Recorder::Stage() {
   file_.AppendCalls(pending_calls_);
   pending_calls_.clear();
-  TEAMSRL_RETURN_IF_ERROR(file_.WriteBudget(BudgetRows(config_, totals_)));
-  return file_.Flush();
+  return file_.WriteBudget(BudgetRows(config_, totals_));
 }
 
 std::string QueriesDetail(const Recorder& rec) {

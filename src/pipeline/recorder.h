@@ -51,6 +51,8 @@ class Recorder {
   void AddSamples(const std::vector<io::SampleLine>& samples);
   // Writes /budget, the buffered rows and texts, and flushes the file.
   Status Flush();
+  // The same with RunFile::StartFlush: the file is written on a background thread.
+  Status StartFlush();
 
   CallSums TakeSums();
   io::RunFile& file() { return file_; }
@@ -72,6 +74,8 @@ class Recorder {
   double limit_wait_s() const { return limit_wait_s_; }
 
  private:
+  // Moves the buffered calls and the budget into the run file's buffers.
+  Status Stage();
   const Config& config_;
   io::RunFile file_;
   int32_t endpoint_of_role_[llm::kNumRoles] = {};

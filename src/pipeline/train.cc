@@ -614,7 +614,8 @@ Status Trainer::State::RecordAndSnapshot(const std::vector<ActorRecord>& all,
   WarnOfMalformedReplies(iteration_replies, row.malformed_replies);
   io::RunFile& file = recorder->file();
   file.AppendIterations({row});
-  TEAMSRL_RETURN_IF_ERROR(recorder->Flush());
+  // Written while the next iteration runs; a checkpoint (committed_rows) waits for it.
+  TEAMSRL_RETURN_IF_ERROR(recorder->StartFlush());
   if (config.train.snapshot_every > 0 && (iteration + 1) % config.train.snapshot_every == 0) {
     // The filter the policy would act with next, so generation from a snapshot
     // normalises observations exactly as training would have.

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "io/attributes.h"
@@ -480,6 +482,75 @@ TEST_F(RunFileTest, SurvivesSigkill) {
   auto text = ReadText(path_, 4);
   ASSERT_TRUE(text.ok()) << text.status().ToString();
   EXPECT_EQ(*text, "text 4");
+}
+
+// StartFlush writes in the background: rows appended meanwhile go to the next flush, text
+// ids run on across it, and committed_rows() counts what the background flush wrote.
+TEST_F(RunFileTest, StartFlushWritesInTheBackground) {
+  RunFile run = Create();
+  for (int i = 0; i < 3; ++i) run.AppendIterations({IterationRow{i}});
+  EXPECT_EQ(run.AddText("a"), 0);
+  ASSERT_TRUE(run.StartFlush().ok());
+  for (int i = 3; i < 5; ++i) run.AppendIterations({IterationRow{i}});
+  EXPECT_EQ(run.AddText("b"), 1);
+  EXPECT_EQ(run.text_count(), 2);
+  EXPECT_EQ(run.committed_rows().iterations, 3);
+  EXPECT_EQ(run.committed_rows().texts, 1);
+  ASSERT_TRUE(run.StartFlush().ok());
+  ASSERT_TRUE(run.WaitFlushed().ok());
+  EXPECT_EQ(run.committed_rows().iterations, 5);
+  FileId file = OpenReadOnly(path_, /*writer_in_this_process=*/true);
+  EXPECT_THAT(Ints(file.get(), "/train/iterations", "iteration"), ElementsAre(0, 1, 2, 3, 4));
+  file.reset();
+  ASSERT_TRUE(run.Finish(RunStatus::kCompleted).ok());
+  auto text = ReadText(path_, 1);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(*text, "b");
+}
+
+// A background flush that fails (here: the file may not grow, RLIMIT_FSIZE) reports it at
+// the next wait and commits none of its rows, so a checkpoint taken then stays valid: the
+// run, killed, resumes from the committed rows. (HDF5 1.10 cannot retry a failed H5Fflush,
+// "slist already enabled", so the file handle is not reused.) In a child, for the limit.
+TEST_F(RunFileTest, AFailedBackgroundFlushCommitsNothingAndResumes) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG instead
+    auto run = RunFile::Create(path_, TestAttributes());
+    if (!run.ok()) _exit(2);
+    run->AppendIterations({IterationRow{0}});
+    if (!run->Flush().ok()) _exit(3);
+    rlimit limit{};
+    getrlimit(RLIMIT_FSIZE, &limit);
+    const rlimit tight{static_cast<rlim_t>(std::filesystem::file_size(path_) + 1024),
+                       limit.rlim_max};
+    if (setrlimit(RLIMIT_FSIZE, &tight) != 0) _exit(4);
+    for (int i = 1; i < 5000; ++i) {
+      run->AppendIterations({IterationRow{i}});
+      run->AppendSteps(
+          {StepRow{i, 0, 0, 0, 1, 0.5, 0.5, run->AddText(std::string(40, 'x')), -1, 0}});
+    }
+    if (!run->StartFlush().ok()) _exit(5);  // the failure shows at the wait
+    Status waited = run->WaitFlushed();
+    if (waited.ok() || waited.message().find("File too large") == std::string::npos) _exit(6);
+    const RowCounts committed = run->committed_rows();
+    if (committed.iterations != 1 || committed.steps != 0 || committed.texts != 0) _exit(7);
+    raise(SIGKILL);
+    _exit(8);
+  }
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(wait_status)) << "child exit code " << WEXITSTATUS(wait_status);
+  RowCounts keep;
+  keep.iterations = 1;
+  auto run = RunFile::OpenForResume(path_, keep);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  run->AppendIterations({IterationRow{1}});
+  ASSERT_TRUE(run->Finish(RunStatus::kCompleted).ok());
+  FileId file = OpenReadOnly(path_);
+  EXPECT_THAT(Ints(file.get(), "/train/iterations", "iteration"), ElementsAre(0, 1));
+  EXPECT_EQ(Rows(file.get(), "/train/steps"), 0);
 }
 
 // A reader in another process opens the file while the writer is live, with HDF5's
