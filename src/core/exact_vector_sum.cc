@@ -28,15 +28,6 @@ constexpr int kSlowWords = ExactSum::kLimbs + 3;  // limbs, then nan, +inf, -inf
 // window and keeps every term an exact multiple of it.
 int ExponentField(uint64_t bits) { return std::max(static_cast<int>((bits >> 52) & 0x7ff), 1); }
 
-// An integer-valued double below 2^102 in magnitude as an integer, without the library
-// call a direct conversion to __int128 makes: its top part below 2^50 times 2^52, and the
-// rest, which is an integer below 2^52 and so exact in both the subtraction and the cast.
-__int128 ToInt128(double x) {
-  const auto high = static_cast<int64_t>(x * 0x1p-52);  // truncated toward zero
-  const double rest = x - static_cast<double>(high) * 0x1p52;
-  return static_cast<__int128>(high) * (__int128{1} << 52) + static_cast<int64_t>(rest);
-}
-
 struct ElementRange {
   long long high, low;
   bool non_finite;
@@ -119,16 +110,35 @@ std::vector<long long> ExactVectorSum::Digits(const std::vector<long long>& rang
       shift[e] = static_cast<int>(-r.low);
     }
   }
+  // Each scaled term, an integer-valued double below 2^102, is split as h * 2^52 + r: h
+  // its top part (truncated, |h| < 2^50), r the rest, an integer below 2^52 and so exact in
+  // both the subtraction and the cast. The parts are summed in int64, which holds 2^11 of
+  // them, and every kBlock terms go into the 128-bit totals: no 128-bit arithmetic and no
+  // library call (a direct conversion to __int128 makes one) per term.
+  constexpr size_t kBlock = size_t{1} << 11;
   std::vector<__int128> acc(d, 0);
-  for (size_t t = 0; t < count; ++t) {
-    const double* term = terms_[t];
-    for (size_t e = 0; e < d; ++e) {
-      // Exact: the term is a multiple of 2^low below 2^(low + kFastBits).
-      if (mode[e] == kScale) {
-        acc[e] += ToInt128(term[e] * scale[e]);
-      } else if (mode[e] == kLdexp) {
-        acc[e] += ToInt128(std::ldexp(term[e], shift[e]));
+  std::vector<int64_t> high(d, 0), rest(d, 0);
+  const auto add = [&](size_t e, double x) {
+    const auto h = static_cast<int64_t>(x * 0x1p-52);  // truncated toward zero
+    high[e] += h;
+    rest[e] += static_cast<int64_t>(x - static_cast<double>(h) * 0x1p52);
+  };
+  for (size_t begin = 0; begin < count; begin += kBlock) {
+    const size_t end = std::min(count, begin + kBlock);
+    for (size_t t = begin; t < end; ++t) {
+      const double* term = terms_[t];
+      for (size_t e = 0; e < d; ++e) {
+        // Exact: the term is a multiple of 2^low below 2^(low + kFastBits).
+        if (mode[e] == kScale) {
+          add(e, term[e] * scale[e]);
+        } else if (mode[e] == kLdexp) {
+          add(e, std::ldexp(term[e], shift[e]));
+        }
       }
+    }
+    for (size_t e = 0; e < d; ++e) {
+      acc[e] += static_cast<__int128>(high[e]) * (__int128{1} << 52) + rest[e];
+      high[e] = rest[e] = 0;
     }
   }
   std::vector<long long> out;

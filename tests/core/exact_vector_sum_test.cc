@@ -139,6 +139,34 @@ TEST(ExactVectorSumTest, KnownAnswers) {
   EXPECT_EQ(none, std::vector<double>(3, 0.0));
 }
 
+// More terms than the int64 part sums hold (2^11 between two 128-bit updates), spanning the
+// fast path's whole window: one term 1.0 sets the lowest bit (2^-52), the others are near
+// 2^49 with random low bits, so scaled they are near 2^101 and both parts near their
+// bounds. Of one sign per element, or cancelling: a part sum that overflowed or a block
+// boundary that dropped terms would show.
+TEST(ExactVectorSumTest, ManyTermsAcrossTheWholeWindow) {
+  const int count = 5000, dim = 3;
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int64_t> low_bits(0, (int64_t{1} << 52) - 1);
+  Terms terms(count, std::vector<double>(dim));
+  for (int t = 0; t < count; ++t) {
+    auto& term = terms[static_cast<size_t>(t)];
+    const double top = std::ldexp(1.0 + 0x1p-52 * static_cast<double>(low_bits(rng)), 48);
+    term[0] = t == 0 ? 1.0 : top;
+    term[1] = t == 0 ? -1.0 : -top;
+    term[2] = t == 0 ? 1.0 : (t % 2 == 0 ? 1 : -1) * top;
+  }
+  ExactVectorSum probe(dim);
+  for (const std::vector<double>& term : terms) probe.Add(term);
+  ASSERT_EQ(probe.Digits(probe.Range()).size(), 3u * dim + 1);  // the fast path
+  const std::vector<double> want = Reference(terms, dim);
+  std::vector<int> owner(count);
+  for (int parts : {1, 3}) {
+    for (int t = 0; t < count; ++t) owner[static_cast<size_t>(t)] = t * parts / count;
+    ExpectSameBits(SplitSum(terms, dim, parts, owner), want);
+  }
+}
+
 TEST(ExactVectorSumTest, FastPathDigitsStaySmall) {
   // Gradient-like terms take three words per element, not ExactSum's 71.
   ExactVectorSum s(100);
