@@ -312,8 +312,7 @@ Result<RunFile> RunFile::OpenForResume(const std::string& path, const RowCounts&
     if (!policy) return Hdf5Error("creating group /policy in " + path);
   }
   policy.reset();
-  state->committed = keep;
-  state->texts_added = keep.texts;
+  state->texts_added = keep.texts;  // EndChange sets `committed` from the truncated tables
   RunFile run(std::move(state), path);
   TEAMSRL_RETURN_IF_ERROR(run.EndChange());
   return run;

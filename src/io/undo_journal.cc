@@ -326,6 +326,16 @@ bool Overflows(haddr_t address, size_t size) {
   return address == HADDR_UNDEF || address > kMaxAddr || size > kMaxAddr - address;
 }
 
+// For a writer of the file open as `fd`: rolls a hot journal back and removes a stale one;
+// true when bytes were restored.
+Result<bool> RollBack(int fd, uint64_t inode, const std::string& journal_path) {
+  TEAMSRL_ASSIGN_OR_RETURN(JournalContents contents, ReadJournal(journal_path, fd, inode));
+  if (contents.kind == JournalContents::Kind::kStale) ::unlink(journal_path.c_str());
+  if (contents.kind != JournalContents::Kind::kHot) return false;
+  TEAMSRL_RETURN_IF_ERROR(ApplyRollback(fd, journal_path, contents));
+  return true;
+}
+
 // Rolls back (writers) or overlays (readers) a hot journal of a file just opened.
 Status PrepareJournal(UndoFile* file, const std::string& name, unsigned flags) {
   const std::string journal_path = UndoJournalPath(name);
@@ -333,13 +343,10 @@ Status PrepareJournal(UndoFile* file, const std::string& name, unsigned flags) {
     ::unlink(journal_path.c_str());  // a journal of a file that no longer exists
     return OkStatus();
   }
+  if (file->writable) return RollBack(file->fd, file->inode, journal_path).status();
   TEAMSRL_ASSIGN_OR_RETURN(JournalContents contents,
                            ReadJournal(journal_path, file->fd, file->inode));
-  if (contents.kind == JournalContents::Kind::kStale && file->writable) {
-    ::unlink(journal_path.c_str());
-  }
   if (contents.kind != JournalContents::Kind::kHot) return OkStatus();
-  if (file->writable) return ApplyRollback(file->fd, journal_path, contents);
   file->committed_size = contents.base;
   file->overlay = new std::vector<Record>(std::move(contents.records));
   return OkStatus();
@@ -586,19 +593,10 @@ Result<bool> RollBackUndoJournal(const std::string& path) {
     return Internal("opening " + path + ": " + ErrnoText(errno));
   }
   struct stat st {};
-  Result<JournalContents> contents = ::fstat(fd, &st) == 0
-                                         ? ReadJournal(UndoJournalPath(path), fd, st.st_ino)
-                                         : Result<JournalContents>(Internal("fstat of " + path));
-  Status status = contents.status();
-  bool rolled_back = false;
-  if (status.ok() && contents->kind == JournalContents::Kind::kStale) {
-    ::unlink(UndoJournalPath(path).c_str());
-  } else if (status.ok() && contents->kind == JournalContents::Kind::kHot) {
-    status = ApplyRollback(fd, UndoJournalPath(path), *contents);
-    rolled_back = status.ok();
-  }
+  Result<bool> rolled_back =
+      ::fstat(fd, &st) == 0 ? RollBack(fd, st.st_ino, UndoJournalPath(path))
+                            : Result<bool>(Internal("fstat of " + path + ": " + ErrnoText(errno)));
   ::close(fd);
-  if (!status.ok()) return status;
   return rolled_back;
 }
 
