@@ -196,6 +196,11 @@ Result<RunInfo> ReadRunInfo(const std::string& path) {
   return info;
 }
 
+bool RunFileCompleted(const std::string& path) {
+  Result<RunInfo> info = ReadRunInfo(path);
+  return info.ok() && info->status == RunStatusName(RunStatus::kCompleted);
+}
+
 Result<RunInfo> ReadRunInfo(hid_t file) {
   RunInfo info;
   RootAttributes& root = info.root;

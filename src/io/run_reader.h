@@ -66,6 +66,9 @@ Status ReadRunSnapshot(const std::string& path,
 
 Result<RunInfo> ReadRunInfo(const std::string& path);
 Result<RunInfo> ReadRunInfo(hid_t file);
+// True when the run file at `path` reads and its `status` is `completed` (false for any
+// error): what a resume checks before it calls a run finished.
+bool RunFileCompleted(const std::string& path);
 
 // Names of the datasets under /policy, sorted.
 Result<std::vector<std::string>> ListPolicies(const std::string& path);

@@ -76,9 +76,7 @@ namespace {
 // Whether `writer`'s directory holds a finished run: every seed committed and the h5 file
 // saying `completed` (a run killed between the two rebuilds the file).
 bool AlreadyComplete(const io::DatasetWriter& writer, const std::string& h5) {
-  if (!writer.resumed() || !writer.committed().complete) return false;
-  Result<io::RunInfo> info = io::ReadRunInfo(h5);
-  return info.ok() && info->status == io::RunStatusName(io::RunStatus::kCompleted);
+  return writer.resumed() && writer.committed().complete && io::RunFileCompleted(h5);
 }
 
 // Root: opens the output directory and the h5 file, replaying a committed prefix; leaves

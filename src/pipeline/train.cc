@@ -409,8 +409,7 @@ Status Trainer::State::ReopenRunFile(const std::vector<std::string>& hosts) {
   if (c.iterations_done >= config.train.iterations) {
     // Killed after its last checkpoint but before the file was finished (final policy,
     // status): resumed, it writes them; a completed file is left alone.
-    Result<io::RunInfo> info = io::ReadRunInfo(run_path);
-    finished = info.ok() && info->status == io::RunStatusName(io::RunStatus::kCompleted);
+    finished = io::RunFileCompleted(run_path);
     if (finished) return OkStatus();
   }
   TEAMSRL_ASSIGN_OR_RETURN(io::RunFile file, io::RunFile::OpenForResume(run_path, c.rows));

@@ -72,6 +72,23 @@ TEST_F(RunReaderTest, MissingFile) {
   EXPECT_EQ(info.status().message(), "run file " + path + " does not exist");
 }
 
+TEST_F(RunReaderTest, RunFileCompletedOnlyForACompletedFile) {
+  const std::string path = dir_.File("run.h5");
+  EXPECT_FALSE(RunFileCompleted(path));  // missing
+  {
+    auto run = RunFile::Create(path, RootAttributes{});
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    ASSERT_TRUE(run->Flush().ok());
+    EXPECT_FALSE(RunFileCompleted(path));  // running
+    ASSERT_TRUE(run->Finish(RunStatus::kFailed).ok());
+  }
+  EXPECT_FALSE(RunFileCompleted(path));
+  auto run = RunFile::OpenForResume(path, RowCounts{});
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_TRUE(run->Finish(RunStatus::kCompleted).ok());
+  EXPECT_TRUE(RunFileCompleted(path));
+}
+
 TEST_F(RunReaderTest, NotAnHdf5File) {
   const std::string path = dir_.File("notes.txt");
   std::ofstream(path) << "just text\n";
