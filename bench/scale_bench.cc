@@ -1,7 +1,7 @@
 // Prints where a training iteration's time goes and what it moves, for either
 // dist.aggregate mode (issue 15; README "Distributed learner"):
 //   mpirun -np R build/bin/scale_bench --actors N --latency-ms L [--aggregate MODE]
-//       [--algo trpo|ppo|reinforce] [--iterations K]
+//       [--algo trpo|ppo|reinforce] [--iterations K] [--block-actors B]
 // runs the quickstart (the paper's network) with N actors over R ranks against the
 // simulator at latency L and prints, from root: the median iteration wall time against the
 // latency-bound ideal (episode_length x 2 calls x L: every actor's rewrite and review of a
@@ -27,6 +27,7 @@ struct Args {
   int actors = 32;
   int latency_ms = 0;
   int iterations = 10;
+  int block_actors = 1;
   std::string aggregate = "trajectories";
   std::string algo = "trpo";
 };
@@ -42,6 +43,8 @@ Args Parse(int argc, char** argv) {
       a.latency_ms = std::atoi(v.c_str());
     } else if (k == "--iterations") {
       a.iterations = std::atoi(v.c_str());
+    } else if (k == "--block-actors") {
+      a.block_actors = std::atoi(v.c_str());
     } else if (k == "--aggregate") {
       a.aggregate = v;
     } else if (k == "--algo") {
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape): a bench
                            "train.iterations=" + std::to_string(args.iterations + 1),
                            "llm.endpoints.sim.latency_ms=" + std::to_string(args.latency_ms),
                            "dist.aggregate=" + args.aggregate, "algo.type=" + args.algo,
+                           "dist.block_actors=" + std::to_string(args.block_actors),
                            "train.checkpoint_every=0", "run.out_dir=/tmp/teamsrl_scale_bench"});
   if (!config.ok()) {
     std::fprintf(stderr, "%s\n", config.status().ToString().c_str());
@@ -105,9 +109,10 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape): a bench
   const double ideal = config->env.episode_length * 2 * args.latency_ms * 1e-3;
   const double median = Median(wall);
   std::printf(
-      "%s %s: %d actors on %d ranks, latency %d ms: iteration median %.1f ms (min %.1f, max "
-      "%.1f)",
-      args.aggregate.c_str(), args.algo.c_str(), args.actors, comm.size(), args.latency_ms,
+      "%s %s: %d actors on %d ranks (blocks of %d), latency %d ms: iteration median %.1f ms "
+      "(min %.1f, max %.1f)",
+      args.aggregate.c_str(), args.algo.c_str(), args.actors, comm.size(),
+      config->dist.block_actors, args.latency_ms,
       1e3 * median, 1e3 * *std::min_element(wall.begin(), wall.end()),
       1e3 * *std::max_element(wall.begin(), wall.end()));
   if (ideal > 0) std::printf(", ideal %.0f ms = %.1f %%", 1e3 * ideal, 100.0 * ideal / median);

@@ -140,6 +140,9 @@ enum class Aggregate : int { kTrajectories = 0, kGradients = 1 };
 
 struct DistConfig {
   Aggregate aggregate = Aggregate::kTrajectories;
+  // Under `gradients`, actors learn in blocks of this many (docs/architecture.md "The
+  // learner's sums"): a block is one term of every exact sum, held by one rank.
+  int block_actors = 1;
 
   bool operator==(const DistConfig&) const = default;
 };

@@ -275,6 +275,10 @@ const std::vector<KeySpec>& Schema() {
                   "train: `trajectories`: ranks send their steps to root, which runs the "
                   "learner; `gradients`: every rank runs it on its own actors, sums reduced "
                   "exactly across ranks (README \"Distributed learner\")."),
+      TEAMSRL_KEY("dist.block_actors", dist.block_actors, AtLeast(1),
+                  "gradients: actors per block, the unit each rank sums in plain doubles and "
+                  "the ranks sum exactly; ranks host whole blocks. Results depend on it, not on "
+                  "the rank count; larger is faster, <= actors / ranks keeps every rank busy."),
       TEAMSRL_KEY("generate.steps", generate.steps, AtLeast(1),
                   "generate: chained rewrites per seed."),
       TEAMSRL_KEY("generate.forced_breadth_steps", generate.forced_breadth_steps, AtLeast(0),

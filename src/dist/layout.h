@@ -14,4 +14,10 @@ struct ActorRange {
 // actor more. A rank may hold none when there are more ranks than actors.
 ActorRange LocalActors(int num_actors, int world_size, int rank);
 
+// The same layout of whole groups of `group` consecutive actors (the last group may be
+// short): rank r's range starts and ends at a group boundary, so a group never straddles
+// two ranks whatever their number (`dist.block_actors`, docs/architecture.md "The
+// learner's sums"). group = 1 is LocalActors.
+ActorRange LocalActorGroups(int num_actors, int group, int world_size, int rank);
+
 }  // namespace teamsrl::dist

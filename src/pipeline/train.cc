@@ -284,6 +284,8 @@ struct Trainer::State {
   std::array<int64_t, 3> stops{};  // signal stops by kind (kStopKinds), over all segments
 
   bool gradients() const { return config.dist.aggregate == Aggregate::kGradients; }
+  // Actors per learner part: a block under gradients; trajectories has one part, on root.
+  int BlockActors() const { return gradients() ? config.dist.block_actors : 1; }
   Status SetUpLocal();
   void WarnOfMalformedReplies(int64_t new_replies, int64_t new_malformed);
   Status OpenRunFile(const std::vector<std::string>& hosts);
@@ -311,7 +313,8 @@ Status Trainer::State::SetUpLocal() {
   const evol::MatchMode match = config.env.reward.match;
   TEAMSRL_ASSIGN_OR_RETURN(
       router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));
-  const dist::ActorRange range = dist::LocalActors(config.train.actors, comm.size(), comm.rank());
+  const dist::ActorRange range = dist::LocalActorGroups(config.train.actors, BlockActors(),
+                                                        comm.size(), comm.rank());
   for (int a = range.begin; a < range.end; ++a) {
     ids.push_back(a);
     actor_rngs.push_back(Rng::ForStream(config.run.seed, StreamKind::kActor, a));
@@ -659,10 +662,14 @@ std::optional<rl::UpdateStats> Trainer::State::LocalUpdate(const Status& rolled,
                                                            const std::vector<ActorRecord>& local) {
   if (!dist::AgreeOnStatus(comm, rolled).ok()) return std::nullopt;
   const auto t0 = Clock::now();
+  // The rank's range starts at a block boundary (SetUpLocal), so its blocks are the
+  // config's whatever the rank count.
+  const size_t block = static_cast<size_t>(BlockActors());
   std::vector<rl::Batch> parts;
-  parts.reserve(local.size());
-  for (const ActorRecord& a : local) {
-    parts.push_back(BuildBatch({&a, 1}, env->obs_dim(), config.env.episode_length));
+  parts.reserve((local.size() + block - 1) / block);
+  for (size_t begin = 0; begin < local.size(); begin += block) {
+    const size_t n = std::min(block, local.size() - begin);
+    parts.push_back(BuildBatch({local.data() + begin, n}, env->obs_dim(), config.env.episode_length));
   }
   const int64_t bytes_before = rank_sum->bytes();
   rl::UpdateStats stats = learner->UpdateParts(*policy, parts, *rank_sum);
@@ -737,6 +744,15 @@ Trainer::~Trainer() = default;
 Status Trainer::Setup() {
   State& s = *s_;
   TEAMSRL_RETURN_IF_ERROR(dist::AgreeOnStatus(s.comm, s.SetUpLocal()));
+  const int block = s.BlockActors();
+  const int blocks = (s.config.train.actors + block - 1) / block;
+  if (s.comm.is_root() && block > 1 && blocks < s.comm.size()) {
+    spdlog::warn(
+        "dist.block_actors={} makes {} block(s) of the {} actors for {} ranks: {} rank(s) host "
+        "no actors; a smaller block keeps them busy (it changes the results, the rank count "
+        "does not)",
+        block, blocks, s.config.train.actors, s.comm.size(), s.comm.size() - blocks);
+  }
   TEAMSRL_RETURN_IF_ERROR(AgreeOnRunInputs(
       s.comm, s.config,
       fmt::format("train --out {} --overwrite {}", s.run_path, s.options.overwrite)));

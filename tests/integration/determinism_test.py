@@ -1,7 +1,8 @@
 """/policy/final and every non-timing column of the run file are bitwise identical
 under 1, 2, 4 and 8 ranks (4 and 8 oversubscribed; with 5 actors, 3 of 8 ranks host none),
 and across reruns, in both dist.aggregate modes: trajectories (root runs the learner) and
-gradients (every rank runs it, its sums reduced exactly; issue 15)."""
+gradients (every rank runs it, its sums reduced exactly; issue 15), with blocks of one and of
+two actors; and one block of every actor is the trajectory learner, bit for bit."""
 import os
 import sys
 import unittest
@@ -34,18 +35,21 @@ class DeterminismTest(unittest.TestCase):
         tag = policy_type + "".join(e.replace("=", "_") for e in extra[1::2])
         files = {n: self.run_with(n, policy_type, f"{tag}_{n}", extra) for n in (1, 2, 4, 8)}
         files["1b"] = self.run_with(1, policy_type, f"{tag}_1b", extra)
-        with h5py.File(files[1], "r") as ref:
+        ref = files.pop(1)
+        self.assert_same(ref, {k: (1 if k == "1b" else k, f) for k, f in files.items()})
+
+    def assert_same(self, ref_path, files):
+        """Every file of `files` (key: (world size, path)) equals ref_path, bitwise."""
+        with h5py.File(ref_path, "r") as ref:
             ref_policy = ref["/policy/final"][:]
             self.assertEqual(ref.attrs["status"], "completed")
             ref_tables = {p: non_timing(ref, p) for p in
                           ("/train/iterations", "/train/episodes", "/train/steps", "/llm/calls")}
             ref_text = list(ref["/text/strings"][:])
             self.assertGreater(len(ref_tables["/train/steps"]["action"]), 0)
-            for key, path in files.items():
-                if key == 1:
-                    continue
+            for key, (world, path) in files.items():
                 with h5py.File(path, "r") as f:
-                    self.assertEqual(f.attrs["world_size"], 1 if key == "1b" else key)
+                    self.assertEqual(f.attrs["world_size"], world)
                     # Bitwise: compare the bytes, not approximately.
                     self.assertEqual(f["/policy/final"][:].tobytes(), ref_policy.tobytes(),
                                      f"/policy/final differs with {key} ranks")
@@ -55,6 +59,16 @@ class DeterminismTest(unittest.TestCase):
                             self.assertEqual(got[name].tobytes(), ref_col.tobytes(),
                                              f"{p}.{name} differs with {key} ranks")
                     self.assertEqual(list(f["/text/strings"][:]), ref_text)
+
+    def test_one_block_is_the_trajectory_learner(self):
+        # dist.block_actors >= actors: one block, one term in every exact sum, which rounds
+        # to the term itself: the learner root runs under trajectories, bit for bit; with
+        # 2 ranks, rank 1 hosts no actors.
+        grad = ["--set", "dist.aggregate=gradients", "--set", "dist.block_actors=5"]
+        ref = self.run_with(1, "gaussian_argmax", "oneblock_traj")
+        self.assert_same(ref, {
+            "gradients 1": (1, self.run_with(1, "gaussian_argmax", "oneblock_1", grad)),
+            "gradients 2": (2, self.run_with(2, "gaussian_argmax", "oneblock_2", grad))})
 
     def test_gaussian_argmax_trpo(self):
         self.check_policy("gaussian_argmax")
@@ -72,6 +86,11 @@ class DeterminismTest(unittest.TestCase):
     def test_per_step_filter_gradients(self):
         self.check_policy("gaussian_argmax", ["--set", "dist.aggregate=gradients",
                                               "--set", "policy.obs_filter_schedule=step"])
+
+    def test_blocks_gradients(self):
+        # Blocks {0, 1}, {2, 3}, {4}: ranks host whole blocks (5 of 8 ranks none).
+        self.check_policy("gaussian_argmax", ["--set", "dist.aggregate=gradients",
+                                              "--set", "dist.block_actors=2"])
 
     def test_categorical_gradients(self):
         self.check_policy("categorical", ["--set", "dist.aggregate=gradients"])
