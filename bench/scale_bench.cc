@@ -112,8 +112,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape): a bench
       "%s %s: %d actors on %d ranks (blocks of %d), latency %d ms: iteration median %.1f ms "
       "(min %.1f, max %.1f)",
       args.aggregate.c_str(), args.algo.c_str(), args.actors, comm.size(),
-      config->dist.block_actors, args.latency_ms,
-      1e3 * median, 1e3 * *std::min_element(wall.begin(), wall.end()),
+      config->dist.block_actors, args.latency_ms, 1e3 * median,
+      1e3 * *std::min_element(wall.begin(), wall.end()),
       1e3 * *std::max_element(wall.begin(), wall.end()));
   if (ideal > 0) std::printf(", ideal %.0f ms = %.1f %%", 1e3 * ideal, 100.0 * ideal / median);
   std::printf(

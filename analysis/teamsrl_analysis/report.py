@@ -38,7 +38,8 @@ REPRODUCIBILITY = "reproducibility.txt"
 # Run attributes shown in "What was run", in this order (others go to "all attributes").
 RUN_FIELDS = [
     ("run_name", "run"), ("kind", "kind"), ("teamsrl_version", "teamsrl"),
-    ("git_describe", "git"), ("command", "command line"), ("launcher", "launcher"),
+    ("git_describe", "git"), ("build_simd", "instruction set"), ("command", "command line"),
+    ("launcher", "launcher"),
     ("world_size", "ranks (world size)"), ("actors", "actors"), ("hostnames", "hosts"),
     ("seed", "seed"), ("slurm_job_id", "SLURM job"), ("slurm_array_task_id", "SLURM array task"),
     ("slurm_restart_count", "SLURM restarts"), ("slurm_nodelist", "SLURM nodes"),

@@ -556,8 +556,8 @@ int Main(int argc, char** argv) {
       "teamsrl: RL-driven instruction-dataset generation (TeaMs-RL) with the "
       "Evol-Instruct baseline"};
   app.require_subcommand(1);
-  app.set_version_flag("--version",
-                       fmt::format("teamsrl {} ({})", teamsrl::Version(), teamsrl::GitDescribe()));
+  app.set_version_flag("--version", fmt::format("teamsrl {} ({}, {})", teamsrl::Version(),
+                                                teamsrl::GitDescribe(), teamsrl::BuildSimd()));
   Args args;
   Commands commands{};
   AddRunCommands(app, args, &commands);

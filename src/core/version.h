@@ -11,5 +11,9 @@ namespace teamsrl {
 std::string_view Version();
 // `git describe --always --dirty --tags` at configure time; "unknown" outside a git tree.
 std::string_view GitDescribe();
+// The instruction set the build targets (CMake TEAMSRL_SIMD, resolved): "baseline",
+// "x86-64-v3" or "native". A program built for x86-64-v3 checks the CPU before any other
+// code runs and exits with a message naming the option instead of dying of SIGILL.
+std::string_view BuildSimd();
 
 }  // namespace teamsrl

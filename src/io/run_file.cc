@@ -180,6 +180,7 @@ Result<RunFile> RunFile::Create(const std::string& path, const RootAttributes& a
   const std::pair<const char*, const std::string*> strings[] = {
       {"teamsrl_version", &a.teamsrl_version},
       {"git_describe", &a.git_describe},
+      {"build_simd", &a.build_simd},
       {"command", &a.command},
       {"config_yaml", &a.config_yaml},
       {"run_name", &a.run_name},

@@ -61,6 +61,9 @@ struct RootAttributes {
   std::string run_name;  // run.name from the config
   std::string teamsrl_version = std::string(Version());
   std::string git_describe = std::string(GitDescribe());
+  // TEAMSRL_SIMD of the build: bitwise reproducibility holds within one (README "Build
+  // options").
+  std::string build_simd = std::string(BuildSimd());
   std::string command;      // the command line, e.g. "teamsrl train quickstart.yaml ..."
   std::string config_yaml;  // the resolved configuration
   uint64_t seed = 0;

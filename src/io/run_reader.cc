@@ -208,6 +208,7 @@ Result<RunInfo> ReadRunInfo(hid_t file) {
   const std::pair<const char*, std::string*> strings[] = {
       {"teamsrl_version", &root.teamsrl_version},
       {"git_describe", &root.git_describe},
+      {"build_simd", &root.build_simd},
       {"command", &root.command},
       {"config_yaml", &root.config_yaml},
       {"run_name", &root.run_name},

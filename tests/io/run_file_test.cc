@@ -103,6 +103,7 @@ TEST_F(RunFileTest, WritesRootAttributes) {
   EXPECT_EQ(*ReadInt64Attribute(f, "schema_version"), 1);
   EXPECT_EQ(*ReadStringAttribute(f, "teamsrl_version"), std::string(Version()));
   EXPECT_EQ(*ReadStringAttribute(f, "git_describe"), std::string(GitDescribe()));
+  EXPECT_EQ(*ReadStringAttribute(f, "build_simd"), std::string(BuildSimd()));
   EXPECT_EQ(*ReadStringAttribute(f, "command"), "teamsrl train unit.yaml --set run.seed=7");
   EXPECT_EQ(*ReadStringAttribute(f, "config_yaml"), "run:\n  name: unit\n  seed: 7\n");
   EXPECT_EQ(*ReadStringAttribute(f, "run_name"), "unit");

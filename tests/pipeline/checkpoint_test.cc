@@ -131,9 +131,9 @@ TEST(CheckpointTest, AdamLearnersRestoreTheirMomentsTrpoKeepsNone) {
     rl::Batch batch;
     batch.obs = Eigen::MatrixXd::Identity(3, 3);
     batch.actions = {0, 1, 2};
-    batch.rewards = Eigen::Vector3d(1, 0, 1);
-    batch.masks = Eigen::Vector3d(1, 1, 0);
-    batch.logp_old = Eigen::Vector3d::Constant(std::log(1.0 / 3));
+    batch.rewards = (Eigen::VectorXd(3) << 1, 0, 1).finished();
+    batch.masks = (Eigen::VectorXd(3) << 1, 1, 0).finished();
+    batch.logp_old = Eigen::VectorXd::Constant(3, std::log(1.0 / 3));
     learner->Update(*policy, batch);
     const std::vector<double> state = learner->OptimizerState();
     ASSERT_FALSE(state.empty());

@@ -10,7 +10,7 @@ namespace {
 TEST(Adam, FirstStepHasTheLearningRateAsMagnitude) {
   Adam adam(3, AdamOptions{.learning_rate = 0.01});
   Eigen::VectorXd p = Eigen::VectorXd::Zero(3);
-  adam.Step(Eigen::Vector3d(5.0, -0.1, 0.0), &p);
+  adam.Step((Eigen::VectorXd(3) << 5.0, -0.1, 0.0).finished(), &p);
   // m_hat = g, v_hat = g^2: step = lr * g / (|g| + eps).
   EXPECT_NEAR(p[0], -0.01, 1e-9);
   EXPECT_NEAR(p[1], 0.01, 1e-7);
