@@ -5,8 +5,8 @@
 // runs the quickstart (the paper's network) with N actors over R ranks against the
 // simulator at latency L and prints, from root: the median iteration wall time against the
 // latency-bound ideal (episode_length x 2 calls x L: every actor's rewrite and review of a
-// step run concurrently), root's median time in the gather, the learner and the file
-// writes, and the bytes of one iteration (root's gather, one rank's share of the learner's
+// step run concurrently), root's median time in its own rollouts (policy, simulator and
+// env), the gather, the learner, recording (staging the rows) and the file writes, and the bytes of one iteration (root's gather, one rank's share of the learner's
 // reductions, the broadcast). The first iteration is left out (warm-up).
 #include <algorithm>
 #include <chrono>
@@ -99,10 +99,12 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape): a bench
   }
   if (!comm.is_root()) return 0;
   wall.erase(wall.begin());
-  std::vector<double> gather, learner, write;
+  std::vector<double> rollout, gather, learner, record, write;
   for (size_t i = 1; i < outcome.timings.size(); ++i) {
+    rollout.push_back(outcome.timings[i].rollout_s);
     gather.push_back(outcome.timings[i].gather_s);
     learner.push_back(outcome.timings[i].learner_s);
+    record.push_back(outcome.timings[i].record_s);
     write.push_back(outcome.timings[i].write_s);
   }
   const teamsrl::pipeline::IterationTiming& last = outcome.timings.back();
@@ -117,9 +119,10 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape): a bench
       1e3 * *std::max_element(wall.begin(), wall.end()));
   if (ideal > 0) std::printf(", ideal %.0f ms = %.1f %%", 1e3 * ideal, 100.0 * ideal / median);
   std::printf(
-      "\n  root: gather %.1f ms, learner %.1f ms, write %.1f ms; bytes/iteration: gathered "
-      "%lld, reductions %lld per rank, broadcast %lld\n",
-      1e3 * Median(gather), 1e3 * Median(learner), 1e3 * Median(write),
+      "\n  root: rollout %.1f ms, gather %.1f ms, learner %.1f ms, record %.1f ms, write %.1f "
+      "ms; bytes/iteration: gathered %lld, reductions %lld per rank, broadcast %lld\n",
+      1e3 * Median(rollout), 1e3 * Median(gather), 1e3 * Median(learner), 1e3 * Median(record),
+      1e3 * Median(write),
       static_cast<long long>(last.gathered_bytes), static_cast<long long>(last.reduce_bytes),
       static_cast<long long>(last.broadcast_bytes));
   return 0;

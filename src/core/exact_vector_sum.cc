@@ -35,9 +35,21 @@ struct ElementRange {
   bool fast() const { return !non_finite && (empty() || high - low + 1 <= kFastBits); }
 };
 
-ElementRange At(const std::vector<long long>& range, size_t dim, size_t e) {
+inline ElementRange At(const std::vector<long long>& range, size_t dim, size_t e) {
   if (range[e] == kNone) return {kNone, kNone, range[2 * dim + e] != 0};
   return {range[e] - 1023, -range[dim + e] - 1075, range[2 * dim + e] != 0};
+}
+
+// 2^e for a normal e (-1022 <= e <= 1023), from its bits: exact, and no library call.
+inline double PowerOfTwo(long long e) {
+  return std::bit_cast<double>(static_cast<uint64_t>(e + 1023) << 52);
+}
+
+// v correctly rounded to a double; through int64 when it fits (one instruction instead of
+// the library's 128-bit conversion), which rounds alike.
+inline double ToDouble(__int128 v) {
+  if (v >= INT64_MIN && v <= INT64_MAX) return static_cast<double>(static_cast<int64_t>(v));
+  return static_cast<double>(v);
 }
 
 // The integer v * 2^low rounded once to a double. (double)v rounds v correctly; the
@@ -45,7 +57,9 @@ ElementRange At(const std::vector<long long>& range, size_t dim, size_t e) {
 // three digit parts (each exactly a double) is rounded instead.
 double Round(__int128 v, long long low) {
   if (v == 0) return 0.0;
-  const double scaled = std::ldexp(static_cast<double>(v), static_cast<int>(low));
+  const double rounded = ToDouble(v);
+  const double scaled = low >= -1022 && low <= 1023 ? rounded * PowerOfTwo(low)
+                                                     : std::ldexp(rounded, static_cast<int>(low));
   if (std::isnormal(scaled) && std::fabs(scaled) < 0x1p1000) return scaled;
   ExactSum s;
   for (int k = 0; k < kFastWords; ++k) {
@@ -104,7 +118,7 @@ std::vector<long long> ExactVectorSum::Digits(const std::vector<long long>& rang
     if (!r.fast() || r.empty()) continue;
     if (r.low > -1023) {
       mode[e] = kScale;
-      scale[e] = std::ldexp(1.0, static_cast<int>(-r.low));
+      scale[e] = PowerOfTwo(-r.low);  // -r.low < 1023, and > -1022 as r.low <= 971
     } else {
       mode[e] = kLdexp;
       shift[e] = static_cast<int>(-r.low);

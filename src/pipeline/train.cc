@@ -604,6 +604,7 @@ void Trainer::State::WarnOfMalformedReplies(int64_t new_replies, int64_t new_mal
 Status Trainer::State::RecordAndSnapshot(const std::vector<ActorRecord>& all,
                                          const rl::UpdateStats& stats,
                                          Clock::time_point iteration_start) {
+  const auto record_start = Clock::now();
   int64_t iteration_replies = 0;
   io::IterationRow row = RecordIteration(*recorder, iteration, all, *actions,
                                          config.env.episode_length, &iteration_replies);
@@ -616,6 +617,7 @@ Status Trainer::State::RecordAndSnapshot(const std::vector<ActorRecord>& all,
   WarnOfMalformedReplies(iteration_replies, row.malformed_replies);
   io::RunFile& file = recorder->file();
   file.AppendIterations({row});
+  timing.record_s = std::chrono::duration<double>(Clock::now() - record_start).count();
   // Written while the next iteration runs; a checkpoint (committed_rows) waits for it.
   TEAMSRL_RETURN_IF_ERROR(recorder->StartFlush());
   if (config.train.snapshot_every > 0 && (iteration + 1) % config.train.snapshot_every == 0) {
@@ -707,7 +709,7 @@ dist::Decision Trainer::State::Update(const dist::Gathered& gathered,
     UpdateFilter(all, rollout.states);
     const auto t0 = Clock::now();
     d.status = dist::NameRank(RecordAndSnapshot(all, stats, iteration_start), 0);
-    timing.write_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    timing.write_s = std::chrono::duration<double>(Clock::now() - t0).count() - timing.record_s;
   }
   // Root's own signal counts too: it may arrive after root sent its rollout.
   const int stop_signal = rollout.stop_signal != 0 ? rollout.stop_signal : StopSignal();
@@ -799,7 +801,9 @@ Status Trainer::Iteration() {
   TEAMSRL_CHECK(!s.done) << "Iteration after the last one";
   s.timing = IterationTiming{};
   std::vector<ActorRecord> local;
+  const auto rollout_start = Clock::now();
   const Status rolled = s.Rollout(&local);
+  s.timing.rollout_s = std::chrono::duration<double>(Clock::now() - rollout_start).count();
   std::optional<rl::UpdateStats> stats;
   if (s.gradients()) stats = s.LocalUpdate(rolled, local);
   const auto gather_start = Clock::now();

@@ -34,9 +34,12 @@ struct TrainOptions {
 // Where root's time of one iteration went, and what it moved (bench/train_bench.cc
 // prints these; README "Distributed learner").
 struct IterationTiming {
+  double rollout_s = 0.0;       // root's own actors' episodes (policy, env, LLM calls)
   double gather_s = 0.0;        // in the gather of the rollouts (waiting for the ranks included)
   double learner_s = 0.0;       // the update (gradients: root's share of the lockstep update)
-  double write_s = 0.0;         // recording the iteration, snapshots, the checkpoint
+  double record_s = 0.0;        // the iteration's rows staged for the run file
+  double write_s = 0.0;         // the rest on the run file: the flush's start, snapshots, the
+                                // checkpoint (the flush itself runs in the background)
   int64_t gather_bytes = 0;     // root's own rollout message
   int64_t gathered_bytes = 0;   // every rank's rollout messages, as root received them
   int64_t reduce_bytes = 0;     // gradients: words root passed to the learner's reductions
