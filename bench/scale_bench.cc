@@ -6,7 +6,8 @@
 // simulator at latency L and prints, from root: the median iteration wall time against the
 // latency-bound ideal (episode_length x 2 calls x L: every actor's rewrite and review of a
 // step run concurrently), root's median time in its own rollouts (policy, simulator and
-// env), the gather, the learner, recording (staging the rows) and the file writes, and the bytes of one iteration (root's gather, one rank's share of the learner's
+// env), the gather, the learner, recording (staging the rows) and the file writes, and
+// the bytes of one iteration (root's gather, one rank's share of the learner's
 // reductions, the broadcast). The first iteration is left out (warm-up).
 #include <algorithm>
 #include <chrono>
@@ -122,8 +123,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape): a bench
       "\n  root: rollout %.1f ms, gather %.1f ms, learner %.1f ms, record %.1f ms, write %.1f "
       "ms; bytes/iteration: gathered %lld, reductions %lld per rank, broadcast %lld\n",
       1e3 * Median(rollout), 1e3 * Median(gather), 1e3 * Median(learner), 1e3 * Median(record),
-      1e3 * Median(write),
-      static_cast<long long>(last.gathered_bytes), static_cast<long long>(last.reduce_bytes),
-      static_cast<long long>(last.broadcast_bytes));
+      1e3 * Median(write), static_cast<long long>(last.gathered_bytes),
+      static_cast<long long>(last.reduce_bytes), static_cast<long long>(last.broadcast_bytes));
   return 0;
 }

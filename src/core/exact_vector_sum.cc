@@ -59,7 +59,7 @@ double Round(__int128 v, long long low) {
   if (v == 0) return 0.0;
   const double rounded = ToDouble(v);
   const double scaled = low >= -1022 && low <= 1023 ? rounded * PowerOfTwo(low)
-                                                     : std::ldexp(rounded, static_cast<int>(low));
+                                                    : std::ldexp(rounded, static_cast<int>(low));
   if (std::isnormal(scaled) && std::fabs(scaled) < 0x1p1000) return scaled;
   ExactSum s;
   for (int k = 0; k < kFastWords; ++k) {

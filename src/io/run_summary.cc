@@ -333,8 +333,8 @@ Status Summarize(const std::string& path, const RunSnapshot& s, std::string& out
   const RootAttributes& root = info.root;
   std::string name =
       root.run_name.empty() ? RunNameFromConfigYaml(root.config_yaml) : root.run_name;
-  out += Line("run file", fmt::format("{} (schema {}, teamsrl {}, {}{})", path,
-                                      info.schema_version, root.teamsrl_version, root.git_describe,
+  out += Line("run file", fmt::format("{} (schema {}, teamsrl {}, {}{})", path, info.schema_version,
+                                      root.teamsrl_version, root.git_describe,
                                       root.build_simd.empty() ? "" : ", " + root.build_simd));
   out += Line("run", name.empty() ? "(unnamed)" : name);
   out += Line("status", info.status == "running" && info.finished_at.empty()

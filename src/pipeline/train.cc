@@ -313,8 +313,8 @@ Status Trainer::State::SetUpLocal() {
   const evol::MatchMode match = config.env.reward.match;
   TEAMSRL_ASSIGN_OR_RETURN(
       router, llm::MakeRouter(config.llm, config.run.seed, {comm.rank(), comm.size()}));
-  const dist::ActorRange range = dist::LocalActorGroups(config.train.actors, BlockActors(),
-                                                        comm.size(), comm.rank());
+  const dist::ActorRange range =
+      dist::LocalActorGroups(config.train.actors, BlockActors(), comm.size(), comm.rank());
   for (int a = range.begin; a < range.end; ++a) {
     ids.push_back(a);
     actor_rngs.push_back(Rng::ForStream(config.run.seed, StreamKind::kActor, a));
@@ -671,7 +671,8 @@ std::optional<rl::UpdateStats> Trainer::State::LocalUpdate(const Status& rolled,
   parts.reserve((local.size() + block - 1) / block);
   for (size_t begin = 0; begin < local.size(); begin += block) {
     const size_t n = std::min(block, local.size() - begin);
-    parts.push_back(BuildBatch({local.data() + begin, n}, env->obs_dim(), config.env.episode_length));
+    parts.push_back(
+        BuildBatch({local.data() + begin, n}, env->obs_dim(), config.env.episode_length));
   }
   const int64_t bytes_before = rank_sum->bytes();
   rl::UpdateStats stats = learner->UpdateParts(*policy, parts, *rank_sum);
