@@ -34,6 +34,9 @@ class BatchSum {
   // every other process's. Collective when the sum spans processes: every process calls it
   // the same number of times, with the same `dim`.
   virtual Eigen::VectorXd Total(int dim, const std::vector<Eigen::VectorXd>& terms) const = 0;
+  // True when Total involves no other process and no state, so two threads may take
+  // totals at once (internal::ValueFitBesidePolicyStep).
+  virtual bool local() const { return false; }
 };
 
 // The terms added in order in doubles; for one part, the term itself, so a learner given
@@ -41,6 +44,7 @@ class BatchSum {
 class OrderedSum final : public BatchSum {
  public:
   Eigen::VectorXd Total(int dim, const std::vector<Eigen::VectorXd>& terms) const override;
+  bool local() const override { return true; }
 };
 
 // The terms' exact sum rounded once (core/exact_vector_sum.h): in one process, the bits
@@ -48,6 +52,7 @@ class OrderedSum final : public BatchSum {
 class ExactLocalSum final : public BatchSum {
  public:
   Eigen::VectorXd Total(int dim, const std::vector<Eigen::VectorXd>& terms) const override;
+  bool local() const override { return true; }
 };
 
 // Scalar totals, one term per part: the sum of term(part) over every part everywhere.

@@ -1,6 +1,7 @@
 #include "rl/learner.h"
 
 #include <algorithm>
+#include <future>
 
 #include "core/check.h"
 #include "rl/gae.h"
@@ -180,6 +181,19 @@ Eigen::VectorXd MeanEntropyGradient(const Policy& policy, std::span<const Batch>
   for (const Batch& b : parts)
     terms.emplace_back(policy.MeanEntropyGradient(b.obs) * Share(b, rows));
   return sum.Total(policy.NumParameters(), terms);
+}
+
+void ValueFitBesidePolicyStep(const BatchSum& sum, const std::function<void()>& value_fit,
+                              const std::function<void()>& policy_step) {
+  if (!sum.local()) {
+    value_fit();
+    policy_step();
+    return;
+  }
+  Eigen::initParallel();  // Eigen's cache-size statics, before a second thread uses them
+  std::future<void> fit = std::async(std::launch::async, value_fit);
+  policy_step();
+  fit.get();
 }
 
 void PartsGae(std::span<const Batch> parts, const std::vector<Eigen::VectorXd>& values,

@@ -14,6 +14,7 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -124,6 +125,15 @@ std::vector<Eigen::VectorXd> Predict(const ValueFunction& value, std::span<const
 void PartsGae(std::span<const Batch> parts, const std::vector<Eigen::VectorXd>& values,
               double gamma, double lambda, std::vector<Eigen::VectorXd>* returns,
               std::vector<Eigen::VectorXd>* advantages);
+// The two halves of an update, which share no state: the value net's fit to the returns,
+// and the policy step. docs/method.md s.4 fits before the step, but the step reads only
+// advantages computed from the value net's predictions before the fit (the fitted net
+// serves the next batch), so the order cannot be observed. With a local sum
+// (BatchSum::local) they run on two threads, each doing the same arithmetic, so the bits
+// do not change; otherwise the fit, then the step, as collective sums must come in the
+// same order on every rank.
+void ValueFitBesidePolicyStep(const BatchSum& sum, const std::function<void()>& value_fit,
+                              const std::function<void()>& policy_step);
 }  // namespace internal
 
 }  // namespace teamsrl::rl

@@ -17,7 +17,19 @@ UpdateStats PpoLearner::UpdateParts(Policy& policy, std::span<const Batch> parts
   const std::vector<Eigen::VectorXd> values = internal::Predict(value_, parts);
   std::vector<Eigen::VectorXd> returns, raw_advantages;
   internal::PartsGae(parts, values, config_.gamma, config_.lambda, &returns, &raw_advantages);
-  stats.value_loss = value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
+  internal::ValueFitBesidePolicyStep(
+      sum,
+      [&] {
+        stats.value_loss =
+            value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
+      },
+      [&] { PolicyStep(policy, parts, raw_advantages, n, sum, policy_adam, &stats); });
+  return stats;
+}
+
+void PpoLearner::PolicyStep(Policy& policy, std::span<const Batch> parts,
+                            const std::vector<Eigen::VectorXd>& raw_advantages, double n,
+                            const BatchSum& sum, Adam& policy_adam, UpdateStats* stats) {
   const std::vector<Eigen::VectorXd> advantages = NormalizeAdvantages(raw_advantages, n, sum);
 
   const std::unique_ptr<Policy> old_policy = policy.Clone();
@@ -44,13 +56,12 @@ UpdateStats PpoLearner::UpdateParts(Policy& policy, std::span<const Batch> parts
     policy_adam.Step(grad, &params);
     policy.SetParameters(params);
   }
-  stats.policy_loss = internal::Surrogate(policy, parts, advantages, n, sum, nullptr);
+  stats->policy_loss = internal::Surrogate(policy, parts, advantages, n, sum, nullptr);
   const internal::KlEntropy after = internal::MeanKlAndEntropy(policy, *old_policy, parts, n, sum);
-  stats.kl = after.kl;
-  stats.entropy = after.entropy;
-  stats.step_size = config_.learning_rate;
-  stats.accepted = config_.epochs > 0;
-  return stats;
+  stats->kl = after.kl;
+  stats->entropy = after.entropy;
+  stats->step_size = config_.learning_rate;
+  stats->accepted = config_.epochs > 0;
 }
 
 }  // namespace teamsrl::rl

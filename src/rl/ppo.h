@@ -21,6 +21,12 @@ class PpoLearner final : public AdamLearner {
 
   UpdateStats UpdateParts(Policy& policy, std::span<const Batch> parts,
                           const BatchSum& sum) override;
+
+ private:
+  // Everything after the value fit: ValueFitBesidePolicyStep's policy_step.
+  void PolicyStep(Policy& policy, std::span<const Batch> parts,
+                  const std::vector<Eigen::VectorXd>& raw_advantages, double n, const BatchSum& sum,
+                  Adam& policy_adam, UpdateStats* stats);
 };
 
 }  // namespace teamsrl::rl

@@ -21,8 +21,20 @@ UpdateStats ReinforceLearner::UpdateParts(Policy& policy, std::span<const Batch>
             .returns);
     baselined.emplace_back(returns.back() - values[p]);
   }
+  internal::ValueFitBesidePolicyStep(
+      sum,
+      [&] {
+        stats.value_loss =
+            value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
+      },
+      [&] { PolicyStep(policy, parts, baselined, n, sum, policy_adam, &stats); });
+  return stats;
+}
+
+void ReinforceLearner::PolicyStep(Policy& policy, std::span<const Batch> parts,
+                                  const std::vector<Eigen::VectorXd>& baselined, double n,
+                                  const BatchSum& sum, Adam& policy_adam, UpdateStats* stats) {
   const std::vector<Eigen::VectorXd> advantages = NormalizeAdvantages(baselined, n, sum);
-  stats.value_loss = value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
 
   const std::unique_ptr<Policy> old_policy = policy.Clone();
   std::vector<Eigen::VectorXd> weights;
@@ -40,13 +52,12 @@ UpdateStats ReinforceLearner::UpdateParts(Policy& policy, std::span<const Batch>
   for (size_t p = 0; p < parts.size(); ++p) {
     logp_adv.push_back(policy.LogProb(parts[p].obs, parts[p].actions).dot(advantages[p]));
   }
-  stats.policy_loss = -TotalScalar(sum, logp_adv) / n;
+  stats->policy_loss = -TotalScalar(sum, logp_adv) / n;
   const internal::KlEntropy after = internal::MeanKlAndEntropy(policy, *old_policy, parts, n, sum);
-  stats.kl = after.kl;
-  stats.entropy = after.entropy;
-  stats.step_size = config_.learning_rate;
-  stats.accepted = true;
-  return stats;
+  stats->kl = after.kl;
+  stats->entropy = after.entropy;
+  stats->step_size = config_.learning_rate;
+  stats->accepted = true;
 }
 
 }  // namespace teamsrl::rl

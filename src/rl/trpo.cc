@@ -20,9 +20,20 @@ UpdateStats TrpoLearner::UpdateParts(Policy& policy, std::span<const Batch> part
   const std::vector<Eigen::VectorXd> values = internal::Predict(value_, parts);
   std::vector<Eigen::VectorXd> returns, raw_advantages;
   internal::PartsGae(parts, values, config_.gamma, config_.lambda, &returns, &raw_advantages);
-  stats.value_loss =
-      value_.FitLbfgs(parts, returns, n, config_.value_l2, config_.value_lbfgs_iters, sum)
-          .mse_after;
+  internal::ValueFitBesidePolicyStep(
+      sum,
+      [&] {
+        stats.value_loss =
+            value_.FitLbfgs(parts, returns, n, config_.value_l2, config_.value_lbfgs_iters, sum)
+                .mse_after;
+      },
+      [&] { PolicyStep(policy, parts, raw_advantages, n, sum, &stats); });
+  return stats;
+}
+
+void TrpoLearner::PolicyStep(Policy& policy, std::span<const Batch> parts,
+                             const std::vector<Eigen::VectorXd>& raw_advantages, double n,
+                             const BatchSum& sum, UpdateStats* stats) const {
   const std::vector<Eigen::VectorXd> advantages = NormalizeAdvantages(raw_advantages, n, sum);
 
   const std::unique_ptr<Policy> old_policy = policy.Clone();
@@ -47,7 +58,7 @@ UpdateStats TrpoLearner::UpdateParts(Policy& policy, std::span<const Batch> part
       ConjugateGradient(damped, -grad, config_.cg_iters, config_.cg_residual_tol).x;
   const double shs = 0.5 * stepdir.dot(damped(stepdir));
 
-  stats.policy_loss = loss;
+  stats->policy_loss = loss;
   if (shs > 0.0 && std::isfinite(shs)) {
     const double lm = std::sqrt(shs / config_.max_kl);
     const Eigen::VectorXd fullstep = stepdir / lm;
@@ -58,20 +69,19 @@ UpdateStats TrpoLearner::UpdateParts(Policy& policy, std::span<const Batch> part
       const double new_loss = internal::Surrogate(policy, parts, advantages, n, sum, nullptr);
       const double actual_improve = loss - new_loss;
       const double expected_improve = expected_improve_rate * frac;
-      stats.line_search_steps = k + 1;
+      stats->line_search_steps = k + 1;
       if (actual_improve / expected_improve > config_.accept_ratio && actual_improve > 0.0) {
-        stats.accepted = true;
-        stats.step_size = frac;
-        stats.policy_loss = new_loss;
+        stats->accepted = true;
+        stats->step_size = frac;
+        stats->policy_loss = new_loss;
         break;
       }
     }
   }
-  if (!stats.accepted) policy.SetParameters(old_params);
+  if (!stats->accepted) policy.SetParameters(old_params);
   const internal::KlEntropy after = internal::MeanKlAndEntropy(policy, *old_policy, parts, n, sum);
-  stats.kl = after.kl;
-  stats.entropy = after.entropy;
-  return stats;
+  stats->kl = after.kl;
+  stats->entropy = after.entropy;
 }
 
 }  // namespace teamsrl::rl

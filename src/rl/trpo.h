@@ -1,7 +1,8 @@
 // TRPO exactly as pytorch-trpo's update_params/trpo_step (TeaMs-RL's learner, docs/method.md
 // s.4). One Update:
 //   1. values = V(obs); GAE(gamma, lambda) -> advantages and discounted returns;
-//   2. fit V by L-BFGS (value_lbfgs_iters, L2 value_l2) on the returns, before the step;
+//   2. fit V by L-BFGS (value_lbfgs_iters, L2 value_l2) on the returns, before the step
+//      (or beside it: the step reads only step 1's advantages; ValueFitBesidePolicyStep);
 //   3. normalise the advantages (mean, unbiased std);
 //   4. loss = -mean(exp(logp - logp_old) * adv), g = grad loss;
 //   5. stepdir = CG(F + damping I, -g, cg_iters, cg_residual_tol), F = Fisher of mean KL;
@@ -36,6 +37,11 @@ class TrpoLearner final : public Learner {
   const ValueFunction& value_function() const { return value_; }
 
  private:
+  // Steps 3 to 7, and the KL and entropy after them.
+  void PolicyStep(Policy& policy, std::span<const Batch> parts,
+                  const std::vector<Eigen::VectorXd>& raw_advantages, double n, const BatchSum& sum,
+                  UpdateStats* stats) const;
+
   AlgoConfig config_;
   ValueFunction value_;
 };

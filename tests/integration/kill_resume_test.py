@@ -178,9 +178,11 @@ class KillResumeTest(unittest.TestCase):
 
     def test_distributed_learner_survives_a_kill(self):
         # dist.aggregate: gradients (issue 15): every rank's learner, PPO's Adam moments
-        # included, resumes from the checkpoint, on another rank count too.
+        # included, resumes from the checkpoint, on another rank count too; the quickstart's
+        # 8 actors in two blocks of 4, one per rank on 2 ranks.
         self.killed_and_resumed_on_the_other_rank_count(
-            ["--set", "dist.aggregate=gradients", "--set", "algo.type=ppo",
+            ["--set", "dist.aggregate=gradients", "--set", "dist.block_actors=4",
+             "--set", "algo.type=ppo",
              "--set", "policy.type=categorical"], "gradients")
 
     def test_stop_signal_checkpoints_and_resumes(self):

@@ -149,5 +149,46 @@ TEST(LearnerPartsTest, OnePartInOrderIsTheWholeBatchUpdate) {
   EXPECT_EQ(l1->ValueParameters(), l2->ValueParameters());
 }
 
+// OrderedSum's totals, but not local: the learner runs the value fit, then the policy
+// step, on one thread, as it does under a collective sum.
+class SequentialOrderedSum final : public BatchSum {
+ public:
+  Eigen::VectorXd Total(int dim, const std::vector<Eigen::VectorXd>& terms) const override {
+    return OrderedSum().Total(dim, terms);
+  }
+};
+
+// ValueFitBesidePolicyStep: the value fit on a second thread beside the policy step gives
+// the same bits as the two in sequence, for every learner, over several updates (PPO's and
+// REINFORCE's Adam moments carry from one to the next).
+TEST_P(LearnerPartsTest, ValueFitBesideThePolicyStepIsTheSequentialUpdate) {
+  PolicyConfig pc;
+  pc.type = *EnumFromName<PolicyType>(GetParam().policy);
+  AlgoConfig ac;
+  ac.type = GetParam().algo;
+  ac.entropy_coef = ac.type == AlgoType::kTrpo ? 0.0 : 0.01;
+  auto p1 = MakePolicy(pc, kPartsObsDim, kPartsActions, 11);
+  auto p2 = MakePolicy(pc, kPartsObsDim, kPartsActions, 11);
+  auto beside = MakeLearner(ac, pc, kPartsObsDim, 11);
+  auto sequential = MakeLearner(ac, pc, kPartsObsDim, 11);
+  ASSERT_TRUE(OrderedSum().local());
+  ASSERT_FALSE(SequentialOrderedSum().local());
+  Rng rng(5);
+  for (int update = 0; update < 3; ++update) {
+    SCOPED_TRACE("update " + std::to_string(update));
+    const Batch all = Concatenate(CollectParts(*p1, rng, 4));
+    const UpdateStats a = beside->UpdateParts(*p1, {&all, 1}, OrderedSum());
+    const UpdateStats b = sequential->UpdateParts(*p2, {&all, 1}, SequentialOrderedSum());
+    ASSERT_EQ(p1->Parameters(), p2->Parameters());
+    ASSERT_EQ(beside->ValueParameters(), sequential->ValueParameters());
+    EXPECT_EQ(beside->OptimizerState(), sequential->OptimizerState());
+    EXPECT_EQ(a.value_loss, b.value_loss);
+    EXPECT_EQ(a.policy_loss, b.policy_loss);
+    EXPECT_EQ(a.kl, b.kl);
+    EXPECT_EQ(a.entropy, b.entropy);
+    EXPECT_EQ(a.line_search_steps, b.line_search_steps);
+  }
+}
+
 }  // namespace
 }  // namespace teamsrl::rl
