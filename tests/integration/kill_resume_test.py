@@ -154,14 +154,18 @@ class KillResumeTest(unittest.TestCase):
         """A run with `extra`, killed at a random point on 1 (2) ranks and resumed on 2 (1),
         is the uninterrupted run on 1 rank."""
         ref_dir = common.tmpdir("ref_" + tag)
+        t0 = time.monotonic()
         p = subprocess.run(cmd(1, ref_dir, extra), env=env(), cwd=common.SOURCE_DIR,
                            capture_output=True, text=True)
+        # This config's own run time: `extra` may make it much faster or slower than the
+        # default's (blocks of 4 under asan finished before a kill timed by the default).
+        duration = time.monotonic() - t0
         self.assertEqual(p.returncode, 0, p.stderr)
         rng = random.Random(int(os.environ.get("TEAMSRL_KILL_SEED", time.time_ns() % 1000000)))
         kills = 0
         for plan in ((1, 2), (2, 1)):
             out = common.tmpdir("kill_" + tag)
-            kills += kill_job_after(plan[0], out, rng.uniform(0.3, 0.6) * self.duration + 0.3,
+            kills += kill_job_after(plan[0], out, rng.uniform(0.3, 0.6) * duration + 0.3,
                                     extra)
             p = subprocess.run(cmd(plan[1], out, list(extra) + ["--resume=auto"]), env=env(),
                                cwd=common.SOURCE_DIR, capture_output=True, text=True)
