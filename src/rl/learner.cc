@@ -30,6 +30,12 @@ Adam& AdamLearner::PolicyAdam(const Policy& policy, const char* algo) {
   return *policy_adam_;
 }
 
+double AdamLearner::FitValue(std::span<const Batch> parts,
+                             const std::vector<Eigen::VectorXd>& returns, double n,
+                             const BatchSum& sum) {
+  return value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
+}
+
 namespace {
 
 void AppendAdam(const Adam& a, std::vector<double>* out) {

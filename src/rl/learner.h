@@ -78,6 +78,10 @@ class AdamLearner : public Learner {
   // The policy's optimiser; a policy of another size than the first is a checked error
   // naming `algo`.
   Adam& PolicyAdam(const Policy& policy, const char* algo);
+  // The value net's Adam fit to `returns` (config_.epochs steps); its mean squared error
+  // after. PPO's and REINFORCE's value_fit half of an update.
+  double FitValue(std::span<const Batch> parts, const std::vector<Eigen::VectorXd>& returns,
+                  double n, const BatchSum& sum);
 
   AlgoConfig config_;
   ValueFunction value_;

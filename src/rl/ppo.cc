@@ -18,11 +18,7 @@ UpdateStats PpoLearner::UpdateParts(Policy& policy, std::span<const Batch> parts
   std::vector<Eigen::VectorXd> returns, raw_advantages;
   internal::PartsGae(parts, values, config_.gamma, config_.lambda, &returns, &raw_advantages);
   internal::ValueFitBesidePolicyStep(
-      sum,
-      [&] {
-        stats.value_loss =
-            value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
-      },
+      sum, [&] { stats.value_loss = FitValue(parts, returns, n, sum); },
       [&] { PolicyStep(policy, parts, raw_advantages, n, sum, policy_adam, &stats); });
   return stats;
 }

@@ -22,11 +22,7 @@ UpdateStats ReinforceLearner::UpdateParts(Policy& policy, std::span<const Batch>
     baselined.emplace_back(returns.back() - values[p]);
   }
   internal::ValueFitBesidePolicyStep(
-      sum,
-      [&] {
-        stats.value_loss =
-            value_.FitAdam(parts, returns, n, config_.epochs, &value_adam_, sum).mse_after;
-      },
+      sum, [&] { stats.value_loss = FitValue(parts, returns, n, sum); },
       [&] { PolicyStep(policy, parts, baselined, n, sum, policy_adam, &stats); });
   return stats;
 }

@@ -83,12 +83,23 @@ struct Case {
 
 class LearnerPartsTest : public ::testing::TestWithParam<Case> {};
 
-TEST_P(LearnerPartsTest, ExactPartsAgreeWithTheWholeBatch) {
+PolicyConfig CasePolicy(const Case& c) {
   PolicyConfig pc;
-  pc.type = *EnumFromName<PolicyType>(GetParam().policy);
+  pc.type = *EnumFromName<PolicyType>(c.policy);
+  return pc;
+}
+
+// An entropy bonus for the Adam learners, so their entropy gradient is covered too.
+AlgoConfig CaseAlgo(const Case& c) {
   AlgoConfig ac;
-  ac.type = GetParam().algo;
+  ac.type = c.algo;
   ac.entropy_coef = ac.type == AlgoType::kTrpo ? 0.0 : 0.01;
+  return ac;
+}
+
+TEST_P(LearnerPartsTest, ExactPartsAgreeWithTheWholeBatch) {
+  const PolicyConfig pc = CasePolicy(GetParam());
+  const AlgoConfig ac = CaseAlgo(GetParam());
   auto whole_policy = MakePolicy(pc, kPartsObsDim, kPartsActions, 543);
   auto parts_policy = MakePolicy(pc, kPartsObsDim, kPartsActions, 543);
   auto whole = MakeLearner(ac, pc, kPartsObsDim, 543);
@@ -162,11 +173,8 @@ class SequentialOrderedSum final : public BatchSum {
 // the same bits as the two in sequence, for every learner, over several updates (PPO's and
 // REINFORCE's Adam moments carry from one to the next).
 TEST_P(LearnerPartsTest, ValueFitBesideThePolicyStepIsTheSequentialUpdate) {
-  PolicyConfig pc;
-  pc.type = *EnumFromName<PolicyType>(GetParam().policy);
-  AlgoConfig ac;
-  ac.type = GetParam().algo;
-  ac.entropy_coef = ac.type == AlgoType::kTrpo ? 0.0 : 0.01;
+  const PolicyConfig pc = CasePolicy(GetParam());
+  const AlgoConfig ac = CaseAlgo(GetParam());
   auto p1 = MakePolicy(pc, kPartsObsDim, kPartsActions, 11);
   auto p2 = MakePolicy(pc, kPartsObsDim, kPartsActions, 11);
   auto beside = MakeLearner(ac, pc, kPartsObsDim, 11);
